@@ -1,0 +1,80 @@
+"""Atomic file output: an interrupted run never leaves a file that looks complete.
+
+Every writer writes to a temporary sibling and renames it into place (``os.replace`` is
+atomic on POSIX and Windows for files on one filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write JSON (sorted keys, 2-space indent) atomically."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_parquet(path: str | Path, table: pa.Table) -> None:
+    """Write a Parquet table atomically, without timestamps, so equal data give equal bytes."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+class ParquetStream:
+    """Append record batches to one Parquet file; the file appears only on :meth:`close`.
+
+    Use as a context manager: on an exception the partial file is removed.
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self._ctx: contextlib.AbstractContextManager[Path] | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> ParquetStream:
+        self._ctx = atomic_path(self.path)
+        tmp = self._ctx.__enter__()
+        self._writer = pq.ParquetWriter(tmp, self.schema, compression="zstd")
+        return self
+
+    def write(self, columns: dict[str, Any]) -> None:
+        """Append one batch given as ``{column: array}``."""
+        assert self._writer is not None
+        self._writer.write_table(pa.table(columns, schema=self.schema))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._writer is not None and self._ctx is not None
+        self._writer.close()
+        self._ctx.__exit__(exc_type, exc, tb)
