@@ -1,0 +1,1 @@
+"""scslab.society."""
