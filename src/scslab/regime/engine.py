@@ -72,16 +72,17 @@ class Engine:
         self.windows = [np.full((n, max(w[3], 1)), NEVER, np.int32) for w in t.windows]
         self.epoch = np.zeros(n, np.int32) if any(x.resets_score for x in t.lists) else None
         self.calendar: dict[int, list[tuple]] = {}
+        self._stamp = np.zeros(n, np.int32)  # scratch for O(k) de-duplication
         nb = len(t.band_labels)
         self.band_counts = np.zeros(nb + 1, np.int64)  # last slot: no band
         if n:  # everyone starts alike: initial score, on no list
             self.band_counts[self._band_idx(np.zeros(1, np.int64))[0]] = n
         self.score_sum = n * t.initial
         act_rule = []
-        for i, a in enumerate(t.act_ids):
+        for i in range(len(t.act_ids)):
             cap = t.cap_band[i]
             act_rule.append(self.ledger.code(
-                f"drop to band {cap} (at most {t.cap[i]})" if cap else f"points ({a})"))
+                f"drop to band {cap} (at most {t.cap[i]})" if cap else "points"))
         self._act_rule = np.array(act_rule, np.int32)
         self._points_like = (t.points != 0) | (t.cap != NO_CAP)
         return self
@@ -149,10 +150,10 @@ class Engine:
         if not len(subj) and not due:
             return subj
         parts = [subj] + [ev[2] for ev in due]
-        touched = np.unique(np.concatenate(parts)) if len(parts) > 1 else np.unique(subj)
+        touched = self._distinct(np.concatenate(parts) if len(parts) > 1 else subj)
         nb = len(self.t.band_labels) + 1
         before = self._band_idx(touched)
-        s_before = self.score[touched].astype(np.int64) if self.score is not None else None
+        s_before = self.score[touched].sum(dtype=np.int64) if self.score is not None else 0
         for ev in due:
             self._calendar_event(day, ev)
         if len(subj):
@@ -163,26 +164,33 @@ class Engine:
             self._apply_records(day, subj, act, value, age)
         after = self._band_idx(touched)
         self.band_counts += np.bincount(after, minlength=nb) - np.bincount(before, minlength=nb)
-        if s_before is not None:
-            self.score_sum += int(self.score[touched].sum(dtype=np.int64) - s_before.sum())
+        if self.score is not None:
+            self.score_sum += int(self.score[touched].sum(dtype=np.int64) - s_before)
         return touched
 
+    def _first(self, s: np.ndarray) -> np.ndarray:
+        """Mask of the first occurrence of each subject in ``s``, in O(len(s)) without sorting."""
+        pos = np.arange(len(s), dtype=np.int32)
+        # Scatter positions in reverse so the first occurrence's position is the one that stays.
+        self._stamp[s[::-1]] = pos[::-1]
+        return self._stamp[s] == pos
+
+    def _distinct(self, s: np.ndarray) -> np.ndarray:
+        """The distinct subjects of ``s``, in order of first occurrence."""
+        return s[self._first(s)]
+
     def _apply_records(self, day, subj, act, value, age) -> None:
-        k = len(subj)
-        order = np.argsort(subj, kind="stable")
-        ss = subj[order]
-        first = np.ones(k, bool)
-        first[1:] = ss[1:] != ss[:-1]
-        pos = np.arange(k)
-        rank_sorted = pos - np.maximum.accumulate(np.where(first, pos, 0))
-        if rank_sorted.max(initial=0) == 0:
+        # Pass k applies the k-th record (file order) of every subject that has one.
+        first = self._first(subj)
+        if first.all():
             self._apply_unique(day, subj, act, value, age)
             return
-        rank = np.empty(k, np.int64)
-        rank[order] = rank_sorted
-        for r in range(int(rank_sorted.max()) + 1):
-            sel = np.flatnonzero(rank == r)
+        rest = np.arange(len(subj))
+        while len(rest):
+            f = self._first(subj[rest]) if rest is not None else first
+            sel = rest[f]
             self._apply_unique(day, subj[sel], act[sel], value[sel], age[sel])
+            rest = rest[~f]
 
     def _apply_unique(self, day, s, a, v, age) -> None:
         """Apply one record to each of the (distinct) subjects ``s``."""

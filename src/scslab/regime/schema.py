@@ -84,7 +84,8 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(min_length=1)
     title: str = Field(min_length=1)
-    url: str = Field(pattern=r"^https?://", description="where the document was read")
+    url: str = Field(pattern=r"^(https?://|docs/)",
+                     description="where the document was read (a URL, or docs/... in this repo)")
 
 
 class RegimeInfo(_Cited):

@@ -1,0 +1,105 @@
+"""Explain one subject's credit file: records, ledger lines with their rules, and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scslab.dates import iso
+from scslab.errors import InputError
+from scslab.regime.engine import Engine
+from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT
+from scslab.regime.replay import Records, replay
+from scslab.regime.schema import Rulebook
+
+
+@dataclass
+class FileLine:
+    """One ledger line of the subject's file."""
+
+    date: str
+    act: str
+    delta: int
+    score_after: int | None
+    band: str
+    rule: str
+
+
+@dataclass
+class StateChange:
+    """The subject's band, lists and consequences after a day on which any of them changed."""
+
+    date: str
+    band: str
+    lists: list[str]
+    restrictions: list[str]
+    privileges: list[str]
+
+
+@dataclass
+class CreditFile:
+    """A subject's whole file under one regime."""
+
+    subject: str
+    regime: str
+    records: list[tuple[str, str, float]] = field(default_factory=list)  # (date, act, value)
+    lines: list[FileLine] = field(default_factory=list)
+    history: list[StateChange] = field(default_factory=list)
+    final: StateChange | None = None
+
+
+def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | None = None) -> CreditFile:
+    """Replay only ``subject``'s records (files are independent in replay) and narrate them."""
+    if subject not in records.subject_ids:
+        sample = ", ".join(records.subject_ids[:10])
+        raise InputError(f"subject {subject!r} has no records; subjects include: {sample}")
+    row = records.subject_ids.index(subject)
+    m = records.subject == row
+    mine = Records(records.day[m], np.zeros(int(m.sum()), np.int64), records.act[m],
+                   records.value[m], records.age[m], [subject])
+    if as_of is None and len(records):
+        as_of = int(records.day[-1])
+    acts = rulebook.act_ids()
+    cf = CreditFile(subject, rulebook.regime.id)
+    cf.records = [(iso(d), acts[a], float(v)) for d, a, v in zip(mine.day, mine.act, mine.value,
+                                                                  strict=True)]
+    last: list[tuple] = []
+
+    def snapshot(engine: Engine, day: int) -> None:
+        lines = engine.ledger.drain()
+        for i in range(len(lines)):
+            sa = int(lines.score_after[i])
+            cf.lines.append(FileLine(
+                date=iso(lines.day[i]),
+                act="—" if lines.act[i] == SYSTEM_ACT else acts[lines.act[i]],
+                delta=int(lines.delta[i]),
+                score_after=None if sa == NO_SCORE else sa,
+                band=_band_for(engine, sa),
+                rule=engine.ledger.rules[lines.rule[i]],
+            ))
+        state = _state(engine, day)
+        key = (state.band, state.lists, state.restrictions, state.privileges)
+        if not last or last[0] != key:
+            cf.history.append(state)
+            last[:] = [key]
+
+    res = replay(rulebook, mine, as_of=as_of, on_day=snapshot)
+    cf.final = _state(res.engine, res.as_of)
+    return cf
+
+
+def _band_for(engine: Engine, score: int) -> str:
+    """The score band a score falls in (ignoring list overrides)."""
+    t = engine.t
+    if score == NO_SCORE or not t.n_score_bands:
+        return ""
+    k = int(np.searchsorted(t.band_asc, score, side="right"))
+    if t.bottom_open:
+        return t.band_labels[t.n_score_bands - 1 - k]
+    return "" if k == 0 else t.band_labels[t.n_score_bands - k]
+
+
+def _state(engine: Engine, day: int) -> StateChange:
+    r, p = engine.consequences(0)
+    return StateChange(iso(day), str(engine.bands(np.array([0]))[0]), engine.list_ids(0), r, p)

@@ -1,0 +1,182 @@
+"""Writing a run folder (see docs/architecture.md for the file formats).
+
+Every file is written atomically; the ledger is streamed to disk while the run goes, so
+memory does not grow with the ledger. ``manifest.json`` is written last.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from scslab import __version__
+from scslab.dates import EPOCH
+from scslab.io import ParquetStream, write_json, write_parquet, write_text
+from scslab.regime.engine import Engine
+from scslab.regime.ledger import NO_SCORE
+from scslab.sim.loop import Daily, Simulation
+from scslab.society import org_codes, resident_ids
+
+LEDGER_SCHEMA = pa.schema([
+    ("day", pa.int32()), ("subject", pa.int32()), ("regime", pa.string()), ("act", pa.string()),
+    ("delta", pa.int32()), ("score_after", pa.int32()), ("rule", pa.string()),
+])
+DEPENDENCIES = ("numpy", "pyarrow", "pydantic", "python-stdnum", "typer", "rich", "matplotlib",
+                "jinja2", "tomli-w")
+
+
+def _dict_strings(codes: np.ndarray, values: list[str]) -> pa.Array:
+    """Strings from integer codes into ``values`` (code -1 = null), decoded in Arrow."""
+    mask = codes < 0
+    arr = pa.DictionaryArray.from_arrays(pa.array(np.where(mask, 0, codes).astype(np.int32),
+                                                  mask=mask), pa.array(values or [""]))
+    return arr.dictionary_decode()
+
+
+class LedgerWriter:
+    """Streams engine ledgers into ``ledger.parquet``."""
+
+    def __init__(self, path: Path, sim: Simulation) -> None:
+        self.stream = ParquetStream(path, LEDGER_SCHEMA)
+        self.sim = sim
+
+    def __enter__(self) -> LedgerWriter:
+        self.stream.__enter__()
+        return self
+
+    def __call__(self, r: int, engine: Engine) -> None:
+        """Drain the ledger of regime ``r`` into the file."""
+        lines = engine.ledger.drain()
+        if not len(lines):
+            return
+        k = len(lines)
+        self.stream.write({
+            "day": lines.day - self.sim.start,
+            "subject": lines.subject,
+            "regime": pa.array(np.full(k, engine.rulebook.regime.id, dtype=object), pa.string()),
+            "act": _dict_strings(lines.act.astype(np.int32), engine.t.act_ids),
+            "delta": lines.delta,
+            "score_after": pa.array(lines.score_after, mask=lines.score_after == NO_SCORE),
+            "rule": _dict_strings(lines.rule, engine.ledger.rules),
+        })
+
+    def __exit__(self, *exc) -> None:
+        self.stream.__exit__(*exc)
+
+
+def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
+    """The tidy per-day table: day, date, regime, metric, key, value."""
+    D = sim.n_days
+    parts: list[tuple[str, str, list[str], np.ndarray]] = []
+    for r, e in enumerate(sim.engines):
+        rid = e.rulebook.regime.id
+        labels = e.t.band_labels
+        if labels:
+            parts.append((rid, "band", labels, daily.bands[r][:, : len(labels)]))
+        if e.lists:
+            parts.append((rid, "list", [x.id for x in e.t.lists], daily.lists[r]))
+        if e.score is not None:
+            parts.append((rid, "mean_score", [""], (daily.score_sum[r] / e.n_subjects)[:, None]))
+    parts.append(("", "occurred", sim.act_ids, daily.occurred))
+    parts.append(("", "recorded", sim.act_ids, daily.recorded))
+    cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
+    for regime, metric, keys, values in parts:
+        nk = len(keys)
+        cols["day"].append(np.repeat(np.arange(D, dtype=np.int32), nk))
+        cols["regime"].append(np.full(D * nk, regime, dtype=object))
+        cols["metric"].append(np.full(D * nk, metric, dtype=object))
+        cols["key"].append(np.tile(np.array(keys, dtype=object), D))
+        cols["value"].append(np.asarray(values, np.float64).reshape(-1))
+    day = np.concatenate(cols["day"])
+    date = (EPOCH + (sim.start + day.astype(np.int64)).astype("timedelta64[D]"))
+    return pa.table({
+        "day": day,
+        "date": pa.array(date, pa.date32()),
+        "regime": pa.array(np.concatenate(cols["regime"]), pa.string()),
+        "metric": pa.array(np.concatenate(cols["metric"]), pa.string()),
+        "key": pa.array(np.concatenate(cols["key"]), pa.string()),
+        "value": np.concatenate(cols["value"]),
+    })
+
+
+def subjects_table(sim: Simulation) -> pa.Table:
+    """The final state of every subject."""
+    soc = sim.society
+    n_p, n = soc.n_persons, soc.n_subjects
+    ids = np.concatenate([resident_ids(soc), org_codes(soc)]) if soc.n_orgs else resident_ids(soc)
+    kind = np.where(np.arange(n) < n_p, 0, 1)
+    region_codes = np.asarray(soc.region_codes, dtype=object)
+    region = np.concatenate([soc.region, soc.org_region]).astype(np.int64)
+    cols: dict[str, pa.Array | np.ndarray] = {
+        "subject": np.arange(n, dtype=np.int32),
+        "id": pa.array(ids, pa.string()),
+        "kind": _dict_strings(kind.astype(np.int32), ["person", "organisation"]),
+        "age": pa.array(np.concatenate([soc.age.astype(np.int16), np.zeros(soc.n_orgs, np.int16)]),
+                        mask=kind == 1),
+        "region": pa.array(region_codes[region], pa.string()),
+        "household": pa.array(np.concatenate([soc.household, np.zeros(soc.n_orgs, np.int32)]),
+                              mask=kind == 1),
+    }
+    for e in sim.engines:
+        rid = e.rulebook.regime.id
+        if e.score is not None:
+            cols[f"{rid}.score_start"] = np.full(n, e.t.initial, np.int32)
+            cols[f"{rid}.score"] = e.score
+        else:
+            cols[f"{rid}.score_start"] = pa.nulls(n, pa.int32())
+            cols[f"{rid}.score"] = pa.nulls(n, pa.int32())
+        band = e._band_idx(np.arange(n))
+        cols[f"{rid}.band"] = _dict_strings(band.astype(np.int32), [*e.t.band_labels, ""])
+        lists = np.full(n, "", dtype=object)
+        for lt, ls in zip(e.t.lists, e.lists, strict=True):  # rulebook order; joined sorted below
+            on = np.flatnonzero(ls.since != np.iinfo(np.int32).min // 2)
+            lists[on] = np.where(lists[on] == "", lt.id, lists[on] + ";" + lt.id)
+        if len(e.t.lists) > 1:
+            on = np.flatnonzero(lists != "")
+            lists[on] = [";".join(sorted(x.split(";"))) for x in lists[on]]
+        cols[f"{rid}.lists"] = pa.array(lists, pa.string())
+    return pa.table(cols)
+
+
+def manifest(sim: Simulation, ledger_lines: int) -> dict:
+    """Versions, seed and scenario hash: what is needed to reproduce the run."""
+    deps = {}
+    for d in DEPENDENCIES:
+        try:
+            deps[d] = metadata.version(d)
+        except metadata.PackageNotFoundError:
+            deps[d] = None
+    return {
+        "scslab": __version__,
+        "python": platform.python_version(),
+        "dependencies": deps,
+        "scenario": sim.scenario.scenario.name,
+        "scenario_sha256": sim.scenario.sha256(),
+        "seed": sim.run_seed,
+        "persons": sim.n_persons,
+        "organisations": sim.society.n_orgs,
+        "days": sim.n_days,
+        "start_date": sim.scenario.horizon.start_date,
+        "regimes": [e.rulebook.regime.id for e in sim.engines],
+        "acts": sim.act_ids,
+        "ledger_lines": ledger_lines,
+    }
+
+
+def resolved_scenario(sim: Simulation) -> str:
+    """The scenario with the run's overrides applied, as TOML."""
+    sc = sim.scenario.model_copy(deep=True)
+    sc.horizon.persons, sc.horizon.days, sc.horizon.seed = sim.n_persons, sim.n_days, sim.run_seed
+    return sc.to_toml()
+
+
+def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:
+    """Write everything but the ledger (streamed separately), manifest last."""
+    write_text(out / "scenario.toml", resolved_scenario(sim))
+    write_parquet(out / "daily.parquet", daily_table(sim, daily))
+    write_parquet(out / "subjects.parquet", subjects_table(sim))
+    write_json(out / "manifest.json", manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))

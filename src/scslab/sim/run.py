@@ -1,0 +1,114 @@
+"""Running a scenario end to end, and the benchmark."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scslab.sim.loop import Daily, Simulation
+from scslab.sim.output import LedgerWriter, write_outputs
+from scslab.sim.scenario import Scenario, load_scenario
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the simulation state, per-day aggregates and the output folder."""
+
+    sim: Simulation
+    daily: Daily
+    out: Path | None
+    seconds: float
+
+    def summary(self) -> list[dict]:
+        """Per regime: band counts at the start and end, acts recorded, mean score."""
+        rows = []
+        for r, e in enumerate(self.sim.engines):
+            labels = e.t.band_labels
+            n = e.n_subjects
+            start = np.zeros(len(labels) + 1, np.int64)
+            start[e._band_idx(np.zeros(1, np.int64))[0]] = n  # everyone starts alike
+            rows.append({
+                "regime": e.rulebook.regime.id,
+                "bands_start": dict(zip(labels, start[:-1].tolist(), strict=True)),
+                "bands_end": dict(zip(labels, e.band_counts[:-1].tolist(), strict=True)),
+                "lists_end": {lt.id: ls.size for lt, ls in zip(e.t.lists, e.lists, strict=True)},
+                "mean_score_start": None if e.score is None else float(e.t.initial),
+                "mean_score_end": None if e.score is None else e.score_sum / n,
+            })
+        return rows
+
+    def acts(self) -> dict[str, tuple[int, int]]:
+        """Act id -> (occurred, recorded) over the run."""
+        occ = self.daily.occurred.sum(axis=0)
+        rec = self.daily.recorded.sum(axis=0)
+        return {a: (int(o), int(r)) for a, o, r in zip(self.sim.act_ids, occ, rec, strict=True)}
+
+
+def run_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    persons: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    on_day: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run a scenario; if ``out`` is given, write the run folder there.
+
+    Args:
+        scenario: a built-in name, a scenario file, or a :class:`Scenario`.
+        persons, days, seed: overrides of the scenario's horizon.
+        out: the run folder to write (created if needed).
+        on_day: progress callback with the 0-based day index.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    t0 = time.perf_counter()
+    sim = Simulation(sc, persons, days, seed, keep_ledger=out is not None).init()
+    if out is None:
+        daily = sim.run(on_day=on_day)
+        return RunResult(sim, daily, None, time.perf_counter() - t0)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with LedgerWriter(out / "ledger.parquet", sim) as ledger:
+        daily = sim.run(on_day=on_day, on_ledger=ledger)
+    write_outputs(sim, daily, out)
+    return RunResult(sim, daily, out, time.perf_counter() - t0)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process [MiB]."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def bench(persons: int = 1_000_000, days: int = 365, seed: int = 0) -> dict:
+    """Run the benchmark scenario (docs/benchmark.md) and report speed and outcomes.
+
+    ``seconds`` is simulation wall time, society generation included, interpreter start and
+    imports excluded.
+    """
+    sc = load_scenario("bench")
+    t0 = time.perf_counter()
+    sim = Simulation(sc, persons, days, seed, keep_ledger=False).init()
+    daily = sim.run()
+    seconds = time.perf_counter() - t0
+    e = sim.engines[0]
+    occ = daily.occurred.sum(axis=0)
+    rec = daily.recorded.sum(axis=0)
+    return {
+        "persons": persons,
+        "days": days,
+        "seconds": round(seconds, 4),
+        "person_days_per_s": round(persons * days / seconds),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "bands": dict(zip(e.t.band_labels, e.band_counts[:-1].tolist(), strict=True)),
+        "mean_score": e.score_sum / e.n_subjects,
+        "occurrences": dict(zip(sim.act_ids, occ.tolist(), strict=True)),
+        "recorded": dict(zip(sim.act_ids, rec.tolist(), strict=True)),
+    }
