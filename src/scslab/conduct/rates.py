@@ -21,26 +21,22 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RateTables:
-    """Per-class rate tables over the simulated acts.
+    """Per-class rate tables over the simulated acts (4 pressure classes).
 
     Attributes:
-        acts: indices of the simulated acts (into the act list of the scenario).
-        neg_total: ``N[c]``, summed negative rate per class [acts/person/day, before m].
+        neg_total: ``N[c]``, summed negative rate per class [acts/person/day, per unit m].
         pos_total: ``P[c]``, summed positive rate per class [acts/person/day].
-        cum: per class, cumulative rates of the combined table (negatives first, scaled to
-            sum ``N[c]``; positives after, offset by ``N[c]``). Used with ``searchsorted``.
-        table_act: act index of each entry of the combined table.
-        detection: detection probability per act (index as ``acts``).
+        cum_neg: cumulative negative rates per class, (classes, negative acts), per unit m.
+        cum_pos: cumulative positive rates per class, (classes, positive acts).
+        acts_neg, acts_pos: act index of each column of ``cum_neg`` / ``cum_pos``.
     """
 
     neg_total: np.ndarray
     pos_total: np.ndarray
-    cum: np.ndarray  # (n_classes, n_entries)
-    table_act: np.ndarray
-    n_acts: int
-    stride: float  # offset between classes in ``flat_cum``
-    flat_cum: np.ndarray  # cum of all classes, class c shifted by c * stride
-    flat_act: np.ndarray  # act index of each entry of ``flat_cum`` (one past the end clamps)
+    cum_neg: np.ndarray
+    cum_pos: np.ndarray
+    acts_neg: np.ndarray
+    acts_pos: np.ndarray
 
     @property
     def n_classes(self) -> int:
@@ -75,26 +71,14 @@ def build_rate_tables(
     """
     neg = sign < 0
     pos = ~neg
-    order = np.concatenate([np.flatnonzero(neg), np.flatnonzero(pos)])
     n_cls = 4
-    cum = np.zeros((n_cls, len(order)))
-    neg_total = np.zeros(n_cls)
-    pos_total = np.zeros(n_cls)
+    cum_neg = np.zeros((n_cls, int(neg.sum())))
+    cum_pos = np.zeros((n_cls, int(pos.sum())))
     for c in range(n_cls):
         b = beta_low if c & 2 else beta
         inc = incentive if c & 1 else 1.0
-        rn = base[neg] * np.exp(-b * detection[neg] * cost[neg] / 100.0)
-        rp = base[pos] * inc
-        neg_total[c], pos_total[c] = rn.sum(), rp.sum()
-        cum[c] = np.concatenate([np.cumsum(rn), rn.sum() + np.cumsum(rp)])
-    stride = 2.0 * float(cum.max(initial=0.0)) + 1.0
-    flat_cum = (cum + stride * np.arange(n_cls)[:, None]).ravel()
-    # A draw lands in [c*stride, c*stride + total_c); `side="right"` gives its entry. The last
-    # entry of each class also catches rounding at the top of the class's range.
-    flat_act = np.tile(order, n_cls)
-    last = np.arange(1, n_cls + 1) * len(order) - 1
-    flat_cum[last] = stride * np.arange(n_cls) + stride / 2
-    flat_act = np.concatenate([flat_act, order[-1:]]).astype(np.int16)
-    return RateTables(neg_total=neg_total, pos_total=pos_total, cum=cum,
-                      table_act=order.astype(np.int16), n_acts=len(base), stride=stride,
-                      flat_cum=flat_cum, flat_act=flat_act)
+        cum_neg[c] = np.cumsum(base[neg] * np.exp(-b * detection[neg] * cost[neg] / 100.0))
+        cum_pos[c] = np.cumsum(base[pos] * inc)
+    last = lambda a: a[:, -1] if a.shape[1] else np.zeros(n_cls)  # noqa: E731
+    return RateTables(neg_total=last(cum_neg), pos_total=last(cum_pos), cum_neg=cum_neg,
+                      cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=np.flatnonzero(pos))

@@ -15,136 +15,126 @@ from __future__ import annotations
 
 import numpy as np
 
-from scslab.conduct.rates import RateTables
+from scslab.conduct._kernels import next_days, occurrences, refresh, respond
+from scslab.conduct.rates import RateTables, pressure_class
 
-FAR = np.iinfo(np.int32).max  # "no act before the horizon"
-
-
-def _truncated_poisson_tail(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Inverse CDF of Poisson(lam) given K >= 1, for uniforms ``u`` known to exceed P(K=1)."""
-    norm = -np.expm1(-lam)  # P(K >= 1)
-    pk = lam * np.exp(-lam) / norm  # P(K = 1 | K >= 1)
-    cdf = pk.copy()
-    k = np.ones(len(u), np.int64)
-    todo = np.flatnonzero(u >= cdf)
-    j = 1
-    while len(todo):
-        j += 1
-        pk[todo] *= lam[todo] / j
-        cdf[todo] += pk[todo]
-        k[todo] = j
-        todo = todo[u[todo] >= cdf[todo]]
-        if j > 1000:  # numerical safety: cdf can fall short of u by rounding
-            break
-    return k
+FAR = 32767  # "no act before the horizon" (also written by the kernel)
+MAX_DAYS = FAR - 1  # horizon limit [days]; queued days are relative to the start
 
 
 class Scheduler:
-    """Draws occurrences day by day.
+    """Draws occurrences day by day, and lets behaviour respond to scores.
+
+    Queue entries carry the person's class and negative rate along with the person, so the
+    day's kernel reads only sequential arrays instead of gathering from per-person arrays.
 
     Args:
         tables: per-class rate tables.
         propensity: m per person (float32).
         start: first day number; end: one past the last day number.
+        low_score: below it, deterrence is stronger [points].
+        incentive_below: below it, rewarded acts are more frequent [points].
         rng: the stream for all conduct draws.
     """
 
     def __init__(self, tables: RateTables, propensity: np.ndarray, start: int, end: int,
-                 rng: np.random.Generator) -> None:
+                 low_score: int, incentive_below: int, rng: np.random.Generator) -> None:
         self.tables = tables
         self.propensity = propensity
         self.start = start
         self.end = end
+        self.low_score = low_score
+        self.incentive_below = incentive_below
         self.rng = rng
 
-    def init(self, klass: np.ndarray) -> Scheduler:
-        """Draw everyone's first act day from their initial class."""
+    def init(self, score: np.ndarray | None) -> Scheduler:
+        """Draw everyone's first act day from their class at the initial ``score``."""
         n = len(self.propensity)
-        self.klass = klass.astype(np.int8, copy=True)
+        self.klass = (np.zeros(n, np.int8) if score is None else
+                      pressure_class(score[:n], self.low_score, self.incentive_below))
+        if self.end - self.start > MAX_DAYS:
+            raise ValueError(f"at most {MAX_DAYS} days can be simulated")
+        # Day of each person's next act, relative to the start.
         self.next_day = np.full(n, FAR, np.int32)
-        self.buckets: dict[int, list[np.ndarray]] = {}
-        self._draw(np.arange(n, dtype=np.int64), self.start)
+        self.buckets: dict[int, list[np.ndarray]] = {}  # day -> chunks of packed entries
+        # Queue entries go stale only when a person is redrawn before their queued day;
+        # until that first happens, every entry is valid and the check can be skipped.
+        self._may_be_stale = False
+        self._today: tuple[np.ndarray, np.ndarray] | None = None
+        p = np.arange(n, dtype=np.int64)
+        self._draw(p, self.start, self._neg_rate(p, self.klass), self.klass.copy())
         return self
 
-    def rate(self, p: np.ndarray) -> np.ndarray:
-        """Total rate Λ of persons ``p`` [acts/day]."""
-        c = self.klass[p]
-        return self.propensity[p] * self.tables.neg_total[c] + self.tables.pos_total[c]
+    def _neg_rate(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Negative rate m * N[c] of persons ``p`` in classes ``c`` [acts/day], float32."""
+        return (self.propensity[p] * self.tables.neg_total[c]).astype(np.float32)
 
-    def _draw(self, p: np.ndarray, first: int, old: np.ndarray | None = None) -> None:
-        """Schedule persons ``p`` from day ``first`` on; skip re-adding unchanged entries."""
-        lam = self.rate(p)
-        with np.errstate(divide="ignore"):
-            gap = np.floor(self.rng.standard_exponential(len(p)) / lam)
-        day = np.where(gap < self.end - first, first + gap, FAR).astype(np.int32)
-        self.next_day[p] = day
-        keep = day < self.end
-        if old is not None:
-            keep &= day != old  # already queued for that day
-        p, day = p[keep], day[keep]
-        if not len(p):
-            return
-        rel = (day - first).astype(np.int16 if self.end - first < 32767 else np.int32)
-        order = np.argsort(rel, kind="stable")
-        p, rel = p[order], rel[order]
-        cuts = np.flatnonzero(rel[1:] != rel[:-1]) + 1
-        starts = np.concatenate([[0], cuts])
+    def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
+              old: np.ndarray | None = None) -> None:
+        """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on."""
+        e = self.rng.standard_exponential(len(p), dtype=np.float32)
+        entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
+                                           self.end - self.start, self.next_day,
+                                           old if old is not None else p[:0],
+                                           np.empty(len(p), np.uint64))
         buckets = self.buckets
-        for lo, hi in zip(starts.tolist(), [*cuts.tolist(), len(p)], strict=True):
-            buckets.setdefault(first + int(rel[lo]), []).append(p[lo:hi])
+        for j, d in enumerate((days + self.start).tolist()):
+            buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]])
 
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Acts that occur on ``day``.
 
         Returns:
-            (actors, subject per occurrence, act index per occurrence). ``actors`` are the
-            persons who acted; they must be passed back to :meth:`reschedule` after the day.
+            (actors, subject per occurrence, act index per occurrence). The actors must be
+            passed back to :meth:`respond` after the day.
         """
         chunks = self.buckets.pop(day, None)
         if not chunks:
             e = np.zeros(0, np.int64)
+            self._today = (np.zeros(0, np.int8), np.zeros(0, np.float32))
             return e, e, e
-        cand = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-        actors = cand[self.next_day[cand] == day]
-        rng, t = self.rng, self.tables
-        c = self.klass[actors]
-        m = self.propensity[actors].astype(np.float64)
-        neg = m * t.neg_total[c]
-        lam = neg + t.pos_total[c]
-        # Acts that day: zero-truncated Poisson(lam), by inverse CDF. P(K=1) = lam / expm1(lam);
-        # the rare K >= 2 are resolved in a short loop over that small subset.
-        u = rng.random(len(actors))
-        p1 = lam / np.expm1(lam)
-        more = np.flatnonzero(u >= p1)
-        if len(more):
-            count = np.ones(len(actors), np.int64)
-            count[more] = _truncated_poisson_tail(u[more], lam[more])
-            subj = np.repeat(actors, count)
-            c, m, neg, lam = (np.repeat(x, count) for x in (c, m, neg, lam))
-        else:
-            subj = actors
-        x = rng.random(len(subj)) * lam
-        # Negative part of each class's table is per unit m; positives are offset by N[c];
-        # classes are stacked with offset `stride` so one searchsorted serves all classes.
-        x = np.where(x < neg, x / m, x - neg + t.neg_total[c]) + t.stride * c
-        idx = np.searchsorted(t.flat_cum, x, side="right")
-        return actors, subj, t.flat_act[idx].astype(np.int64)
+        entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        if self._may_be_stale:
+            entries = entries[self.next_day[(entries >> np.uint64(33)).astype(np.int64)]
+                              == day - self.start]
+        t = self.tables
+        size = 2 * len(entries) + 64 + len(entries) // 8
+        while True:
+            actors, c, neg, subj, act, need = occurrences(
+                entries, t.neg_total, t.pos_total, t.cum_neg, t.cum_pos, t.acts_neg, t.acts_pos,
+                self.rng.random(size, dtype=np.float32))
+            if need <= size:
+                break
+            size = need  # rare: more acts than the buffer allowed; redraw deterministically
+        self._today = (c, neg)
+        return actors, subj, act
 
-    def reschedule(self, day: int, actors: np.ndarray, touched: np.ndarray,
-                   new_class: np.ndarray) -> None:
-        """After ``day``: draw the next act of ``actors``; redraw others whose class changed.
+    def respond(self, day: int, actors: np.ndarray, touched: np.ndarray,
+                score: np.ndarray | None) -> None:
+        """After ``day``: classes follow the new scores; actors and persons whose class
+        changed get their next act day drawn (memorylessness makes redrawing exact).
 
         Args:
             actors: persons who acted on ``day`` (from :meth:`occurrences`).
-            touched: persons whose file changed (may overlap ``actors``).
-            new_class: the class of each of ``touched``.
+            touched: subjects whose file changed (may overlap ``actors``; may repeat).
+            score: the primary regime's scores (None: classes never change).
         """
-        if len(touched):
-            changed = new_class != self.klass[touched]
-            self.klass[touched] = new_class
-            others = touched[changed & (self.next_day[touched] != day)]
-        else:
-            others = touched
-        self._draw(actors, day + 1)
+        assert self._today is not None, "respond() must follow occurrences()"
+        c, neg = self._today
+        self._today = None
+        others = old = touched[:0]
+        if score is not None and len(touched):
+            others, old = respond(day - self.start, touched, score, len(self.propensity),
+                                  self.low_score, self.incentive_below, self.klass, self.next_day)
+            refresh(actors, c, neg, self.klass, self.propensity, self.tables.neg_total)
+        if len(actors):
+            self._draw(actors, day + 1, neg, c)
         if len(others):
-            self._draw(others, day + 1, old=self.next_day[others].copy())
+            self._may_be_stale = True
+            oc = self.klass[others]
+            self._draw(others, day + 1, self._neg_rate(others, oc), oc, old=old)
+
+    def rate(self, p: np.ndarray) -> np.ndarray:
+        """Total rate of persons ``p`` in their current class [acts/day]."""
+        c = self.klass[p]
+        return self.propensity[p] * self.tables.neg_total[c] + self.tables.pos_total[c]

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from scslab.dates import add_months, add_working_days, iso
+from scslab.regime._kernels import apply_points
 from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT, Ledger
 from scslab.regime.schema import Rulebook
 from scslab.regime.tables import NO_CAP, NO_TERM, NOT_ENTRY, Tables, compile_rulebook
@@ -85,6 +86,28 @@ class Engine:
                 f"drop to band {cap} (at most {t.cap[i]})" if cap else "points"))
         self._act_rule = np.array(act_rule, np.int32)
         self._points_like = (t.points != 0) | (t.cap != NO_CAP)
+        # Days whose records are all plain point acts can take the compiled sequential path.
+        in_list = np.zeros(len(t.act_ids), bool)
+        for lt in t.lists:
+            in_list |= (lt.entry_months != NOT_ENTRY) | lt.is_extension | lt.is_removal
+        in_window = np.zeros(len(t.act_ids), bool)
+        for w in t.windows:
+            in_window[[w[1], w[4]]] = True
+        self._plain = (self._points_like & ~in_list & ~in_window & (t.expire_months < 0)
+                       & (t.req_max == NO_CAP) & (t.req_min == -NO_CAP) & ~t.per_value)
+        for c in t.cooldown:
+            self._plain[c] = False
+        self._compiled_ok = (t.has_score and not t.triggers and not t.windows
+                             and all(lt.band < 0 for lt in t.lists) and len(t.band_labels) == t.n_score_bands)
+        self._points64 = t.points.astype(np.int64)
+        big = np.iinfo(np.int64).max // 4
+        self._lo = -big if t.lo is None else t.lo
+        self._hi = big if t.hi is None else t.hi
+        self._simple_points = (
+            t.lo is None and t.hi is None and not t.cooldown and not t.per_value.any()
+            and (t.cap == NO_CAP).all() and (t.expire_months < 0).all()
+            and (t.req_max == NO_CAP).all() and (t.req_min == -NO_CAP).all()
+        )
         return self
 
     # ---------------------------------------------------------------- queries
@@ -143,12 +166,16 @@ class Engine:
             age: float array, the subject's age [years] (NaN = unknown).
 
         Returns:
-            The unique subjects whose file the day touched.
+            The subjects whose file the day touched (each at least once; may repeat).
         """
         subj = np.zeros(0, np.int64) if subj is None else np.asarray(subj, np.int64)
         due = self.calendar.pop(day, [])
         if not len(subj) and not due:
             return subj
+        if not due and self._compiled_ok:
+            act = np.asarray(act, np.int64)
+            if self._plain[act].all():
+                return self._step_compiled(day, subj, act)
         parts = [subj] + [ev[2] for ev in due]
         touched = self._distinct(np.concatenate(parts) if len(parts) > 1 else subj)
         nb = len(self.t.band_labels) + 1
@@ -168,6 +195,27 @@ class Engine:
             self.score_sum += int(self.score[touched].sum(dtype=np.int64) - s_before)
         return touched
 
+    def _step_compiled(self, day: int, subj: np.ndarray, act: np.ndarray) -> np.ndarray:
+        """Plain point records, applied in order by the compiled kernel (see ``_kernels``).
+
+        Returns the records' subjects, which may repeat (cheaper than de-duplicating them).
+        """
+        t = self.t
+        delta, after, flag, total = apply_points(
+            subj, act, self.score, self._points64, t.cap, self._lo, self._hi, t.band_asc,
+            t.n_score_bands, t.bottom_open, self.band_counts)
+        self.score_sum += int(total)
+        if self.ledger.keep:
+            rule = self._act_rule[act]
+            if flag.any():
+                rule = rule.copy()
+                rule[flag == 1] = self.ledger.code(f"points, limited by the maximum score {t.hi}")
+                rule[flag == 2] = self.ledger.code(f"points, limited by the minimum score {t.lo}")
+            self.ledger.add(day, subj, act, delta, after, rule)
+        else:
+            self.ledger.n_lines += len(subj)
+        return subj
+
     def _first(self, s: np.ndarray) -> np.ndarray:
         """Mask of the first occurrence of each subject in ``s``, in O(len(s)) without sorting."""
         pos = np.arange(len(s), dtype=np.int32)
@@ -186,11 +234,14 @@ class Engine:
             self._apply_unique(day, subj, act, value, age)
             return
         rest = np.arange(len(subj))
-        while len(rest):
-            f = self._first(subj[rest]) if rest is not None else first
+        f = first
+        while True:
             sel = rest[f]
             self._apply_unique(day, subj[sel], act[sel], value[sel], age[sel])
             rest = rest[~f]
+            if not len(rest):
+                break
+            f = self._first(subj[rest])
 
     def _apply_unique(self, day, s, a, v, age) -> None:
         """Apply one record to each of the (distinct) subjects ``s``."""
@@ -236,6 +287,12 @@ class Engine:
     def _points(self, day, s, a, v) -> None:
         t, led = self.t, self.ledger
         cur = self.score[s].astype(np.int64)
+        if self._simple_points:
+            # Plain point acts only (no conditions, caps, bounds, expiry): the common case.
+            new = cur + t.points[a]
+            self.score[s] = new
+            led.add(day, s, a, t.points[a], new, self._act_rule[a])
+            return
         ok = np.ones(len(s), bool)
         fail_max = cur > t.req_max[a]
         fail_min = cur < t.req_min[a]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scslab.conduct.rates import RateTables, build_rate_tables, pressure_class
+from scslab.conduct.rates import RateTables, build_rate_tables
 from scslab.conduct.scheduler import Scheduler
 from scslab.dates import to_day
 from scslab.errors import InputError
@@ -22,6 +22,7 @@ from scslab.regime.schema import Rulebook
 from scslab.rng import Streams
 from scslab.sim.scenario import Scenario
 from scslab.society import Society, SocietyParams, build_society
+from scslab.sources import Detection
 
 
 @dataclass
@@ -79,10 +80,12 @@ class Simulation:
         n_sub = self.society.n_subjects
         self.engines = [Engine(rb, n_sub, self.keep_ledger).init() for rb in self.rulebooks]
         self._init_acts()
+        b = sc.behaviour
         self.scheduler = Scheduler(self.tables, self.society.propensity, self.start,
-                                   self.start + self.n_days, self.streams.get("conduct.acts"))
-        self.scheduler.init(self._classes(np.arange(self.n_persons)))
-        self.detect_rng = self.streams.get("sources.detection")
+                                   self.start + self.n_days, b.low_score, b.incentive_below,
+                                   self.streams.get("conduct.acts"))
+        self.scheduler.init(self._primary_score())
+        self.sources = Detection(self.detection, self.streams.get("sources.detection"))
         return self
 
     # --------------------------------------------------------------- wiring
@@ -115,12 +118,13 @@ class Simulation:
         for rb in self.rulebooks:
             idx = {x: j for j, x in enumerate(rb.act_ids())}
             self.act_map.append(np.array([idx.get(a, -1) for a in self.act_ids], np.int64))
+        # Regimes whose act indices equal the scenario's need no translation.
+        self._identity = [bool((m == np.arange(n)).all()) for m in self.act_map]
+        self._needs_age = any(lt.min_age is not None for e in self.engines for lt in e.t.lists)
 
-    def _classes(self, p: np.ndarray) -> np.ndarray:
-        if self.primary is None:
-            return np.zeros(len(p), np.int8)
-        b = self.scenario.behaviour
-        return pressure_class(self.engines[self.primary].score[p], b.low_score, b.incentive_below)
+    def _primary_score(self) -> np.ndarray | None:
+        """Scores of the regime that drives deterrence and incentives (None if no regime scores)."""
+        return None if self.primary is None else self.engines[self.primary].score
 
     # ------------------------------------------------------------------ run
     def run(self, on_day: Callable[[int], None] | None = None,
@@ -138,24 +142,22 @@ class Simulation:
             daily.bands.append(np.zeros((D, len(e.band_counts)), np.int64))
             daily.lists.append(np.zeros((D, len(e.lists)), np.int64))
             daily.score_sum.append(np.zeros(D, np.int64))
-        sched, soc, n_p = self.scheduler, self.society, self.n_persons
+        sched, soc = self.scheduler, self.society
+        score = self._primary_score()
         age0 = soc.age.astype(np.float64)
         for k in range(D):
             day = self.start + k
             actors, subj, act = sched.occurrences(day)
-            daily.occurred[k] = np.bincount(act, minlength=A)
-            seen = self.detect_rng.random(len(act)) < self.detection[act]
-            rs, ra = subj[seen], act[seen]
-            daily.recorded[k] = np.bincount(ra, minlength=A)
-            age = age0[rs] + k / 365.25
+            rs, ra = self.sources.observe(subj, act, daily.occurred[k], daily.recorded[k])
+            age = age0[rs] + k / 365.25 if self._needs_age else None
             touched = None
             for r, e in enumerate(self.engines):
-                ma = self.act_map[r][ra]
-                known = ma >= 0
-                if known.all():
-                    t = e.step(day, rs, ma, age=age)
+                if self._identity[r]:
+                    t = e.step(day, rs, ra, age=age)
                 else:
-                    t = e.step(day, rs[known], ma[known], age=age[known])
+                    ma = self.act_map[r][ra]
+                    known = ma >= 0
+                    t = e.step(day, rs[known], ma[known], age=None if age is None else age[known])
                 if r == self.primary:
                     touched = t
                 daily.bands[r][k] = e.band_counts
@@ -165,8 +167,7 @@ class Simulation:
                     on_ledger(r, e)
             if touched is None:
                 touched = np.zeros(0, np.int64)
-            touched = touched[touched < n_p]
-            sched.reschedule(day, actors, touched, self._classes(touched))
+            sched.respond(day, actors, touched, score)
             if on_day is not None:
                 on_day(k)
         if on_ledger is not None:

@@ -52,7 +52,7 @@ class Horizon(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     persons: int = Field(100_000, ge=1, description="synthetic persons [persons]")
-    days: int = Field(365, ge=1, le=36_500, description="simulated days [days]")
+    days: int = Field(365, ge=1, le=32_000, description="simulated days [days]")
     start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day")
     seed: int = Field(0, ge=0, description="run seed")
 

@@ -1,1 +1,5 @@
-"""scslab.sources."""
+"""scslab.sources: observation turns acts into records (detection probability per act)."""
+
+from scslab.sources.detection import Detection
+
+__all__ = ["Detection"]

@@ -1,0 +1,211 @@
+"""Compiled inner loops of the conduct stage (numba), one pass per actor instead of ~20
+numpy passes. Each kernel consumes uniforms drawn by the caller from its named stream, so
+results depend only on the seed, never on numba's own generator."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# A queue entry packs, into one uint64, the person (31 bits, up to 2.1e9 persons), their class
+# (2 bits) and their negative rate m * N[c] [acts/day] as the 31 low bits of a positive
+# float32. One plain integer per entry keeps a day's queue a single cheap concatenation.
+_RATE_BITS = np.uint64(0x7FFFFFFF)
+
+
+@njit(cache=True, nogil=True)
+def pack(person, klass, neg, out):
+    """Pack queue entries into ``out`` (uint64)."""
+    bits = neg.view(np.uint32)
+    for i in range(person.shape[0]):
+        out[i] = (np.uint64(person[i]) << np.uint64(33)) | (np.uint64(klass[i]) << np.uint64(31)) \
+            | (np.uint64(bits[i]) & _RATE_BITS)
+
+
+@njit(cache=True, nogil=True)
+def unpack(entries):
+    """(person int64, class int8, negative rate float32) of packed entries."""
+    n = entries.shape[0]
+    person = np.empty(n, np.int64)
+    klass = np.empty(n, np.int8)
+    bits = np.empty(n, np.uint32)
+    for i in range(n):
+        e = entries[i]
+        person[i] = np.int64(e >> np.uint64(33))
+        klass[i] = np.int8((e >> np.uint64(31)) & np.uint64(3))
+        bits[i] = np.uint32(e & _RATE_BITS)
+    return person, klass, bits.view(np.float32)
+
+
+@njit(cache=True, nogil=True)
+def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, u):
+    """Every act of every actor on their act day, in one pass over the actors.
+
+    Per actor: the number of acts is a zero-truncated Poisson(rate) drawn by inverse CDF
+    from ``u[i]``; each act is negative with probability neg/rate (chosen by the class's
+    cumulative rates per unit propensity) or positive, from ``u[n + e]``.
+
+    Args:
+        entries: the day's packed queue entries: person, class and negative rate m * N[c]
+            [acts/day] travel together, so no gather from per-person arrays is needed.
+
+    Returns:
+        (actors, their classes, their negative rates, subject per act, act index per act,
+        uniforms needed). If ``u`` is too short, the acts are empty and the caller retries.
+    """
+    actors, klass, negrate = unpack(entries)
+    n = actors.shape[0]
+    cap = u.shape[0] - n
+    subj = np.empty(max(cap, 0), np.int64)
+    act = np.empty(max(cap, 0), np.int64)
+    nn = acts_neg.shape[0]
+    npos = acts_pos.shape[0]
+    e = 0
+    for i in range(n):
+        p = actors[i]
+        c = klass[i]
+        ng = np.float64(negrate[i])
+        la = ng + pos_total[c]
+        # P(K = k | K >= 1) = e^-la la^k / k! / (1 - e^-la); P(K = 1 | K >= 1) = la / expm1(la)
+        pk = la / np.expm1(la)
+        cdf = pk
+        k = 1
+        while u[i] >= cdf and k < 1000:
+            k += 1
+            pk *= la / k
+            cdf += pk
+        for _ in range(k):
+            if e >= cap:
+                e += 1
+                continue
+            x = u[n + e] * la
+            a = -1
+            if x < ng and nn > 0:
+                y = x / ng * neg_total[c]  # position per unit propensity
+                for j in range(nn):
+                    if y < cum_neg[c, j]:
+                        a = acts_neg[j]
+                        break
+                if a < 0:
+                    a = acts_neg[nn - 1]
+            else:
+                y = x - ng
+                for j in range(npos):
+                    if y < cum_pos[c, j]:
+                        a = acts_pos[j]
+                        break
+                if a < 0:
+                    a = acts_pos[npos - 1] if npos > 0 else acts_neg[nn - 1]
+            subj[e] = p
+            act[e] = a
+            e += 1
+    if e > cap:
+        return actors, klass, negrate, subj[:0], act[:0], n + e
+    return actors, klass, negrate, subj[:e], act[:e], n + e
+
+
+@njit(cache=True, nogil=True)
+def next_days(p, neg, klass, pos_total, e, first, end, next_day, old, out):
+    """Next act day of persons ``p`` from day ``first``: ``first + floor(e / rate)``, where
+    rate = neg + pos_total[class] [acts/day]. Days here are relative to the run's start.
+
+    Writes ``next_day`` (``end`` or more means none before the horizon) and groups the persons
+    due before ``end`` by day with a counting sort.
+
+    Args:
+        e: Exp(1) draws, one per person.
+        old: previous queued day per person, or an empty array; persons whose new day equals
+            it are already queued and are left out.
+
+    Args:
+        out: an empty uint64 array of length len(p), filled with the packed queued entries.
+
+    Returns:
+        (entries grouped by day, distinct days, offsets of each day's group).
+    """
+    n = p.shape[0]
+    span = end - first
+    rel = np.empty(n, np.int64)
+    counts = np.zeros(span + 1, np.int64)
+    check_old = old.shape[0] == n
+    for i in range(n):
+        lam = np.float64(neg[i]) + pos_total[klass[i]]
+        gap = np.floor(e[i] / lam) if lam > 0 else np.inf
+        if gap < span:
+            d = first + np.int64(gap)
+            next_day[p[i]] = d
+            if check_old and old[i] == d:
+                rel[i] = -1
+            else:
+                rel[i] = d - first
+                counts[rel[i]] += 1
+        else:
+            next_day[p[i]] = 32767  # none before the horizon
+            rel[i] = -1
+    starts = np.zeros(span + 1, np.int64)
+    nd = 0
+    total = 0
+    for r in range(span):
+        starts[r] = total
+        total += counts[r]
+        if counts[r] > 0:
+            nd += 1
+    fill = starts.copy()
+    bits = neg.view(np.uint32)
+    for i in range(n):
+        if rel[i] >= 0:
+            j = fill[rel[i]]
+            out[j] = (np.uint64(p[i]) << np.uint64(33)) | (np.uint64(klass[i]) << np.uint64(31)) \
+                | (np.uint64(bits[i]) & _RATE_BITS)
+            fill[rel[i]] += 1
+    days = np.empty(nd, np.int64)
+    offsets = np.empty(nd + 1, np.int64)
+    j = 0
+    for r in range(span):
+        if counts[r] > 0:
+            days[j] = first + r
+            offsets[j] = starts[r]
+            j += 1
+    offsets[nd] = total
+    return out[:total], days, offsets
+
+
+@njit(cache=True, nogil=True)
+def respond(day, touched, score, n_persons, low_score, incentive_below, klass, next_day):
+    """Behaviour responds to scores: update the pressure class of touched persons.
+
+    Class = 2 * (score < low_score) + (score < incentive_below). Persons whose class changed
+    but who did not act today hold a queued day drawn at the old rate: they are returned,
+    once each, with that day, to be redrawn (their ``next_day`` is marked -1 meanwhile).
+
+    Returns:
+        (persons to redraw, their previously queued day).
+    """
+    others = np.empty(touched.shape[0], np.int64)
+    old = np.empty(touched.shape[0], np.int64)
+    k = 0
+    for i in range(touched.shape[0]):
+        s = touched[i]
+        if s >= n_persons:
+            continue
+        sc = score[s]
+        c = np.int8(2 * (sc < low_score) + (sc < incentive_below))
+        if c != klass[s]:
+            klass[s] = c
+            q = next_day[s]
+            if q != day and q != -1:
+                others[k] = s
+                old[k] = q
+                next_day[s] = -1
+                k += 1
+    return others[:k], old[:k]
+
+
+@njit(cache=True, nogil=True)
+def refresh(actors, klass_now, neg, klass, propensity, neg_total):
+    """Update the carried class and negative rate of actors whose class changed today."""
+    for i in range(actors.shape[0]):
+        c = klass[actors[i]]
+        if c != klass_now[i]:
+            klass_now[i] = c
+            neg[i] = propensity[actors[i]] * neg_total[c]
