@@ -31,8 +31,9 @@ regimes_app = typer.Typer(help="List the built-in regimes, or show one with its 
                           invoke_without_command=True, no_args_is_help=False)
 app.add_typer(regimes_app, name="regimes")
 
-out = Console()
-err = Console(stderr=True)
+# Piped output is not wrapped at 80 columns: tables stay whole for files and other programs.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _day(text: str | None, option: str) -> int | None:
@@ -244,13 +245,14 @@ def check(path: Annotated[str, typer.Argument(help="a rulebook or scenario TOML 
     """Check a rulebook or scenario file against its schema."""
     from scslab.regime import load_rulebook
     from scslab.regime.load import parse_toml
-    from scslab.sim import load_scenario
 
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", file=p)
     data = parse_toml(p.read_text(encoding="utf-8"), str(p))
     if "scenario" in data:
+        from scslab.sim import load_scenario
+
         sc = load_scenario(p)
         out.print(f"{p}: a valid scenario ({sc.scenario.name}, regimes {', '.join(sc.regimes)})")
     else:

@@ -1,0 +1,5 @@
+"""``python -m scslab``: the CLI."""
+
+from scslab.cli import main
+
+main()
