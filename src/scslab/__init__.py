@@ -1,3 +1,3 @@
 """scslab: a laboratory for social credit regimes on synthetic societies."""
 
-__version__ = "0.1.0"
+from scslab._version import __version__

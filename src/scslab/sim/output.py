@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from scslab import __version__
+from scslab._version import __version__
 from scslab.dates import EPOCH
 from scslab.io import ParquetStream, write_json, write_parquet, write_text
 from scslab.regime.engine import Engine

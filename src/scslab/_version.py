@@ -1,0 +1,3 @@
+"""Version of scslab."""
+
+__version__ = "0.1.0"
