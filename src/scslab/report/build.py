@@ -1,0 +1,316 @@
+"""Assemble the report: read the run folder, compute tables, draw figures, render the template.
+
+Everything here is deterministic (stable key orders, no timestamps, fixed PNG metadata), so
+one run folder always gives the same bytes. Optional pieces (subjects, lists, gates,
+exposures) are skipped when the run folder does not have them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pyarrow.compute as pc
+
+from scslab import io
+from scslab.report import plots
+from scslab.report.summary import RegimeSummary, fmt, recorded_scope, regime_summary
+from scslab.runfolder import SUBJECTS, RunFolder, read_run
+
+TEMPLATE = "report.html.j2"
+#: Acts drawn individually in the acts plot; the rest are summed into "other".
+TOP_ACTS = 8
+SPILLOVER_SERVICE = "private_school_family_spillover"
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One embedded figure."""
+
+    title: str
+    caption: str
+    uri: str
+
+
+@dataclass
+class Table:
+    """A plain table: header cells and rows of already formatted cells."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class RegimeSection:
+    regime: str
+    summary: RegimeSummary
+    plots: list[Plot] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- header ----------------------------------------------------------------------------------
+
+
+def _get(mapping: dict[str, Any], *paths: str) -> Any:
+    """First present value among dotted ``paths`` (manifest writers differ in key names)."""
+    for path in paths:
+        node: Any = mapping
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            if node is not None and not isinstance(node, dict):
+                return node
+    return None
+
+
+def _scenario_name(run: RunFolder) -> str:
+    name = _get(run.manifest, "scenario_name", "scenario.name", "scenario", "name")
+    if name is None and run.scenario_text:
+        try:
+            scenario = tomllib.loads(run.scenario_text)
+        except tomllib.TOMLDecodeError:
+            scenario = {}
+        name = _get(scenario, "name", "scenario.name", "meta.name")
+    return str(name) if name is not None else run.path.resolve().name
+
+
+def _header(run: RunFolder) -> list[tuple[str, str]]:
+    m = run.manifest
+    persons = _get(m, "persons", "n_persons", "society.persons")
+    rows = [
+        ("scenario", _scenario_name(run)),
+        ("seed", str(_get(m, "seed"))),
+        ("persons", fmt(float(persons)) if isinstance(persons, int | float) else str(persons)),
+        ("days", fmt(float(run.n_days))),
+    ]
+    dates = run.daily.column("date") if "date" in run.daily.column_names else None
+    if dates is not None and run.daily.num_rows:
+        rows.append(("dates", f"{pc.min(dates).as_py()} to {pc.max(dates).as_py()}"))
+    rows += [
+        ("regimes", ", ".join(run.regimes) or "none"),
+        ("scslab version", str(_get(m, "scslab", "scslab_version", "version", "versions.scslab"))),
+    ]
+    sha = _get(m, "scenario_sha256", "scenario_sha", "sha256")
+    if sha is not None:
+        rows.append(("scenario SHA-256", str(sha)))
+    return rows
+
+
+# -- per regime ------------------------------------------------------------------------------
+
+
+def _score_samples(run: RunFolder, regime: str) -> dict[str, np.ndarray] | None:
+    """Non-null start and end scores of ``regime`` (points), or ``None`` if it has no score."""
+    if not run.has(SUBJECTS):
+        return None
+    start_col, end_col = f"{regime}.score_start", f"{regime}.score"
+    table = run.subject_columns([start_col, end_col])
+    if end_col not in table.column_names:
+        return None
+    end = table.column(end_col)
+    if end.null_count == len(end):
+        return None  # a regime without a score
+    out: dict[str, np.ndarray] = {}
+    if start_col in table.column_names:
+        out["start (day 0)"] = pc.drop_null(table.column(start_col)).to_numpy()
+    out[f"end (day {run.n_days - 1})"] = pc.drop_null(end).to_numpy()
+    return out
+
+
+def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
+    section = RegimeSection(regime, regime_summary(run, regime))
+    bands = run.series("band", regime)
+    if bands:
+        section.plots.append(Plot(
+            "Bands over time",
+            f"Subjects in each band of regime {regime} at the end of each day, stacked; "
+            "bands in rulebook order, highest at the bottom.",
+            plots.stacked_area(bands, title=f"{regime}: subjects per band",
+                               ylabel="subjects per band (persons + organisations)"),
+        ))
+    samples = _score_samples(run, regime)
+    if samples is not None:
+        section.plots.append(Plot(
+            "Score distribution",
+            f"Distribution of regime {regime} scores over all scored subjects at the start "
+            "(filled) and at the end of the run (line), from subjects.parquet.",
+            plots.histograms(samples, title=f"{regime}: score distribution, start vs end",
+                             xlabel="score (points)",
+                             ylabel="subjects per bin (persons + organisations)"),
+        ))
+    else:
+        section.notes.append(f"Regime {regime} keeps no score: no score distribution.")
+    lists = run.series("list", regime)
+    if lists:
+        section.plots.append(Plot(
+            "List sizes over time",
+            f"Subjects on each list of regime {regime} at the end of each day.",
+            plots.lines(lists, title=f"{regime}: list sizes",
+                        ylabel="subjects on the list (persons + organisations)"),
+        ))
+    return section
+
+
+# -- acts ------------------------------------------------------------------------------------
+
+
+def _top_with_other(series: dict[str, np.ndarray], top: int) -> dict[str, np.ndarray]:
+    """The ``top`` keys by total (ties: first appearance) plus their remainder as "other"."""
+    if len(series) <= top:
+        return series
+    names = list(series)
+    totals = np.array([np.nansum(series[k]) for k in names])
+    order = np.argsort(-totals, kind="stable")  # stable: ties keep first-appearance order
+    keep = [names[i] for i in order[:top]]
+    rest = [names[i] for i in order[top:]]
+    out = {k: series[k] for k in keep}
+    out[plots.OTHER] = np.sum([series[k] for k in rest], axis=0)
+    return out
+
+
+def _acts(run: RunFolder) -> tuple[list[Plot], Table | None]:
+    scopes = list(dict.fromkeys(recorded_scope(run, r) for r in run.regimes)) or [""]
+    figs: list[Plot] = []
+    recorded_totals: dict[str, dict[str, float]] = {}
+    for scope in scopes:
+        series = run.series("recorded", scope)
+        if not series:
+            continue
+        label = scope or "all regimes"
+        recorded_totals[label] = {k: float(np.nansum(v)) for k, v in series.items()}
+        shown = _top_with_other(series, TOP_ACTS)
+        more = f" The top {TOP_ACTS} acts by total are shown; the rest are summed as 'other'."
+        figs.append(Plot(
+            f"Acts recorded per day ({label})",
+            f"Records per act and day for {label}." + (more if len(series) > TOP_ACTS else ""),
+            plots.lines(shown, title=f"acts recorded per day: {label}",
+                        ylabel="records per day (acts)"),
+        ))
+    occurred = run.total("occurred", "")
+    if not occurred and not recorded_totals:
+        return figs, None
+    acts = list(dict.fromkeys([*occurred, *(k for t in recorded_totals.values() for k in t)]))
+    # Most frequent first; Python's sort is stable, so ties keep first-appearance order.
+    acts.sort(key=lambda a: -occurred.get(a, 0.0))
+    header = ["act", "occurred", *(f"recorded ({s})" for s in recorded_totals)]
+    rows = [
+        [a, fmt(occurred.get(a, 0.0)), *(fmt(t.get(a, 0.0)) for t in recorded_totals.values())]
+        for a in acts
+    ]
+    return figs, Table(header, rows)
+
+
+# -- gates -----------------------------------------------------------------------------------
+
+
+def _gates(run: RunFolder) -> tuple[list[Plot], Table | None, list[str]]:
+    if not run.has_metric("request", None):
+        return [], None, []
+    requests = run.total("request", "")
+    if not requests:  # tolerate a writer that files requests under a regime
+        requests = {}
+        for regime in run.regimes:
+            for k, v in run.total("request", regime).items():
+                requests[k] = requests.get(k, 0.0) + v
+    per_regime = {
+        r: (run.total("denied", r), run.total("privileged", r)) for r in run.regimes
+    }
+    services = list(dict.fromkeys(
+        [*requests, *(k for d, p in per_regime.values() for k in (*d, *p))]
+    ))
+    header = ["service", "requests"]
+    groups: dict[str, list[float]] = {"requests": [requests.get(s, 0.0) for s in services]}
+    for r, (denied, privileged) in per_regime.items():
+        header += [f"denied ({r})", f"privileged ({r})"]
+        groups[f"denied ({r})"] = [denied.get(s, 0.0) for s in services]
+        groups[f"privileged ({r})"] = [privileged.get(s, 0.0) for s in services]
+    rows = [[s, *(fmt(groups[g][i]) for g in groups)] for i, s in enumerate(services)]
+    notes = []
+    if SPILLOVER_SERVICE in services:
+        notes.append(
+            f"Denials of a child's school place that count as family spillover appear as "
+            f"service {SPILLOVER_SERVICE}."
+        )
+    fig = Plot(
+        "Gate outcomes per service",
+        "Total gate requests over the run per service, and how many of them each regime "
+        "denied or privileged.",
+        plots.grouped_bars(services, groups, title="gate requests, denials and privileges",
+                           xlabel="total over the run (requests)"),
+    )
+    return [fig], Table(header, rows), notes
+
+
+# -- exposures -------------------------------------------------------------------------------
+
+
+def _exposures(run: RunFolder) -> list[Plot]:
+    if not run.has_metric("exposure", None):
+        return []
+    series: dict[str, np.ndarray] = {}
+    for scope in ["", *run.regimes]:
+        for channel, values in run.series("exposure", scope).items():
+            series[channel if not scope else f"{scope}: {channel}"] = values
+    if not series:
+        return []
+    return [Plot(
+        "Shaming exposures per day",
+        "People who saw a subject shamed, per channel and day.",
+        plots.lines(series, title="shaming exposures per channel",
+                    ylabel="people exposed per day (persons)"),
+    )]
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = fmt
+    return env
+
+
+def render(run: RunFolder) -> str:
+    """The report's HTML text for ``run``."""
+    acts_plots, acts_table = _acts(run)
+    gate_plots, gate_table, gate_notes = _gates(run)
+    context = {
+        "title": f"scslab report: {_scenario_name(run)}",
+        "header": _header(run),
+        "regimes": [_regime_section(run, r) for r in run.regimes],
+        "acts_plots": acts_plots,
+        "acts_table": acts_table,
+        "gate_plots": gate_plots,
+        "gate_table": gate_table,
+        "gate_notes": gate_notes,
+        "exposure_plots": _exposures(run),
+        "last_day": max(run.n_days - 1, 0),
+        "scenario_text": run.scenario_text,
+    }
+    source = resources.files("scslab.report").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    return _environment().from_string(source).render(context)
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of the run folder ``run_dir`` to ``out`` (default ``run_dir/report.html``).
+
+    Raises:
+        InputError: ``run_dir`` is not a run folder.
+    """
+    run = read_run(run_dir)
+    path = Path(out) if out is not None else run.path / "report.html"
+    io.write_text(path, render(run))
+    return path

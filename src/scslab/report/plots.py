@@ -1,0 +1,185 @@
+"""Matplotlib figures rendered to PNG data URIs (no files, no external resources).
+
+Figures are built with :class:`matplotlib.figure.Figure` on an explicit Agg canvas, never
+through ``pyplot``: this selects the Agg backend for these figures only, leaves the global
+backend of the caller alone and keeps no figure registry alive. PNGs are saved without the
+``Software`` metadata and with fixed rcParams so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+#: Fixed style: a user's matplotlibrc must not change the report's bytes.
+_RC: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 9.0,
+    "legend.fontsize": 8.0,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.dpi": 100,
+    "figure.dpi": 100,
+    "path.simplify": True,
+}
+
+#: Label of the remainder series (e.g. all acts beyond the top 8), drawn grey and dashed.
+OTHER = "other"
+
+#: Histograms use at most this many bins.
+_MAX_BINS = 100
+
+#: At most this many legend entries are shown in one column before a second column is used.
+_LEGEND_ROWS = 10
+
+
+def _figure(width: float = 8.0, height: float = 3.6) -> Figure:
+    """A new figure (size in inches at 100 dpi) attached to an Agg canvas."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png_uri(fig: Figure) -> str:
+    """Encode ``fig`` as a ``data:image/png;base64,...`` URI."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _legend(ax, n: int) -> None:
+    if n > 0:
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            ncols=1 + (n - 1) // _LEGEND_ROWS,
+            frameon=False,
+        )
+
+
+def _days(n_days: int) -> np.ndarray:
+    return np.arange(n_days, dtype=np.int64)
+
+
+def stacked_area(
+    series: dict[str, np.ndarray], *, title: str, ylabel: str, xlabel: str = "day of run (days)"
+) -> str:
+    """Stacked areas of day series, in the given key order (first key at the bottom)."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        labels = list(series)
+        n_days = len(next(iter(series.values()))) if series else 0
+        # Bands are ordered high->low; a sequential colormap makes that order readable.
+        colors = matplotlib.colormaps["viridis"](np.linspace(0.9, 0.1, max(len(labels), 1)))
+        if labels:
+            ax.stackplot(
+                _days(n_days), *series.values(), labels=labels, colors=colors[: len(labels)]
+            )
+        ax.set_xlim(0, max(n_days - 1, 1))
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        _legend(ax, len(labels))
+        return _png_uri(fig)
+
+
+def lines(
+    series: dict[str, np.ndarray],
+    *,
+    title: str,
+    ylabel: str,
+    xlabel: str = "day of run (days)",
+) -> str:
+    """One line per key over days."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        for label, values in series.items():
+            # The remainder bucket is not one act: draw it apart from the real ones.
+            style = {"color": "0.45", "linestyle": "--"} if label == OTHER else {}
+            ax.plot(_days(len(values)), values, label=label, linewidth=1.2, **style)
+        n_days = max((len(v) for v in series.values()), default=0)
+        ax.set_xlim(0, max(n_days - 1, 1))
+        ax.set_ylim(bottom=0)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        _legend(ax, len(series))
+        return _png_uri(fig)
+
+
+def histograms(
+    samples: dict[str, np.ndarray], *, title: str, xlabel: str, ylabel: str
+) -> str:
+    """Overlaid step histograms of integer samples on shared bins (at most 100 bins).
+
+    Counting is done by :func:`numpy.histogram` (vectorised over 10^6 values); only the bin
+    counts reach matplotlib, so drawing cost does not grow with the sample size.
+    """
+    nonempty = [v for v in samples.values() if v.size]
+    lo = min((float(v.min()) for v in nonempty), default=0.0)
+    hi = max((float(v.max()) for v in nonempty), default=1.0)
+    # Scores are integers: bins a whole number of points wide, edges halfway between
+    # integers, so no bin holds one value more than its neighbour (no comb pattern).
+    width = max(1, int(np.ceil((hi - lo + 1) / _MAX_BINS)))
+    edges = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + width, width, dtype=np.float64)
+    with matplotlib.rc_context(_RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        for i, (label, values) in enumerate(samples.items()):
+            counts, _ = np.histogram(values, bins=edges)
+            ax.stairs(counts, edges, label=label, fill=i == 0, alpha=0.45 if i == 0 else 1.0,
+                      linewidth=1.4)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of subjects
+        ax.set_ylim(bottom=0)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        _legend(ax, len(samples))
+        return _png_uri(fig)
+
+
+def grouped_bars(
+    categories: Sequence[str],
+    groups: dict[str, Sequence[float]],
+    *,
+    title: str,
+    xlabel: str,
+) -> str:
+    """Horizontal grouped bars: one group per category, one bar per ``groups`` entry.
+
+    A log scale is used when the values span more than two orders of magnitude (requests
+    usually dwarf denials), so small bars stay visible.
+    """
+    n_cat, n_grp = len(categories), max(len(groups), 1)
+    height = 0.8 / n_grp
+    values = np.array([list(v) for v in groups.values()], dtype=np.float64).reshape(-1)
+    positive = values[values > 0]
+    log = positive.size > 0 and positive.max() / positive.min() > 100
+    with matplotlib.rc_context(_RC):
+        fig = _figure(8.0, max(2.4, 0.9 + 0.25 * n_cat * n_grp))
+        ax = fig.add_subplot()
+        y = np.arange(n_cat, dtype=np.float64)
+        for i, (label, vals) in enumerate(groups.items()):
+            ax.barh(y + (i - (n_grp - 1) / 2) * height, list(vals), height=height, label=label)
+        ax.set_yticks(y, list(categories))
+        ax.invert_yaxis()  # first category on top, as in the table
+        if log:
+            ax.set_xscale("log")
+        ax.set_title(title)
+        ax.set_xlabel(f"{xlabel}, log scale" if log else xlabel)
+        ax.set_ylabel("service")
+        _legend(ax, len(groups))
+        return _png_uri(fig)

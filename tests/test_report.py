@@ -1,0 +1,177 @@
+"""The HTML report (scslab.report) on small synthetic run folders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scslab.errors import InputError
+from scslab.report import write_report
+
+try:  # the run-folder builder lives beside these tests
+    from tests.test_runfolder import BANDS, SERVICES, build_run
+except ImportError:  # tests/ on sys.path (pytest's default rootdir-less "prepend" import mode)
+    from test_runfolder import BANDS, SERVICES, build_run
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
+    """A two-regime run with gates and exposures, and its report text."""
+    root = tmp_path_factory.mktemp("run")
+    expected = build_run(root)
+    path = write_report(root)
+    return path, expected, path.read_text(encoding="utf-8")
+
+
+def _num(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def _summary_rows(html: str, regime: str) -> dict[str, list[float]]:
+    """``{label: [cells]}`` of the summary table of ``regime``."""
+    table = re.search(
+        rf'<table class="summary" id="summary-\d+" data-regime="{re.escape(regime)}">(.*?)</table>',
+        html,
+        re.S,
+    )
+    assert table is not None, f"no summary table for {regime}"
+    rows = {}
+    for label, cells in re.findall(
+        r'<tr data-label="([^"]*)"><th>[^<]*</th>(.*?)</tr>', table.group(1), re.S
+    ):
+        rows[label] = [_num(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", cells) if c != "—"]
+    return rows
+
+
+def test_writes_one_file_at_the_default_path(full: tuple[Path, dict[str, Any], str]) -> None:
+    path, _, _ = full
+    assert path == path.parent / "report.html"
+    assert [p.name for p in path.parent.iterdir() if p.suffix == ".html"] == ["report.html"]
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
+
+
+def test_has_sections_and_embedded_images(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, _, html = full
+    for heading in [
+        "<h2 id=\"summary\">Summary</h2>",
+        "Regime rongcheng</h2>",
+        "Regime courts</h2>",
+        "<h3>Bands over time</h3>",
+        "<h3>Score distribution</h3>",
+        "<h3>List sizes over time</h3>",
+        "<h2 id=\"acts\">Acts</h2>",
+        "<h3>Occurred vs recorded</h3>",
+        "<h2 id=\"gates\">Gates</h2>",
+        "<h2 id=\"exposures\">Shaming exposures</h2>",
+        "<h2 id=\"scenario\">Scenario</h2>",
+    ]:
+        assert heading in html
+    # bands, score, lists; recorded acts x2; gates; exposures
+    assert html.count('<img src="data:image/png;base64,') == 7
+    assert html.count("<figcaption>") == 7
+    assert "Test &lt;town&gt;" in html  # autoescaped scenario name
+    assert "Regime courts keeps no score" in html
+    assert "private_school_family_spillover" in html and "family spillover" in html
+
+
+def test_no_external_resources(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, _, html = full
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert "<script" not in html and "<link" not in html
+    assert "@import" not in html and "url(" not in html
+
+
+def test_header_comes_from_the_manifest(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, expected, html = full
+    manifest = expected["manifest"]
+    for label, value in [
+        ("seed", "7"),
+        ("persons", "6"),
+        ("days", "10"),
+        ("regimes", "rongcheng, courts"),
+        ("scslab version", manifest["scslab"]),
+        ("dates", "2025-01-01 to 2025-01-10"),
+    ]:
+        assert f"<tr><th>{label}</th><td>{value}</td></tr>" in html
+
+
+def test_summary_numbers_match_the_fixture(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, expected, html = full
+    scored = _summary_rows(html, "rongcheng")
+    # bands in rulebook (first appearance) order, not alphabetical
+    assert [k for k in scored if k.startswith("band ")] == [f"band {b}" for b in BANDS]
+    for band, (first, last) in expected["rongcheng"]["bands"].items():
+        assert scored[f"band {band}"] == [first, last]
+    assert scored["list blacklist"] == list(expected["rongcheng"]["lists"]["blacklist"])
+    assert scored["mean score (points)"] == pytest.approx(expected["rongcheng"]["mean"], abs=0.006)
+    for regime, rows in [("rongcheng", scored), ("courts", _summary_rows(html, "courts"))]:
+        assert rows["acts occurred (total, all days)"] == [expected["occurred_total"]]
+        assert rows["acts recorded (total, all days)"] == [expected["recorded_total"][regime]]
+    assert not any(k.startswith(("band", "list", "mean")) for k in _summary_rows(html, "courts"))
+
+
+def test_gate_table_matches_the_fixture(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, expected, html = full
+    table = re.search(r'<table id="gates-table">(.*?)</table>', html, re.S)
+    assert table is not None
+    header = re.findall(r"<th>([^<]*)</th>", table.group(1).split("</thead>")[0])
+    assert header[:2] == ["service", "requests"]
+    for service in SERVICES:
+        row = re.search(rf"<tr><th>{service}</th>(.*?)</tr>", table.group(1))
+        assert row is not None
+        cells = dict(zip(header[1:], map(_num, re.findall(r">([^<]*)</td>", row.group(1))),
+                         strict=True))
+        assert cells["requests"] == expected["requests"][service]
+        for regime, denied in expected["denied"].items():
+            assert cells[f"denied ({regime})"] == denied[service]
+
+
+def test_byte_identical_on_two_calls(full: tuple[Path, dict[str, Any], str]) -> None:
+    path, _, html = full
+    out = write_report(path.parent, path.parent / "again.html")
+    assert out.read_bytes() == html.encode("utf-8")
+
+
+def test_records_shared_by_all_regimes(tmp_path: Path) -> None:
+    expected = build_run(tmp_path, shared_records=True, gates=False, exposures=False)
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    for regime in expected["regimes"]:
+        rows = _summary_rows(html, regime)
+        assert rows["acts recorded (total, all days)"] == [expected["recorded_total"][regime]]
+    assert html.count("<h3>Acts recorded per day (all regimes)</h3>") == 1
+    assert "<th>recorded (all regimes)</th>" in html
+
+
+def test_optional_sections_only_when_present(tmp_path: Path) -> None:
+    build_run(tmp_path, gates=False, exposures=False)
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "Gates</h2>" not in html and "gates-table" not in html
+    assert "Shaming exposures</h2>" not in html
+    assert "Acts</h2>" in html
+
+
+def test_one_regime_without_score_lists_or_subjects(tmp_path: Path) -> None:
+    build_run(tmp_path, regimes=("courts",), gates=False, exposures=False, subjects=False)
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "Regime courts</h2>" in html
+    assert "List sizes over time" not in html and "Bands over time" not in html
+    assert "Score distribution" not in html
+    assert html.count("data:image/png;base64,") == 1  # acts recorded only
+
+
+def test_not_a_run_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"manifest\.json"):
+        write_report(tmp_path)
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_import_does_not_load_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, scslab.report; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
