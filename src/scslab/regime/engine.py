@@ -254,20 +254,37 @@ class Engine:
             if pm.any():
                 self._points(day, s[pm], a[pm], v[pm])
                 handled |= pm
-        emitted_s, emitted_a = [], []
-        for wi, (_wid, wact, wdays, more, emit) in enumerate(t.windows):
+        emitted_s, emitted_a, emitted_age = [], [], []
+        for wi, (wid, wact, wdays, more, emit) in enumerate(t.windows):
             m = a == wact
             if not m.any():
                 continue
+            handled |= m  # counted in a window: the window's ledger line says so
             ws = s[m]
             ring = self.windows[wi]
-            # ring holds the days of the last `more` records; the oldest is column 0.
-            hit = (ring[ws, 0] >= day - wdays + 1) if more > 0 else np.ones(len(ws), bool)
+            lo = day - wdays + 1  # first day of the window [day - days + 1, day]
+            # ring holds the days of the last `more` records; the oldest is column 0. This record
+            # makes the count exceed `more` iff the `more`-th previous one is still in the window
+            # (records arrive in day order), so every such record emits: no reset after emitting.
+            hit = (ring[ws, 0] >= lo) if more > 0 else np.ones(len(ws), bool)
             if more > 0:
                 ring[ws, :-1] = ring[ws, 1:]
                 ring[ws, -1] = day
+            led, act_id, emit_id = self.ledger, t.act_ids[wact], t.act_ids[emit]
+            if hit.any():
+                led.add(day, ws[hit], wact, 0, self._score_of(ws[hit]), led.code(
+                    f"window {wid}: more than {more} {act_id} in {wdays} days, emits {emit_id}"))
+            if not hit.all():
+                # Without a hit every record still in the ring is in the window: an exact count.
+                count = (ring[ws[~hit]] >= lo).sum(axis=1)
+                for k in np.unique(count):
+                    c = ~hit
+                    c[c] = count == k
+                    led.add(day, ws[c], wact, 0, self._score_of(ws[c]), led.code(
+                        f"window {wid}: {k} {act_id} in {wdays} days (emits above {more})"))
             emitted_s.append(ws[hit])
             emitted_a.append(np.full(int(hit.sum()), emit, np.int64))
+            emitted_age.append(age[m][hit])
         rec = ~handled
         if rec.any():
             self.ledger.add(day, s[rec], a[rec], 0, self._score_of(s[rec]),
@@ -277,8 +294,10 @@ class Engine:
         if emitted_s:
             es = np.concatenate(emitted_s)
             if len(es):
-                ea = np.concatenate(emitted_a)
-                self._apply_unique(day, es, ea, np.ones(len(es)), np.full(len(es), np.nan))
+                # Two windows may emit for the same subject: rank passes keep that sequential.
+                # A derived record has value 1 and the age of the record that caused it.
+                self._apply_records(day, es, np.concatenate(emitted_a), np.ones(len(es)),
+                                    np.concatenate(emitted_age))
 
     def _score_of(self, s):
         return self.score[s] if self.score is not None else NO_SCORE

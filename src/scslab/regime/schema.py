@@ -209,7 +209,12 @@ class Trigger(_Cited):
 
 class Window(_Cited):
     """Rolling-window counting: more than ``more_than`` records of ``act`` within ``days``
-    days (the record's day included) emits a derived record of ``emit``."""
+    days (the record's day included) emits a derived record of ``emit``.
+
+    The window of a record on day d is [d - days + 1, d], and records of one day count in file
+    order. Every record that makes the count exceed ``more_than`` emits (the window is not reset
+    by an emission), so emissions match a brute-force count over the window.
+    """
 
     id: Id
     act: Id
@@ -323,6 +328,24 @@ def _check_references(rb: Rulebook) -> None:
         for field in ("act", "emit"):
             if getattr(w, field) not in acts:
                 raise ValueError(f"windows[{i}].{field}: unknown act {getattr(w, field)!r}")
+    if d := _dupes([w.id for w in rb.windows]):
+        raise ValueError(f"duplicate window ids: {', '.join(d)}")
+    # A derived record is counted by the windows on its act, so act -> emit must not loop back:
+    # a cycle would emit without end on one day.
+    emits: dict[str, set[str]] = {}
+    for w in rb.windows:
+        emits.setdefault(w.act, set()).add(w.emit)
+    for i, w in enumerate(rb.windows):
+        seen: set[str] = set()
+        todo = [w.emit]
+        while todo:
+            x = todo.pop()
+            if x == w.act:
+                raise ValueError(f"windows[{i}] ({w.id}): its derived record {w.emit!r} leads "
+                                 f"back to {w.act!r} through windows; emissions would never end")
+            if x not in seen:
+                seen.add(x)
+                todo.extend(emits.get(x, ()))
     for i, c in enumerate(rb.consequences):
         if c.band is not None and c.band not in all_bands:
             raise ValueError(f"consequences[{i}].band: unknown band {c.band!r}")
@@ -335,6 +358,7 @@ def _check_references(rb: Rulebook) -> None:
     cited += [(f"acts[{i}]", a.sources) for i, a in enumerate(rb.acts)]
     cited += [(f"lists[{i}]", x.sources) for i, x in enumerate(rb.lists)]
     cited += [(f"consequences[{i}]", c.sources) for i, c in enumerate(rb.consequences)]
+    cited += [(f"windows[{i}]", w.sources) for i, w in enumerate(rb.windows)]
     for where, srcs in cited:
         for s in srcs:
             if s not in keys:
