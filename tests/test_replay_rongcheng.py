@@ -34,7 +34,7 @@ def test_points_and_default_start(replay_rows):
         (["bank_arrears_month"] * 4 + ["traffic_ticket"], 955, "B"),
         (["utility_equipment_damage", "bank_arrears_month", "traffic_ticket"], 885, "B"),
         (["utility_equipment_damage"] * 1 + ["contract_breach_judgment"], 850, "B"),
-        (["utility_equipment_damage"] + ["contract_breach_judgment"] + ["traffic_ticket"], 845, "C"),
+        (["utility_equipment_damage", "contract_breach_judgment", "traffic_ticket"], 845, "C"),
         (["utility_equipment_damage"] * 4, 600, "C"),
         (["utility_equipment_damage"] * 4 + ["traffic_ticket"], 595, "D"),
     ],

@@ -63,7 +63,8 @@ def describe_rulebook(rb: Rulebook) -> str:
     for lst in rb.lists:
         out += ["", f"List {lst.id}: {lst.name}".rstrip(": ")]
         if lst.removal_delay_working_days:
-            out.append(f"  deletions take effect on working day {lst.removal_delay_working_days} after the trigger")
+            out.append(f"  deletions take effect on working day {lst.removal_delay_working_days} "
+                       "after the trigger")
         out.append(f"  early deletion on performance: {'yes' if lst.early_removal_on_performance else 'no'}")
         if lst.min_age is not None:
             out.append(f"  never lists subjects under {lst.min_age}")
@@ -76,10 +77,11 @@ def describe_rulebook(rb: Rulebook) -> str:
         cond = f">= {t.score_at_least}" if t.score_at_least is not None else f"<= {t.score_at_most}"
         out.append(f"Trigger {t.id}: score {cond} enters {t.enter_list}{_mark(t)}")
     for w in rb.windows:
-        out.append(f"Window {w.id}: more than {w.more_than} {w.act} in {w.days} days emits {w.emit}{_mark(w)}")
+        out.append(f"Window {w.id}: more than {w.more_than} {w.act} in {w.days} days "
+                   f"emits {w.emit}{_mark(w)}")
     ret = rb.retention
-    out += ["", f"Retention: {'records expire after ' + str(ret.records) if ret.records else 'records never expire'}"
-            f"{_mark(ret)}"]
+    kept = f"records expire after {ret.records}" if ret.records else "records never expire"
+    out += ["", f"Retention: {kept}{_mark(ret)}"]
     if rb.consequences:
         out += ["", "Consequences:"]
         for c in rb.consequences:

@@ -7,6 +7,7 @@ conflicting report carries ``verified = false`` and names its ``sources``.
 from __future__ import annotations
 
 import builtins
+import itertools
 import re
 from typing import Annotated, Literal
 
@@ -298,7 +299,7 @@ def _check_references(rb: Rulebook) -> None:
         if (mins[-1] is not None and any(m is None for m in mins[:-1])) or None in mins[:-1]:
             raise ValueError("every band but the last needs a 'min'")
         given = [m for m in mins if m is not None]
-        if any(a <= b for a, b in zip(given, given[1:], strict=False)):
+        if any(a <= b for a, b in itertools.pairwise(given)):
             raise ValueError("bands must be listed from the highest 'min' to the lowest")
     override_bands = {x.band for x in rb.lists if x.band}
     all_bands = set(labels) | override_bands
