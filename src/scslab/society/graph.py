@@ -1,0 +1,50 @@
+"""The friendship graph as CSR arrays, built in time proportional to its edges."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _csr(n, src, dst):
+    """Symmetric CSR from an undirected edge list; drops self loops and duplicate edges."""
+    deg = np.zeros(n + 1, np.int64)
+    for k in range(src.shape[0]):
+        if src[k] != dst[k]:
+            deg[src[k] + 1] += 1
+            deg[dst[k] + 1] += 1
+    for i in range(n):
+        deg[i + 1] += deg[i]
+    nbr = np.empty(deg[n], np.int32)
+    fill = deg[:n].copy()
+    for k in range(src.shape[0]):
+        a, b = src[k], dst[k]
+        if a != b:
+            nbr[fill[a]] = b
+            fill[a] += 1
+            nbr[fill[b]] = a
+            fill[b] += 1
+    # Sort each (short) row and drop repeats; rows are compacted in place.
+    indptr = np.zeros(n + 1, np.int64)
+    w = 0
+    for i in range(n):
+        row = np.sort(nbr[deg[i]:deg[i + 1]])
+        last = -1
+        for v in row:
+            if v != last:
+                nbr[w] = v
+                w += 1
+                last = v
+        indptr[i + 1] = w
+    return indptr, nbr[:w].copy()
+
+
+def friendship_graph(n: int, mean_degree: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random friendships (Erdos-Renyi-like): about ``mean_degree`` friends each.
+
+    Family ties are the households (``Society.household_start``), not part of this graph.
+    Returns CSR arrays (indptr int64, indices int32), symmetric, without self loops or repeats.
+    """
+    m = round(n * mean_degree / 2)
+    return _csr(n, rng.integers(0, n, m), rng.integers(0, n, m))

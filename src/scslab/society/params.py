@@ -1,0 +1,45 @@
+"""Parameters of a synthetic society: each declared once, with unit, default and constraint."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class SocietyParams(BaseModel):
+    """How to build a synthetic society. Unknown keys are rejected.
+
+    Demographic defaults follow China's 7th census (2020):
+    http://www.stats.gov.cn/english/PressRelease/202105/t20210510_1817185.html
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    persons: int = Field(ge=1, le=2_000_000_000, description="synthetic persons [persons]")
+    start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                            description="first simulated day; ages are on this date")
+    region_codes: list[str] = Field(
+        default_factory=lambda: ["371082"], min_length=1,
+        description="6-digit GB/T 2260 division codes; households are spread evenly over them "
+                    "(default 371082, Rongcheng)")
+    mean_household_size: float = Field(
+        2.62, ge=1.0, le=8.0,
+        description="mean persons per household [persons]; 2.62 in the 2020 census (URL above)")
+    share_under_15: float = Field(0.1795, ge=0, le=1, description="share aged 0-14; 17.95 % (2020)")
+    share_60_plus: float = Field(0.1870, ge=0, le=1, description="share aged 60+; 18.70 % (2020)")
+    share_male: float = Field(0.5124, ge=0, le=1, description="share of males; 51.24 % (2020)")
+    income_sigma: float = Field(0.6, ge=0, description="sigma of lognormal ability to pay "
+                                                       "(median 1); an assumption")
+    orgs_per_1000_persons: float = Field(20.0, ge=0, description="organisations per 1000 persons; "
+                                                                 "an assumption")
+    mean_friends: float = Field(6.0, ge=0, le=500, description="mean friendship degree [persons]; "
+                                                              "an assumption")
+
+    @field_validator("region_codes")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        for c in v:
+            if len(c) != 6 or not c.isdigit():
+                raise ValueError(f"region codes are 6 digits (GB/T 2260); got {c!r}")
+        if len(set(v)) != len(v):
+            raise ValueError("region codes must be distinct")
+        return v
