@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scslab.conduct.organisations import organisation_conduct
 from scslab.conduct.rates import RateTables, build_rate_tables
 from scslab.conduct.scheduler import Scheduler
 from scslab.dates import to_day
 from scslab.errors import InputError
+from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
 from scslab.regime.load import load_rulebook
 from scslab.regime.schema import Rulebook
@@ -34,6 +36,7 @@ class Daily:
     bands: list[np.ndarray] = field(default_factory=list)  # per regime (days, bands+1)
     lists: list[np.ndarray] = field(default_factory=list)  # per regime (days, lists)
     score_sum: list[np.ndarray] = field(default_factory=list)  # per regime (days,)
+    gates: Gates | None = None  # requests, denials, privileges, exposures (None: gates off)
 
 
 @dataclass
@@ -77,8 +80,9 @@ class Simulation:
             raise
         self.society: Society = build_society(params, self.streams)
         self.rulebooks: list[Rulebook] = [load_rulebook(r) for r in sc.regimes]
-        n_sub = self.society.n_subjects
-        self.engines = [Engine(rb, n_sub, self.keep_ledger).init() for rb in self.rulebooks]
+        # Persons come first, so a regime of persons only covers rows 0..n_persons-1 and its
+        # bands, lists and means count persons only.
+        self.engines = [Engine(rb, self._rows_of(rb), self.keep_ledger).init() for rb in self.rulebooks]
         self._init_acts()
         b = sc.behaviour
         self.scheduler = Scheduler(self.tables, self.society.propensity, self.start,
@@ -86,7 +90,14 @@ class Simulation:
                                    self.streams.get("conduct.acts"))
         self.scheduler.init(self._primary_score())
         self.sources = Detection(self.detection, self.streams.get("sources.detection"))
+        self.org_conduct = organisation_conduct(self)  # None: organisations do not act
+        self.gates = build_gates(self)  # None: gates off (the benchmark)
         return self
+
+    def _rows_of(self, rb: Rulebook) -> int:
+        """Subject rows a regime covers: persons only, or persons and organisations."""
+        return self.society.n_persons if rb.regime.subject_kinds == ["person"] else \
+            self.society.n_subjects
 
     # --------------------------------------------------------------- wiring
     def _init_acts(self) -> None:
@@ -145,12 +156,20 @@ class Simulation:
         sched, soc = self.scheduler, self.society
         score = self._primary_score()
         age0 = soc.age.astype(np.float64)
+        if self.org_conduct is not None:  # organisations have no age (NaN)
+            age0 = np.concatenate([age0, np.full(soc.n_orgs, np.nan)])
+        orgs, gates = self.org_conduct, self.gates
         for k in range(D):
             day = self.start + k
             actors, subj, act = sched.occurrences(day)
+            if orgs is not None:
+                subj, act = orgs.occurrences(subj, act)
+            if gates is not None:
+                subj, act = gates.conduct(day, subj, act)
             rs, ra = self.sources.observe(subj, act, daily.occurred[k], daily.recorded[k])
             age = age0[rs] + k / 365.25 if self._needs_age else None
             touched = None
+            changed = []  # per regime: subjects whose file changed (for the gates)
             for r, e in enumerate(self.engines):
                 if self._identity[r]:
                     t = e.step(day, rs, ra, age=age)
@@ -160,11 +179,14 @@ class Simulation:
                     t = e.step(day, rs[known], ma[known], age=None if age is None else age[known])
                 if r == self.primary:
                     touched = t
+                changed.append(t)
                 daily.bands[r][k] = e.band_counts
                 daily.lists[r][k] = [ls.size for ls in e.lists]
                 daily.score_sum[r][k] = e.score_sum
                 if on_ledger is not None and (k % 32 == 31):
                     on_ledger(r, e)
+            if gates is not None:
+                gates.step(k, day, changed)
             if touched is None:
                 touched = np.zeros(0, np.int64)
             sched.respond(day, actors, touched, score)
@@ -173,4 +195,5 @@ class Simulation:
         if on_ledger is not None:
             for r, e in enumerate(self.engines):
                 on_ledger(r, e)
+        daily.gates = gates
         return daily

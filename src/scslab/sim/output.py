@@ -16,7 +16,7 @@ import pyarrow as pa
 from scslab._version import __version__
 from scslab.dates import EPOCH
 from scslab.io import ParquetStream, write_json, write_parquet, write_text
-from scslab.regime.engine import Engine
+from scslab.regime.engine import NEVER, Engine
 from scslab.regime.ledger import NO_SCORE
 from scslab.sim.loop import Daily, Simulation
 from scslab.society import org_codes, resident_ids
@@ -83,6 +83,8 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
             parts.append((rid, "mean_score", [""], (daily.score_sum[r] / e.n_subjects)[:, None]))
     parts.append(("", "occurred", sim.act_ids, daily.occurred))
     parts.append(("", "recorded", sim.act_ids, daily.recorded))
+    if daily.gates is not None:  # request / denied / privileged, exposures (scslab.gates.system)
+        parts.extend(daily.gates.parts())
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)
@@ -123,17 +125,21 @@ def subjects_table(sim: Simulation) -> pa.Table:
     }
     for e in sim.engines:
         rid = e.rulebook.regime.id
+        k = e.n_subjects  # rows the regime covers; the rest are null
+        covered = np.arange(n) >= k
         if e.score is not None:
-            cols[f"{rid}.score_start"] = np.full(n, e.t.initial, np.int32)
-            cols[f"{rid}.score"] = e.score
+            cols[f"{rid}.score_start"] = pa.array(np.full(n, e.t.initial, np.int32), mask=covered)
+            cols[f"{rid}.score"] = pa.array(np.pad(e.score, (0, n - k)), mask=covered)
         else:
             cols[f"{rid}.score_start"] = pa.nulls(n, pa.int32())
             cols[f"{rid}.score"] = pa.nulls(n, pa.int32())
-        band = e._band_idx(np.arange(n))
-        cols[f"{rid}.band"] = _dict_strings(band.astype(np.int32), [*e.t.band_labels, ""])
+        band = np.full(n, -1, np.int32)
+        band[:k] = e._band_idx(np.arange(k))
+        band[:k][band[:k] == len(e.t.band_labels)] = -1
+        cols[f"{rid}.band"] = _dict_strings(band, e.t.band_labels)
         lists = np.full(n, "", dtype=object)
         for lt, ls in zip(e.t.lists, e.lists, strict=True):  # rulebook order; joined sorted below
-            on = np.flatnonzero(ls.since != np.iinfo(np.int32).min // 2)
+            on = np.flatnonzero(ls.since != NEVER)
             lists[on] = np.where(lists[on] == "", lt.id, lists[on] + ";" + lt.id)
         if len(e.t.lists) > 1:
             on = np.flatnonzero(lists != "")
