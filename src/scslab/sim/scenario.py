@@ -16,6 +16,7 @@ import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from scslab.errors import InputError
+from scslab.gates.config import GatesConfig
 from scslab.regime.load import parse_toml, validation_error
 
 _LIBRARY = "scslab.sim.scenarios"
@@ -71,6 +72,10 @@ class Behaviour(BaseModel):
         default_factory=dict,
         description="cost in points used for deterrence, for acts whose cost is not points (lists)",
     )
+    organisation_rates: dict[str, Rate] = Field(
+        default_factory=dict,
+        description="rate per act of organisations [acts/organisation/day] (see conduct.organisations)",
+    )
 
 
 class Sources(BaseModel):
@@ -92,6 +97,7 @@ class Scenario(BaseModel):
     regimes: list[str] = Field(min_length=1, description="built-in regime names or rulebook paths")
     behaviour: Behaviour
     sources: Sources = Field(default_factory=Sources)
+    gates: GatesConfig = Field(default_factory=GatesConfig)
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""

@@ -1,0 +1,60 @@
+"""Conduct of organisations: acts at constant rates, drawn in time proportional to acts.
+
+Persons act through the event-driven :class:`~scslab.conduct.scheduler.Scheduler`. Organisations
+(subject rows ``n_persons ..``) act here at a constant rate per act and organisation
+(``behaviour.organisation_rates``, [acts/organisation/day]): a day's acts are
+``Poisson(n_orgs * sum of rates)``, each made by a uniformly drawn organisation and of an act
+chosen in proportion to its rate. No deterrence applies to organisations (an assumption).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class OrganisationConduct:
+    """Draws the day's acts of organisations.
+
+    Args:
+        acts: act index (among the scenario's acts) per rate.
+        rates: rate per act [acts/organisation/day].
+        n_persons, n_orgs: subject counts.
+        rng: the stream ``conduct.organisations``.
+    """
+
+    def __init__(self, acts: np.ndarray, rates: np.ndarray, n_persons: int, n_orgs: int,
+                 rng: np.random.Generator) -> None:
+        self.acts = np.asarray(acts, np.int64)
+        self.cum = np.cumsum(np.asarray(rates, np.float64))
+        self.n_persons, self.n_orgs = n_persons, n_orgs
+        self.total = n_orgs * (float(self.cum[-1]) if len(self.cum) else 0.0)  # [acts/day]
+        self.rng = rng
+
+    def occurrences(self, subj: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Append the day's organisation acts to the persons' (subject, act) arrays."""
+        k = int(self.rng.poisson(self.total)) if self.total > 0 else 0
+        if not k:
+            return subj, act
+        who = self.n_persons + self.rng.integers(0, self.n_orgs, size=k)
+        pick = np.searchsorted(self.cum, self.rng.random(k) * self.cum[-1], side="right")
+        what = self.acts[np.minimum(pick, len(self.acts) - 1)]
+        return np.concatenate([subj, who]), np.concatenate([act, what])
+
+
+def organisation_conduct(sim) -> OrganisationConduct | None:
+    """Organisation conduct of a prepared :class:`~scslab.sim.loop.Simulation` (None if its
+    scenario gives no ``behaviour.organisation_rates`` or the society has no organisations)."""
+    from scslab.errors import InputError
+
+    sc = sim.scenario
+    rates = {a: r for a, r in sc.behaviour.organisation_rates.items() if r > 0}
+    if not rates or not sim.society.n_orgs:
+        return None
+    for a in rates:
+        if a not in sim.act_ids:
+            raise InputError(f"act {a!r} must also be one of the scenario's acts: add it to behaviour.rates "
+                             "(rate 0 if only organisations do it)", file=getattr(sc, "_file", "<scenario>"),
+                             key=f"behaviour.organisation_rates.{a}")
+    acts = np.array([sim.act_ids.index(a) for a in rates], np.int64)
+    return OrganisationConduct(acts, np.array(list(rates.values())), sim.society.n_persons,
+                               sim.society.n_orgs, sim.streams.get("conduct.organisations"))

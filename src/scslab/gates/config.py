@@ -1,0 +1,31 @@
+"""The ``[gates]`` table of a scenario."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Response(BaseModel):
+    """Listed subjects perform their obligation at a hazard that rises with denials.
+
+    Leave ``regime`` empty for no response. See :mod:`scslab.gates.response`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    regime: str = Field("", description="regime id holding the list; empty: no response")
+    list: str = Field("", description="list whose subjects respond")
+    act: str = Field("", description="the act they perform: a removal act of that list, and one of "
+                                     "the scenario's acts (behaviour.rates, rate 0 if only gates emit it)")
+    base_per_year: float = Field(0.0, ge=0, description="hazard from the day of listing [per year]")
+    per_denial_per_year: float = Field(0.0, ge=0, description="added hazard per denial [per year]")
+
+
+class GatesConfig(BaseModel):
+    """Services requested in the simulation, shaming exposures and the response to denials."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(False, description="simulate service requests, gates and shaming")
+    services: str = Field("services", description="built-in services table, or a TOML path (relative "
+                                                   "paths are resolved against the scenario's folder)")
+    shaming: bool = Field(True, description="count exposures and costs of shaming markers")
+    response: Response = Field(default_factory=Response)

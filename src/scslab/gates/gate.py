@@ -1,0 +1,127 @@
+"""One regime's gate: what its consequences do to each service, as boolean lookup tables.
+
+A regime's consequences attach restriction and privilege ids to bands and lists
+(``rulebook.consequences``). Against the services table they compile, once, into
+``band x service`` and ``list x service`` boolean tables (deny, privilege) and ``band x channel`` /
+``list x channel`` shaming markers, so answering a request costs a band lookup and one array
+read per relevant list: no per-request Python, no pass over the population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scslab.gates.services import ServiceTable
+from scslab.regime.engine import NEVER, Engine
+
+
+class RegimeGate:
+    """Answers requests for one engine (regime).
+
+    Args:
+        engine: an initialised engine (its state is read at answer time).
+        table: the services table.
+        n_persons: subjects below this row are persons, the rest organisations.
+    """
+
+    def __init__(self, engine: Engine, table: ServiceTable, n_persons: int) -> None:
+        self.engine = engine
+        self.id = engine.rulebook.regime.id
+        self.n_persons = n_persons
+        kinds = engine.rulebook.regime.subject_kinds
+        self.persons_in_scope = "person" in kinds
+        self.orgs_in_scope = "organisation" in kinds
+        services, channels = table.services, table.channels
+        labels = engine.t.band_labels
+        list_index = {lt.id: i for i, lt in enumerate(engine.t.lists)}
+        nb, ns, nc = len(labels) + 1, len(services), len(channels)
+        self.band_deny = np.zeros((nb, ns), bool)  # last row: no band
+        self.band_priv = np.zeros((nb, ns), bool)
+        self.band_mark = np.zeros((nb, nc), bool)
+        per_list: dict[int, list[np.ndarray]] = {}
+        for c in engine.rulebook.consequences:
+            r, p = set(c.restrictions), set(c.privileges)
+            deny = np.array([bool(r & set(s.denied_by)) for s in services], bool)
+            priv = np.array([bool(p & set(s.privileged_by)) for s in services], bool)
+            mark = np.array([ch.id in r for ch in channels], bool)
+            if c.band is not None:
+                b = labels.index(c.band)
+                self.band_deny[b] |= deny
+                self.band_priv[b] |= priv
+                self.band_mark[b] |= mark
+            else:
+                rows = per_list.setdefault(list_index[c.list], [np.zeros(ns, bool), np.zeros(ns, bool),
+                                                                np.zeros(nc, bool)])
+                rows[0] |= deny
+                rows[1] |= priv
+                rows[2] |= mark
+        # Only lists that gate or shame anything are read per request.
+        self.lists = [(li, d, p) for li, (d, p, _) in sorted(per_list.items()) if d.any() or p.any()]
+        self.mark_lists = [(li, m) for li, (_, _, m) in sorted(per_list.items()) if m.any()]
+        self._band_gates = bool(self.band_deny.any() or self.band_priv.any())
+        self.gates = self._band_gates or bool(self.lists)
+        self.shames = bool(self.band_mark.any() or self.mark_lists)
+
+    def _in_scope(self, s: np.ndarray) -> np.ndarray | None:
+        """Mask of subjects the regime covers (None: all of them). A regime of persons only has
+        rows for persons only (``engine.n_subjects``)."""
+        if self.persons_in_scope and self.orgs_in_scope and self.engine.n_subjects > self.n_persons:
+            return None
+        if self.persons_in_scope:
+            return s < min(self.n_persons, self.engine.n_subjects)
+        return (s >= self.n_persons) & (s < self.engine.n_subjects)
+
+    def answer(self, s: np.ndarray, svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(denied, privileged) for subject ``s[i]`` asking for service ``svc[i]``, by this regime's
+        consequences alone (a subject both denied and privileged counts as denied). O(len(s))."""
+        scope = self._in_scope(s)
+        if scope is None:
+            return self._answer(s, svc)
+        deny = np.zeros(len(s), bool)
+        priv = np.zeros(len(s), bool)
+        if scope.any():
+            deny[scope], priv[scope] = self._answer(s[scope], svc[scope])
+        return deny, priv
+
+    def _answer(self, s: np.ndarray, svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e = self.engine
+        if self._band_gates:
+            b = e._band_idx(s)
+            deny = self.band_deny[b, svc]
+            priv = self.band_priv[b, svc]
+        else:
+            deny = np.zeros(len(s), bool)
+            priv = np.zeros(len(s), bool)
+        for li, d, p in self.lists:
+            on = e.lists[li].since[s] != NEVER
+            deny |= on & d[svc]
+            priv |= on & p[svc]
+        return deny, priv & ~deny
+
+    def listed(self, li: int, s: np.ndarray) -> np.ndarray:
+        """Whether subjects ``s`` are on list ``li`` (False for subjects the regime does not cover)."""
+        scope = self._in_scope(s)
+        if scope is None:
+            return self.engine.lists[li].since[s] != NEVER
+        out = np.zeros(len(s), bool)
+        out[scope] = self.engine.lists[li].since[s[scope]] != NEVER
+        return out
+
+    def marks(self, s: np.ndarray) -> np.ndarray:
+        """Shaming markers (len(s), channels) that hold for subjects ``s`` now. O(len(s))."""
+        scope = self._in_scope(s)
+        if scope is not None:
+            m = np.zeros((len(s), self.band_mark.shape[1]), bool)
+            if scope.any():
+                m[scope] = self._marks(s[scope])
+            return m
+        return self._marks(s)
+
+    def _marks(self, s: np.ndarray) -> np.ndarray:
+        e = self.engine
+        m = self.band_mark[e._band_idx(s)] if self.band_mark.any() else \
+            np.zeros((len(s), self.band_mark.shape[1]), bool)
+        for li, mk in self.mark_lists:
+            on = e.lists[li].since[s] != NEVER
+            m |= on[:, None] & mk[None, :]
+        return m

@@ -1,0 +1,161 @@
+"""The services table: what people and organisations ask for, how often, and which consequence
+ids deny or privilege it; plus the shaming channels. Declarative, cited data (TOML checked by
+pydantic), shipped as ``scslab/gates/services.toml``.
+
+A service's rate is ``rate_per_year * ability_to_pay ** income_elasticity`` requests per eligible
+requester per year, for requesters inside the age window; ``ability_to_pay`` has median 1, so
+``rate_per_year`` is the rate of a median requester.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scslab.errors import InputError
+from scslab.regime.load import parse_toml, validation_error
+from scslab.regime.schema import Id, Source
+
+_PACKAGE = "scslab.gates"
+DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
+
+SECTORS = ("transport", "hotels", "education", "real_estate", "employment", "finance",
+           "procurement", "mobility", "travel_abroad")
+"""Sectors of a service. The first seven are those the joint-punishment memorandum of 2016
+reaches (regimes.md §4, "Sharing (Art. 8)" and the 2015 consumption restrictions)."""
+
+JOINT_PUNISHMENT_SECTORS = SECTORS[:7]
+
+SHAMING_PREFIX = "shamed_"
+"""Restriction ids starting with this prefix are shaming markers: exposures, not gates."""
+
+
+class _Cited(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: list[str] = Field(default_factory=list, description="keys of [[sources]] entries")
+    verified: bool = Field(True, description="false if the value rests on an assumption")
+    note: str = ""
+
+
+class Service(_Cited):
+    """A service that subjects request, and the consequence ids that gate it."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    sector: Literal[SECTORS]  # type: ignore[valid-type]
+    requesters: Literal["persons", "children", "organisations"] = Field(
+        description="persons: the person asks for themself; children: one request per child, "
+                    "checked on the child's guardians (family spillover); organisations")
+    rate_per_year: float = Field(ge=0, description="requests per eligible requester per year "
+                                                   "at ability_to_pay 1 [requests/year]")
+    income_elasticity: float = Field(0.0, ge=0, le=4, description="rate scales as ability_to_pay ** this "
+                                     "(children: the first guardian's ability to pay)")
+    min_age: int | None = Field(None, ge=0, le=120, description="youngest eligible requester [years]")
+    max_age: int | None = Field(None, ge=0, le=120, description="oldest eligible requester [years]")
+    denied_by: list[Id] = Field(default_factory=list, description="restriction ids that deny it")
+    privileged_by: list[Id] = Field(default_factory=list, description="privilege ids that privilege it")
+
+    @model_validator(mode="after")
+    def _check(self) -> Service:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(f"min_age ({self.min_age}) exceeds max_age ({self.max_age})")
+        if self.requesters == "organisations" and (self.min_age is not None or self.max_age is not None
+                                                   or self.income_elasticity):
+            raise ValueError("organisations have no age and no ability to pay: drop min_age, max_age "
+                             "and income_elasticity")
+        for x in self.denied_by:
+            if x.startswith(SHAMING_PREFIX):
+                raise ValueError(f"{x!r} is a shaming marker, not a restriction that denies a service")
+        return self
+
+
+class Channel(_Cited):
+    """A shaming channel: how many people see a shamed subject, and what it costs the subject.
+
+    A subject is shamed through the channel while, in some regime, its band or a list it is on
+    carries the restriction ``id``. An *episode* starts when that begins.
+    """
+
+    id: Id
+    name: str = Field(min_length=1)
+    viewers_per_day: float = Field(ge=0, description="people who see one shamed subject per day, "
+                                                     "ties aside [persons/day]")
+    viewers_per_tie_per_day: float = Field(0.0, ge=0, description="more viewers per friend tie of "
+                                           "the subject per day, e.g. callers [persons/tie/day]")
+    tie_loss: float = Field(ge=0, le=1, description="probability that each friend tie is dropped, "
+                                                    "once per episode")
+    job_loss: float = Field(ge=0, le=1, description="probability that a shamed person of working age "
+                                                    "loses their job, once per episode")
+    working_age: tuple[int, int] = Field((18, 60), description="ages at risk of job loss [years]")
+
+    @model_validator(mode="after")
+    def _prefix(self) -> Channel:
+        if not self.id.startswith(SHAMING_PREFIX):
+            raise ValueError(f"a channel id must start with {SHAMING_PREFIX!r}; got {self.id!r}")
+        return self
+
+
+class ServiceTable(BaseModel):
+    """The whole table: services, shaming channels and the sources they cite."""
+
+    model_config = ConfigDict(extra="forbid")
+    services: list[Service] = Field(min_length=1)
+    channels: list[Channel] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> ServiceTable:
+        for kind, ids in (("service", [s.id for s in self.services]),
+                          ("channel", [c.id for c in self.channels]),
+                          ("source", [s.key for s in self.sources])):
+            seen: set[str] = set()
+            for i in ids:
+                if i in seen:
+                    raise ValueError(f"duplicate {kind} id {i!r}")
+                seen.add(i)
+        keys = {s.key for s in self.sources}
+        for where, item in [*(("services", s) for s in self.services),
+                            *(("channels", c) for c in self.channels)]:
+            for k in item.sources:
+                if k not in keys:
+                    raise ValueError(f"{where} {item.id}: unknown source {k!r}")
+        return self
+
+    def service_ids(self) -> list[str]:
+        """Service ids in table order."""
+        return [s.id for s in self.services]
+
+    def gated_ids(self) -> set[str]:
+        """Every restriction or privilege id that some service or channel reacts to."""
+        out = {c.id for c in self.channels}
+        for s in self.services:
+            out.update(s.denied_by)
+            out.update(s.privileged_by)
+        return out
+
+
+def builtin_tables() -> list[str]:
+    """Names of the service tables shipped with scslab."""
+    return sorted(p.name[:-5] for p in resources.files(_PACKAGE).iterdir() if p.name.endswith(".toml"))
+
+
+def load_services(name_or_path: str | Path = DEFAULT) -> ServiceTable:
+    """Load the built-in services table (``"services"``) or a table file by path."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise InputError("no such services table", file=p)
+        text, file = p.read_text(encoding="utf-8"), str(p)
+    elif str(name_or_path) in builtin_tables():
+        text = (resources.files(_PACKAGE) / f"{name_or_path}.toml").read_text(encoding="utf-8")
+        file = f"<built-in services table {name_or_path}>"
+    else:
+        raise InputError(f"unknown services table {str(name_or_path)!r}: not a file, and not a "
+                         f"built-in table ({', '.join(builtin_tables())})")
+    try:
+        return ServiceTable.model_validate(parse_toml(text, file))
+    except ValidationError as e:
+        raise validation_error(e, file) from None

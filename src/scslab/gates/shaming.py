@@ -1,0 +1,150 @@
+"""Shaming in a simulation: how many people saw a subject shamed, and what it cost the subject.
+
+A subject is shamed through channel ``c`` while, in some regime, its band or a list it is on
+carries the marker restriction ``c`` (``shamed_public_display``, ``shamed_ringback``,
+``shamed_map_500m``). Everything here is event-driven:
+
+* the set of shamed subjects changes only for subjects whose file changed that day (the engine
+  returns them), so the stock and the sum of their ties are kept up to date in O(changes);
+* a day's exposures are ``Poisson(viewers_per_day * stock + viewers_per_tie_per_day * ties)``
+  [person-views]: one draw per channel and day, whatever the stock;
+* costs fall once per *episode* (when shaming starts): each friend tie of the shamed person is
+  dropped with probability ``tie_loss`` and a person of working age loses their job with
+  probability ``job_loss``. An organisation's costs fall on its legal representative.
+
+Ties are the society's friend graph (CSR). A dropped tie is marked on the shamed person's side
+only (the society's graph is left as it is), and a dropped tie no longer calls (ringback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from scslab.gates.gate import RegimeGate
+from scslab.gates.services import Channel
+
+
+class Ties:
+    """The friend graph and which of its ties shaming has dropped (allocated on first use).
+
+    Args:
+        friends: returns the CSR (indptr, indices) over persons; called once, on first use.
+        n_persons: persons in the society.
+    """
+
+    def __init__(self, friends: Callable[[], tuple[np.ndarray, np.ndarray]], n_persons: int) -> None:
+        self._friends = friends
+        self.n_persons = n_persons
+        self.indptr: np.ndarray | None = None
+
+    def _load(self) -> None:
+        if self.indptr is None:
+            indptr, indices = self._friends()
+            self.indptr = np.asarray(indptr, np.int64)
+            self.dropped = np.zeros(len(indices), bool)
+            self.lost = np.zeros(self.n_persons, np.int32)
+
+    def live_degree(self, p: np.ndarray) -> np.ndarray:
+        """Ties of persons ``p`` that shaming has not dropped."""
+        self._load()
+        return self.indptr[p + 1] - self.indptr[p] - self.lost[p]
+
+    def drop(self, p: np.ndarray, prob: float, rng: np.random.Generator) -> int:
+        """Drop each live tie of persons ``p`` with probability ``prob``; return how many fell."""
+        self._load()
+        if prob <= 0 or not len(p):
+            return 0
+        start = self.indptr[p]
+        count = self.indptr[p + 1] - start
+        total = int(count.sum())
+        if not total:
+            return 0
+        # Edge positions of every person's row, concatenated: start + 0..count-1 per person.
+        offset = np.repeat(start - (np.cumsum(count) - count), count)
+        edge = offset + np.arange(total)
+        fall = (rng.random(total) < prob) & ~self.dropped[edge]
+        self.dropped[edge[fall]] = True
+        np.add.at(self.lost, np.repeat(p, count)[fall], 1)
+        return int(fall.sum())
+
+
+class Shaming:
+    """The shaming channels one regime uses; fills per-day exposure and cost counts.
+
+    Args:
+        gate: the regime's gate (its markers).
+        channels: the services table's channels (columns of ``gate.marks``).
+        n_subjects, n_persons: subject counts.
+        age: per person [years], for job loss.
+        org_legal_rep: person row of each organisation's legal representative (-1 none).
+        ties: the shared friend graph.
+        n_days: days of the run.
+        rng: the regime's shaming stream.
+    """
+
+    def __init__(self, gate: RegimeGate, channels: list[Channel], n_subjects: int, n_persons: int,
+                 age: np.ndarray, org_legal_rep: np.ndarray, ties: Ties, n_days: int,
+                 rng: np.random.Generator) -> None:
+        used = gate.band_mark.any(axis=0)
+        for _, m in gate.mark_lists:
+            used |= m
+        self.cols = np.flatnonzero(used)
+        self.channels = [channels[c] for c in self.cols]
+        self.gate, self.ties, self.rng = gate, ties, rng
+        self.n_persons = n_persons
+        self.age = age
+        self.rep = np.asarray(org_legal_rep, np.int64)
+        nc = len(self.cols)
+        self.on = np.zeros((n_subjects, nc), bool)  # shamed now, per channel
+        self.stock = np.zeros(nc, np.int64)  # subjects shamed now
+        self.tie_sum = np.zeros(nc, np.int64)  # live ties of those subjects (callers)
+        self.contrib = {j: np.zeros(n_subjects, np.int32) for j, ch in enumerate(self.channels)
+                        if ch.viewers_per_tie_per_day > 0}
+        self.exposure = np.zeros((n_days, nc), np.int64)
+        self.ties_lost = np.zeros((n_days, nc), np.int64)
+        self.jobs_lost = np.zeros((n_days, nc), np.int64)
+
+    def person_of(self, s: np.ndarray) -> np.ndarray:
+        """The person who bears the costs: the subject, or an organisation's legal representative."""
+        org = s >= self.n_persons
+        if not org.any():
+            return s
+        return np.where(org, self.rep[np.where(org, s - self.n_persons, 0)], s)
+
+    def step(self, k: int, touched: np.ndarray) -> None:
+        """Day ``k``: update who is shamed among ``touched``, draw the day's exposures and costs."""
+        if len(touched):
+            s = np.unique(touched)
+            now = self.gate.marks(s)[:, self.cols]
+            was = self.on[s]
+            if (now != was).any():
+                self.on[s] = now
+                for j, ch in enumerate(self.channels):
+                    self._update(k, j, ch, s[now[:, j] & ~was[:, j]], s[~now[:, j] & was[:, j]])
+        lam = np.array([ch.viewers_per_day for ch in self.channels]) * self.stock
+        lam += np.array([ch.viewers_per_tie_per_day for ch in self.channels]) * self.tie_sum
+        self.exposure[k] = self.rng.poisson(lam)
+
+    def _update(self, k: int, j: int, ch: Channel, started: np.ndarray, ended: np.ndarray) -> None:
+        self.stock[j] += len(started) - len(ended)
+        contrib = self.contrib.get(j)
+        if contrib is not None and len(ended):
+            self.tie_sum[j] -= int(contrib[ended].sum(dtype=np.int64))
+            contrib[ended] = 0
+        if not len(started):
+            return
+        p = self.person_of(started)
+        has = p >= 0
+        p = p[has]
+        self.ties_lost[k, j] += self.ties.drop(p, ch.tie_loss, self.rng)
+        lo, hi = ch.working_age
+        a = self.age[p]
+        working = (a >= lo) & (a <= hi)
+        self.jobs_lost[k, j] += int((self.rng.random(len(p)) < ch.job_loss)[working].sum())
+        if contrib is not None:
+            deg = np.zeros(len(started), np.int64)
+            deg[has] = self.ties.live_degree(p)
+            contrib[started] = deg
+            self.tie_sum[j] += int(deg.sum())

@@ -1,0 +1,294 @@
+"""Gates in the daily loop: requests, answers of every regime, shaming and the response.
+
+Each day, after every regime has applied the day's records:
+
+1. :class:`~scslab.gates.demand.Demand` draws the day's requests, O(requests);
+2. every request is checked against the *gate subjects* it concerns: the requester itself; for a
+   person, also every organisation they legally represent (an organisation's restrictions fall on
+   its legal representative, regimes.md §4); for a child's request, the child's guardians and the
+   organisations they represent (family spillover);
+3. each regime answers denied / privileged / allowed from its own consequences
+   (:class:`~scslab.gates.gate.RegimeGate`); privileges count only from the requester's own status
+   (a guardian's for a child) and never for a denied request;
+4. shaming markers of the subjects whose file changed update exposures and costs
+   (:mod:`scslab.gates.shaming`); denials of listed subjects speed up their performance
+   (:mod:`scslab.gates.response`), which conduct emits on a later day.
+
+Nothing here touches every subject on a day: the work grows with requests and file changes.
+
+Counts per day (``daily.parquet``): ``request`` by service (regime ""); ``denied`` and
+``privileged`` by service per gating regime and, under regime "", for the combined answer (denied
+if any regime denies, else privileged if any privileges); ``denied`` also has the key
+``<service>_family_spillover`` for denials of a child's request that come from a guardian's status
+alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scslab.errors import InputError
+from scslab.gates.config import GatesConfig
+from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
+from scslab.gates.gate import RegimeGate
+from scslab.gates.response import Performance
+from scslab.gates.services import ServiceTable, load_services
+from scslab.gates.shaming import Shaming, Ties
+from scslab.regime.engine import Engine
+from scslab.rng import Streams
+
+SPILLOVER_SUFFIX = "_family_spillover"
+_KIND = {"persons": 0, "children": 1, "organisations": 2}
+
+Part = tuple[str, str, list[str], np.ndarray]  # (regime, metric, keys, values (days, keys))
+
+
+@dataclass
+class Decisions:
+    """Answers to a batch of requests: row j is regime ``regimes[j]``, the last row (regime "")
+    the combined answer. ``spillover``: denied only through a guardian (family spillover)."""
+
+    regimes: list[str]
+    denied: np.ndarray  # (regimes, requests) bool
+    privileged: np.ndarray  # (regimes, requests) bool, never where denied
+    spillover: np.ndarray  # (regimes, requests) bool
+
+
+def represented(org_legal_rep: np.ndarray, n_persons: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR person -> organisations they legally represent (as subject rows): (indptr, orgs)."""
+    rep = np.asarray(org_legal_rep, np.int64)
+    ok = rep >= 0
+    orgs = np.flatnonzero(ok)
+    order = np.argsort(rep[ok], kind="stable")
+    indptr = np.zeros(n_persons + 1, np.int64)
+    np.cumsum(np.bincount(rep[ok], minlength=n_persons), out=indptr[1:])
+    return indptr, (orgs[order] + n_persons).astype(np.int64)
+
+
+class Gates:
+    """Requests, gates, shaming and the response for one simulation.
+
+    Args:
+        table: the services table.
+        society: a society (arrays ``age``, ``ability_to_pay``, ``household_start``,
+            ``org_legal_rep``; counts; ``friends()``).
+        engines: the regimes' engines, in scenario order.
+        streams: the run's named streams.
+        n_days: days of the run; end: one past the last day number.
+        shaming: count shaming exposures and costs.
+        response: (engine index, list index, act index, base, per denial [per day]) or None.
+    """
+
+    def __init__(self, table: ServiceTable, society: Any, engines: list[Engine], streams: Streams,
+                 n_days: int, end: int, shaming: bool = True,
+                 response: tuple[int, int, int, float, float] | None = None) -> None:
+        soc = society
+        self.table = table
+        self.service_ids = table.service_ids()
+        S = len(self.service_ids)
+        self.n_persons, self.n_subjects = soc.n_persons, soc.n_subjects
+        age = np.asarray(soc.age)
+        self.kind = np.array([_KIND[s.requesters] for s in table.services], np.int8)
+        if (self.kind == 1).any():
+            self.g1, self.g2 = guardians(age, soc.household_start)
+        else:
+            self.g1 = self.g2 = np.full(soc.n_persons, -1, np.int64)
+        self.demand = Demand(table, age, np.asarray(soc.ability_to_pay), soc.n_persons, soc.n_orgs,
+                             self.g1, streams)
+        self.rep_indptr, self.rep_orgs = represented(soc.org_legal_rep, soc.n_persons)
+        self.has_reps = len(self.rep_orgs) > 0
+        self.regime_gates = [RegimeGate(e, table, soc.n_persons) for e in engines]
+        self.gating = [r for r, g in enumerate(self.regime_gates) if g.gates]
+        children = [i for i, s in enumerate(table.services) if s.requesters == "children"]
+        self.spill_col = np.full(S, -1, np.int64)
+        self.spill_col[children] = S + np.arange(len(children))
+        self.denied_keys = [*self.service_ids, *(self.service_ids[i] + SPILLOVER_SUFFIX for i in children)]
+        R = len(self.gating) + 1  # gating regimes, then the combined answer (regime "")
+        self.requests = np.zeros((n_days, S), np.int64)
+        self.denied = np.zeros((n_days, R, len(self.denied_keys)), np.int64)
+        self.privileged = np.zeros((n_days, R, S), np.int64)
+        self.shaming: dict[int, Shaming] = {}
+        if shaming and table.channels:
+            ties = Ties(soc.friends, soc.n_persons)
+            for r, g in enumerate(self.regime_gates):
+                if g.shames:
+                    self.shaming[r] = Shaming(g, table.channels, soc.n_subjects, soc.n_persons, age,
+                                              soc.org_legal_rep, ties, n_days,
+                                              streams.get(f"gates.shaming.{g.id}"))
+        self.response_regime = -1
+        self.performance: Performance | None = None
+        if response is not None:
+            r, li, act, base, per_denial = response
+            self.response_regime = r
+            self.performance = Performance(engines[r], li, act, base, per_denial, engines[r].n_subjects, end,
+                                           streams.get("gates.response"))
+
+    # ------------------------------------------------------------------ conduct
+    def conduct(self, day: int, subj: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Append the day's performances (the response) to the day's occurrences."""
+        if self.performance is None:
+            return subj, act
+        s = self.performance.due(day)
+        if not len(s):
+            return subj, act
+        return (np.concatenate([subj, s]),
+                np.concatenate([act, np.full(len(s), self.performance.act, np.int64)]))
+
+    # --------------------------------------------------------------------- step
+    def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
+        """Day ``k`` (day number ``day``), after every regime's step; ``touched[r]`` are the
+        subjects whose file regime ``r`` changed (may repeat)."""
+        svc, req = self.demand.draw()
+        if len(svc):
+            self.requests[k] = np.bincount(svc, minlength=len(self.service_ids))
+            self._answer(k, day, svc, req)
+        for r, sh in self.shaming.items():
+            sh.step(k, touched[r])
+        if self.performance is not None:
+            self.performance.entered(day, touched[self.response_regime])
+
+    def pairs(self, svc: np.ndarray, req: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The gate subjects of each request.
+
+        Returns:
+            (request index, subject, family, may_privilege) per pair: ``family`` marks a guardian
+            or a guardian's organisation; ``may_privilege`` marks the subjects whose privileges
+            count (the requester, or a child's guardians).
+        """
+        n = len(svc)
+        idx = np.arange(n)
+        kind = self.kind[svc]
+        child = kind == 1
+        ci, cr = idx[child], req[child]
+        g = np.concatenate([self.g1[cr], self.g2[cr]])
+        gi = np.concatenate([ci, ci])
+        ok = g >= 0
+        g, gi = g[ok], gi[ok]
+        ri, subj = [idx, gi], [req, g]
+        fam = [np.zeros(n, bool), np.ones(len(g), bool)]
+        priv = [~child, np.ones(len(g), bool)]
+        if self.has_reps:
+            person = kind == 0
+            pp = np.concatenate([req[person], g])
+            pi = np.concatenate([idx[person], gi])
+            pfam = np.concatenate([np.zeros(int(person.sum()), bool), np.ones(len(g), bool)])
+            start = self.rep_indptr[pp]
+            cnt = self.rep_indptr[pp + 1] - start
+            total = int(cnt.sum())
+            if total:
+                pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+                ri.append(np.repeat(pi, cnt))
+                subj.append(self.rep_orgs[pos])
+                fam.append(np.repeat(pfam, cnt))
+                priv.append(np.zeros(total, bool))
+        return (np.concatenate(ri), np.concatenate(subj), np.concatenate(fam), np.concatenate(priv))
+
+    def decide(self, svc: np.ndarray, req: np.ndarray, day: int | None = None) -> Decisions:
+        """Answer requests ``(svc[i], req[i])`` from the regimes' state now.
+
+        Args:
+            day: the day number; when given, denials of subjects on the response list start their
+                clocks (:mod:`scslab.gates.response`).
+        """
+        n = len(svc)
+        ri, subj, fam, may_priv = self.pairs(svc, req)
+        psvc = svc[ri]
+        R = len(self.gating)
+        den = np.zeros((R + 1, n), bool)
+        pri = np.zeros((R + 1, n), bool)
+        fam_d = np.zeros((R + 1, n), bool)
+        own_d = np.zeros((R + 1, n), bool)
+        for j, r in enumerate(self.gating):
+            d, p = self.regime_gates[r].answer(subj, psvc)
+            den[j, ri[d]] = True
+            pri[j, ri[p & may_priv]] = True
+            fam_d[j, ri[d & fam]] = True
+            own_d[j, ri[d & ~fam]] = True
+            if day is not None and r == self.response_regime and self.performance is not None:
+                hit = d & self.regime_gates[r].listed(self.performance.list_index, subj)
+                if hit.any():
+                    self.performance.denied(day, subj[hit])
+        if R:
+            den[R] = den[:R].any(axis=0)
+            pri[R] = pri[:R].any(axis=0)
+            fam_d[R] = fam_d[:R].any(axis=0)
+            own_d[R] = own_d[:R].any(axis=0)
+        pri &= ~den  # a denied request is never privileged
+        ids = [self.regime_gates[r].id for r in self.gating] + [""]
+        return Decisions(ids, den, pri, fam_d & ~own_d)
+
+    def _answer(self, k: int, day: int, svc: np.ndarray, req: np.ndarray) -> None:
+        dec = self.decide(svc, req, day)
+        S = len(self.service_ids)
+        for j in range(len(dec.regimes)):
+            self._count(k, j, svc, dec.denied[j], dec.privileged[j], dec.spillover[j], S)
+
+    def _count(self, k, j, svc, den, pri, spill, S) -> None:
+        self.denied[k, j, :S] = np.bincount(svc[den], minlength=S)
+        self.privileged[k, j] = np.bincount(svc[pri], minlength=S)
+        if spill.any():
+            cols = self.spill_col[svc[spill]]
+            cols = cols[cols >= 0]
+            self.denied[k, j] += np.bincount(cols, minlength=self.denied.shape[2])
+
+    # ------------------------------------------------------------------- output
+    def expected_requests(self) -> dict[str, float]:
+        """Expected requests per day per service [requests/day]."""
+        return dict(zip(self.service_ids, self.demand.expected().tolist(), strict=True))
+
+    def parts(self) -> list[Part]:
+        """Per-day counts for ``daily.parquet``: (regime, metric, keys, values (days, keys))."""
+        ids = [self.regime_gates[r].id for r in self.gating] + [""]
+        out: list[Part] = [("", "request", self.service_ids, self.requests)]
+        for j, rid in enumerate(ids):
+            out.append((rid, "denied", self.denied_keys, self.denied[:, j]))
+            out.append((rid, "privileged", self.service_ids, self.privileged[:, j]))
+        for r, sh in self.shaming.items():
+            keys = [ch.id for ch in sh.channels]
+            rid = self.regime_gates[r].id
+            out += [(rid, "exposure", keys, sh.exposure), (rid, "ties_lost", keys, sh.ties_lost),
+                    (rid, "jobs_lost", keys, sh.jobs_lost)]
+        return out
+
+
+def build_gates(sim: Any) -> Gates | None:
+    """The gates of a prepared :class:`~scslab.sim.loop.Simulation` (None when they are off)."""
+    sc = sim.scenario
+    cfg: GatesConfig = sc.gates
+    if not cfg.enabled:
+        return None
+    file = getattr(sc, "_file", "<scenario>")
+    name = cfg.services
+    if name.endswith(".toml") and not Path(name).is_absolute() and Path(file).is_file():
+        name = str(Path(file).parent / name)
+    table = load_services(name)
+    response = None
+    rc = cfg.response
+    if rc.regime:
+        ids = [e.rulebook.regime.id for e in sim.engines]
+        if rc.regime not in ids:
+            raise InputError(f"unknown regime {rc.regime!r}; the scenario runs {', '.join(ids)}",
+                             file=file, key="gates.response.regime")
+        r = ids.index(rc.regime)
+        lists = [lt.id for lt in sim.engines[r].t.lists]
+        if rc.list not in lists:
+            raise InputError(f"regime {rc.regime} has no list {rc.list!r} (lists: {', '.join(lists)})",
+                             file=file, key="gates.response.list")
+        li = lists.index(rc.list)
+        spec = sim.engines[r].rulebook.lists[li]
+        if rc.act not in spec.removal_acts:
+            raise InputError(f"{rc.act!r} is not a removal act of {rc.list} "
+                             f"({', '.join(spec.removal_acts) or 'none'})",
+                             file=file, key="gates.response.act")
+        if rc.act not in sim.act_ids:
+            raise InputError(f"act {rc.act!r} must be one of the scenario's acts: add it to "
+                             "behaviour.rates (rate 0 if only the response emits it)",
+                             file=file, key="gates.response.act")
+        response = (r, li, sim.act_ids.index(rc.act), rc.base_per_year / DAYS_PER_YEAR,
+                    rc.per_denial_per_year / DAYS_PER_YEAR)
+    return Gates(table, sim.society, sim.engines, sim.streams, sim.n_days, sim.start + sim.n_days,
+                 cfg.shaming, response)

@@ -1,0 +1,477 @@
+"""Gates: hand-computed decisions, request rates, shaming, the response, determinism, structure."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
+from scslab.gates.services import JOINT_PUNISHMENT_SECTORS, ServiceTable, load_services
+from scslab.gates.system import SPILLOVER_SUFFIX, Gates, represented
+from scslab.regime.engine import Engine
+from scslab.regime.schema import Rulebook
+from scslab.rng import Streams
+
+DAY = 18_262  # 2020-01-01
+
+
+@dataclass
+class FakeSociety:
+    """The slice of ``scslab.society.Society`` that gates read: small hand-made arrays."""
+
+    age: np.ndarray
+    household_start: np.ndarray
+    ability_to_pay: np.ndarray
+    org_legal_rep: np.ndarray
+    indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def n_persons(self) -> int:
+        return len(self.age)
+
+    @property
+    def n_orgs(self) -> int:
+        return len(self.org_legal_rep)
+
+    @property
+    def n_subjects(self) -> int:
+        return self.n_persons + self.n_orgs
+
+    def friends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.indptr, self.indices
+
+
+COURT = """
+[regime]
+id = "court-test"
+name = "test list"
+description = "a list with consumption restrictions and a ringback"
+subject_kinds = ["person", "organisation"]
+[[acts]]
+id = "listed"
+category = "judicial"
+[[acts]]
+id = "performs_obligation"
+category = "judicial"
+[[lists]]
+id = "defaulters"
+entries = [{ act = "listed" }]
+removal_acts = ["performs_obligation"]
+[[consequences]]
+list = "defaulters"
+restrictions = ["flight", "private_school_children", "public_procurement", "shamed_ringback"]
+[[sources]]
+key = "T"
+title = "test"
+url = "https://example.org"
+"""
+
+POINTS = """
+[regime]
+id = "points-test"
+name = "test points"
+description = "bands with a privilege at the top and a flight ban at the bottom"
+[score]
+initial = 1000
+[[bands]]
+label = "AAA"
+min = 1050
+[[bands]]
+label = "A"
+min = 960
+[[bands]]
+label = "D"
+[[acts]]
+id = "good"
+category = "moral"
+points = 50
+[[acts]]
+id = "bad"
+category = "traffic"
+points = -41
+[[consequences]]
+band = "AAA"
+privileges = ["deposit_free_bike", "discounted_air_tickets"]
+[[consequences]]
+band = "D"
+restrictions = ["flight"]
+[[sources]]
+key = "T"
+title = "test"
+url = "https://example.org"
+"""
+
+
+def engine(text: str, n: int) -> Engine:
+    return Engine(Rulebook.model_validate(tomllib.loads(text)), n, keep_ledger=False).init()
+
+
+def small_society() -> FakeSociety:
+    """Household 0: persons 0 (40), 1 (38), 2 (10, child), 3 (70). Household 1: persons 4 (30),
+    5 (5, child). Household 2: person 6 (50). Organisation 0 (subject 7) is represented by 4."""
+    return FakeSociety(
+        age=np.array([40, 38, 10, 70, 30, 5, 50], np.uint8),
+        household_start=np.array([0, 4, 6, 7]),
+        ability_to_pay=np.ones(7, np.float32),
+        org_legal_rep=np.array([4], np.int32),
+        indptr=np.array([0, 2, 3, 3, 3, 3, 3, 4]),
+        indices=np.array([1, 6, 0, 0]),
+    )
+
+
+@pytest.fixture
+def setup():
+    soc = small_society()
+    court, points = engine(COURT, soc.n_subjects), engine(POINTS, soc.n_subjects)
+    g = Gates(load_services(), soc, [court, points], Streams(1), n_days=10, end=DAY + 10)
+    return soc, court, points, g
+
+
+def ask(g: Gates, service: str, who: list[int]):
+    s = g.service_ids.index(service)
+    return g.decide(np.full(len(who), s, np.int64), np.array(who, np.int64))
+
+
+def test_guardians_are_working_age_adults_of_the_household():
+    soc = small_society()
+    g1, g2 = guardians(soc.age, soc.household_start)
+    assert (g1[2], g2[2]) == (0, 1)  # the grandparent (70) is passed over
+    assert (g1[5], g2[5]) == (4, -1)
+    assert (g1[[0, 1, 3, 4, 6]] == -1).all()
+    # A child living only with a grandparent is enrolled by the grandparent.
+    g1, g2 = guardians(np.array([72, 8], np.uint8), np.array([0, 2]))
+    assert (g1[1], g2[1]) == (0, -1)
+
+
+def test_listed_person_denied_a_flight_others_allowed(setup):
+    _, court, _, g = setup
+    court.step(DAY, np.array([0]), np.array([0]))  # person 0 listed
+    d = ask(g, "flight", [0, 1, 6])
+    assert d.regimes == ["court-test", "points-test", ""]  # gating regimes, then combined
+    assert d.denied[0].tolist() == [True, False, False]
+    assert d.denied[1].tolist() == [False, False, False]  # everyone is in band A
+    assert d.denied[-1].tolist() == [True, False, False]
+    assert not d.privileged.any() and not d.spillover.any()
+
+
+def test_organisation_restriction_lands_on_its_legal_representative(setup):
+    soc, court, _, g = setup
+    court.step(DAY, np.array([soc.n_persons]), np.array([0]))  # organisation 0 listed
+    d = ask(g, "flight", [4, 6, 0])
+    assert d.denied[0].tolist() == [True, False, False]  # 4 represents the listed organisation
+    # The organisation itself is barred from procurement.
+    d = ask(g, "public_procurement", [soc.n_persons])
+    assert d.denied[0].tolist() == [True]
+
+
+def test_parent_listing_denies_school_place_as_family_spillover(setup):
+    _, court, _, g = setup
+    court.step(DAY, np.array([1]), np.array([0]))  # person 1, the second guardian of child 2
+    d = ask(g, "private_school", [2, 5])
+    assert d.denied[0].tolist() == [True, False]
+    assert d.spillover[0].tolist() == [True, False]
+    # Through a guardian's organisation it is family spillover too.
+    court.step(DAY, np.array([7]), np.array([0]))  # organisation of person 4, parent of child 5
+    assert ask(g, "private_school", [5]).spillover[0].tolist() == [True]
+
+
+def test_privileges_at_thresholds_and_denial_wins(setup):
+    _, _, points, g = setup
+    points.step(DAY, np.array([0, 1, 1]), np.array([0, 0, 1]))  # 0: 1050 (AAA), 1: 1009 (A)
+    d = ask(g, "bike_rental", [0, 1, 6])
+    j = d.regimes.index("points-test")
+    assert d.privileged[j].tolist() == [True, False, False]
+    assert not d.denied.any()
+    points.step(DAY + 1, np.array([1]), np.array([1]))  # 1009 - 41 = 968: still A
+    assert not ask(g, "flight", [1]).denied.any()
+    points.step(DAY + 2, np.array([1, 1]), np.array([1, 1]))  # 886: D, below 960
+    d = ask(g, "flight", [0, 1])
+    assert d.privileged[j].tolist() == [True, False]  # AAA: discounted air tickets
+    assert d.denied[j].tolist() == [False, True]
+
+
+def test_daily_counts_and_keys(setup):
+    _, court, _, g = setup
+    court.step(DAY, np.array([0, 1, 4]), np.array([0, 0, 0]))
+    svc = np.array([g.service_ids.index(s) for s in ("flight", "flight", "private_school", "loan")])
+    g._answer(3, DAY, svc, np.array([0, 6, 2, 0]))
+    keys = g.denied_keys
+    assert "private_school" + SPILLOVER_SUFFIX in keys
+    row = dict(zip(keys, g.denied[3, 0].tolist(), strict=True))
+    assert row["flight"] == 1 and row["private_school"] == 1
+    assert row["private_school_family_spillover"] == 1 and row["loan"] == 0
+    parts = {(r, m) for r, m, _, _ in g.parts()}
+    assert ("", "request") in parts and ("court-test", "denied") in parts and ("", "denied") in parts
+    assert ("court-test", "exposure") in parts and ("points-test", "privileged") in parts
+
+
+def test_represented_csr():
+    indptr, orgs = represented(np.array([2, -1, 0, 2], np.int32), 3)
+    assert indptr.tolist() == [0, 1, 1, 3]
+    assert orgs.tolist() == [3 + 2, 3 + 0, 3 + 3]
+
+
+# ------------------------------------------------------------------------------ request rates
+def big_society(n: int = 200_000, seed: int = 3) -> FakeSociety:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 6, size=n)
+    sizes = sizes[np.cumsum(sizes) <= n]
+    sizes = np.append(sizes, n - sizes.sum()) if sizes.sum() < n else sizes
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    return FakeSociety(
+        age=rng.integers(0, 90, size=n).astype(np.uint8),
+        household_start=start,
+        ability_to_pay=rng.lognormal(0.0, 0.6, size=n).astype(np.float32),
+        org_legal_rep=rng.integers(0, n, size=n // 50).astype(np.int32),
+    )
+
+
+def test_request_counts_are_poisson_with_the_table_rates():
+    soc = big_society()
+    table = load_services()
+    g1, _ = guardians(soc.age, soc.household_start)
+    dem = Demand(table, soc.age, soc.ability_to_pay, soc.n_persons, soc.n_orgs, g1, Streams(7))
+    days = 40
+    counts = np.zeros(len(table.services))
+    by_who = np.zeros(soc.n_subjects)
+    flight = table.service_ids().index("flight")
+    for _ in range(days):
+        svc, who = dem.draw()
+        counts += np.bincount(svc, minlength=len(counts))
+        np.add.at(by_who, who[svc == flight], 1)
+    # Expected rates by hand from the table's rule, not from Demand's own totals.
+    a, w = soc.age, soc.ability_to_pay.astype(np.float64)
+    for i, s in enumerate(table.services):
+        if s.requesters == "organisations":
+            weight = float(soc.n_orgs)
+        else:
+            ok = np.ones(soc.n_persons, bool)
+            if s.min_age is not None:
+                ok &= a >= s.min_age
+            if s.max_age is not None:
+                ok &= a <= s.max_age
+            payer = np.arange(soc.n_persons)
+            if s.requesters == "children":
+                ok &= g1 >= 0
+                payer = np.where(g1 >= 0, g1, 0)
+            weight = float((w[payer] ** s.income_elasticity)[ok].sum())
+        expected = s.rate_per_year / DAYS_PER_YEAR * weight * days
+        assert expected > 30, s.id  # enough for the normal approximation
+        z = (counts[i] - expected) / np.sqrt(expected)
+        assert abs(z) < 4.5, (s.id, counts[i], expected, z)
+    # Income elasticity: flights of the richer half against the poorer half of adults.
+    adult = np.flatnonzero(a >= 18)
+    rich = adult[w[adult] >= np.median(w[adult])]
+    poor = np.setdiff1d(adult, rich)
+    per = table.services[flight].rate_per_year / DAYS_PER_YEAR * days
+    for grp in (rich, poor):
+        exp = per * w[grp].sum()
+        assert abs(by_who[grp].sum() - exp) / np.sqrt(exp) < 4.5
+    assert by_who[np.flatnonzero(a < 18)].sum() == 0
+
+
+def test_same_seed_same_requests_different_seed_differs():
+    soc = big_society(20_000)
+    table = load_services()
+    g1, _ = guardians(soc.age, soc.household_start)
+
+    def run(seed):
+        dem = Demand(table, soc.age, soc.ability_to_pay, soc.n_persons, soc.n_orgs, g1, Streams(seed))
+        return [tuple(map(np.ndarray.tolist, dem.draw())) for _ in range(5)]
+
+    assert run(4) == run(4)
+    assert run(4) != run(5)
+
+
+# ------------------------------------------------------------------------------ joint punishment
+def test_table_covers_the_joint_punishment_sectors_and_cites_sources():
+    table = load_services()
+    sectors = {s.sector for s in table.services if s.denied_by}
+    assert set(JOINT_PUNISHMENT_SECTORS) <= sectors
+    assert all(s.sources for s in table.services) and all(c.sources for c in table.channels)
+    assert all(not s.verified for s in table.services if "assumption" in s.note.lower())
+
+
+def test_table_rejects_bad_input():
+    from pydantic import ValidationError
+
+    base = tomllib.loads((__import__("importlib.resources").resources.files("scslab.gates")
+                          / "services.toml").read_text())
+    bad = {**base, "services": [{**base["services"][0], "denied_by": ["shamed_ringback"]}]}
+    with pytest.raises(ValidationError, match="shaming marker"):
+        ServiceTable.model_validate(bad)
+    bad = {**base, "services": [{**base["services"][0], "sources": ["NOPE"]}]}
+    with pytest.raises(ValidationError, match="unknown source"):
+        ServiceTable.model_validate(bad)
+
+
+# ------------------------------------------------------------------------------ shaming
+def test_shaming_exposures_and_costs(setup):
+    soc, court, _, g = setup
+    sh = g.shaming[0]  # court-test shames through the ringback
+    assert [c.id for c in sh.channels] == ["shamed_ringback"]
+    ch = sh.channels[0]
+    t = court.step(DAY, np.array([0, soc.n_persons]), np.array([0, 0]))  # person 0 and the organisation
+    g.step(0, DAY, [t, np.zeros(0, np.int64)])
+    assert sh.stock[0] == 2
+    # Person 0 has 2 ties; the organisation's legal representative (4) has none.
+    assert sh.tie_sum[0] == 2 - g.shaming[0].ties.lost[0]
+    for k in range(1, 10):
+        g.step(k, DAY + k, [np.zeros(0, np.int64)] * 2)
+    lam = ch.viewers_per_day * 2 + ch.viewers_per_tie_per_day * sh.tie_sum[0]
+    assert sh.exposure[1:].sum() == pytest.approx(9 * lam, abs=6 * np.sqrt(9 * lam) + 1)
+    # Leaving the list ends the episode.
+    t = court.step(DAY + 10, np.array([0]), np.array([1]))
+    sh.step(9, t)
+    assert sh.stock[0] == 1 and sh.tie_sum[0] == 0
+
+
+def test_tie_and_job_losses_match_their_probabilities():
+    n = 20_000
+    deg = 10
+    soc = FakeSociety(age=np.full(n, 30, np.uint8), household_start=np.array([0, n]),
+                      ability_to_pay=np.ones(n, np.float32), org_legal_rep=np.zeros(0, np.int32),
+                      indptr=np.arange(0, deg * n + 1, deg),
+                      indices=np.random.default_rng(0).integers(0, n, deg * n))
+    court = engine(COURT, n)
+    g = Gates(load_services(), soc, [court], Streams(2), n_days=2, end=DAY + 2)
+    sh = g.shaming[0]
+    ch = sh.channels[0]
+    listed = np.arange(0, n, 2)
+    g.step(0, DAY, [court.step(DAY, listed, np.zeros(len(listed), np.int64))])
+    m = len(listed)
+    p = ch.tie_loss
+    assert abs(sh.ties_lost[0, 0] - m * deg * p) < 5 * np.sqrt(m * deg * p * (1 - p))
+    q = ch.job_loss
+    assert abs(sh.jobs_lost[0, 0] - m * q) < 5 * np.sqrt(m * q * (1 - q))
+    assert sh.tie_sum[0] == m * deg - sh.ties_lost[0, 0]
+
+
+# ------------------------------------------------------------------------------ response
+def test_denials_speed_up_performance():
+    n = 40_000
+    soc = FakeSociety(age=np.full(n, 40, np.uint8), household_start=np.arange(n + 1),
+                      ability_to_pay=np.ones(n, np.float32), org_legal_rep=np.zeros(0, np.int32))
+    court = engine(COURT, n)
+    rate = 0.01  # per day
+    g = Gates(load_services(), soc, [court], Streams(3), n_days=400, end=DAY + 400, shaming=False,
+              response=(0, 0, 1, rate, rate))
+    perf = g.performance
+    t = court.step(DAY, np.arange(n), np.zeros(n, np.int64))
+    perf.entered(DAY, t)
+    half = np.arange(n // 2)
+    perf.denied(DAY, half)  # the first half was denied once on day 0
+    done = np.zeros(n, bool)
+    for k in range(1, 31):
+        s = perf.due(DAY + k)
+        assert not done[s].any()
+        done[s] = True
+        court.step(DAY + k, s, np.ones(len(s), np.int64))
+    # P(performed by day 30) = 1 - exp(-30 h): h = 2 * rate for the denied half, rate otherwise.
+    for grp, h in ((half, 2 * rate), (np.arange(n // 2, n), rate)):
+        p = 1 - np.exp(-30 * h)
+        assert abs(done[grp].mean() - p) < 5 * np.sqrt(p * (1 - p) / len(grp))
+    assert court.lists[0].size == n - done.sum()
+    # Conduct emits the act for due subjects who are still listed.
+    day = DAY + 31
+    due = np.flatnonzero(perf.when == day)
+    subj, act = g.conduct(day, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    assert sorted(subj.tolist()) == due.tolist() and (act == 1).all()
+
+
+# ------------------------------------------------------------------------------ structure
+class Guard(np.ndarray):
+    """A per-subject array that fails the test when a whole-array operation touches it."""
+
+    active = False
+    full: ClassVar[set[int]] = set()
+
+    def _check(self, objs) -> None:
+        if Guard.active:
+            for x in objs:
+                if isinstance(x, Guard) and id(x) in Guard.full:
+                    raise AssertionError(f"whole-array operation on a per-subject array of {x.size}")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kw):
+        if method != "at":  # ufunc.at scatters into the given rows only: O(rows)
+            self._check([*inputs, *kw.get("out", ())])
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, Guard) else x for x in inputs)
+        if "out" in kw:
+            kw["out"] = tuple(x.view(np.ndarray) if isinstance(x, Guard) else x for x in kw["out"])
+        return getattr(ufunc, method)(*inputs, **kw)
+
+    def __array_function__(self, func, types, args, kwargs):
+        self._check([*args, *kwargs.values()])
+        args = tuple(a.view(np.ndarray) if isinstance(a, Guard) else a for a in args)
+        return func(*args, **kwargs)
+
+    def __getitem__(self, key):
+        if Guard.active and id(self) in Guard.full:
+            k = key[0] if isinstance(key, tuple) else key
+            if isinstance(k, slice) or (isinstance(k, np.ndarray) and k.size >= self.shape[0]):
+                raise AssertionError("whole-array read of a per-subject array")
+        return np.ndarray.__getitem__(self.view(np.ndarray), key)
+
+    def __setitem__(self, key, value):
+        if Guard.active and id(self) in Guard.full:
+            k = key[0] if isinstance(key, tuple) else key
+            if isinstance(k, slice):
+                raise AssertionError("whole-array write of a per-subject array")
+        np.ndarray.__setitem__(self.view(np.ndarray), key, value)
+
+
+def guard(a: np.ndarray) -> np.ndarray:
+    g = a.view(Guard)
+    Guard.full.add(id(g))
+    return g
+
+
+def test_a_day_never_touches_every_subject():
+    soc = big_society(50_000)
+    soc.indptr = np.arange(0, 3 * soc.n_persons + 1, 3)
+    soc.indices = np.random.default_rng(1).integers(0, soc.n_persons, 3 * soc.n_persons)
+    n = soc.n_subjects
+    court, points = engine(COURT, n), engine(POINTS, n)
+    g = Gates(load_services(), soc, [court, points], Streams(9), n_days=20, end=DAY + 20,
+              response=(0, 0, 1, 0.01, 0.01))
+    g.shaming[0].ties._load()
+    # Every per-subject array the day reads: engines', the gates' and the society's.
+    court.lists[0].since, court.lists[0].pending = guard(court.lists[0].since), guard(court.lists[0].pending)
+    points.score = guard(points.score)
+    g.g1, g.g2, g.rep_indptr = guard(g.g1), guard(g.g2), guard(g.rep_indptr)
+    sh = g.shaming[0]
+    sh.on, sh.age, sh.rep = guard(sh.on), guard(np.asarray(sh.age)), guard(sh.rep)
+    sh.contrib = {j: guard(c) for j, c in sh.contrib.items()}
+    sh.ties.indptr, sh.ties.lost = guard(sh.ties.indptr), guard(sh.ties.lost)
+    sh.ties.dropped = guard(sh.ties.dropped)
+    g.performance.when = guard(g.performance.when)
+    rng = np.random.default_rng(0)
+    for k in range(20):
+        day = DAY + k
+        Guard.active = True
+        try:
+            subj, act = g.conduct(day, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        finally:
+            Guard.active = False
+        new = rng.integers(0, n, 200)
+        t0 = court.step(day, np.concatenate([new, subj]),
+                        np.concatenate([np.zeros(200, np.int64), act]))
+        t1 = points.step(day, rng.integers(0, n, 500), rng.integers(0, 2, 500))
+        Guard.active = True
+        try:
+            g.step(k, day, [t0, t1])
+        finally:
+            Guard.active = False
+    assert g.denied[:, 0].sum() > 0 and g.requests.sum() > 0 and g.shaming[0].exposure.sum() > 0
+    # And the guard works: a whole-array pass is caught.
+    Guard.active = True
+    try:
+        with pytest.raises(AssertionError):
+            np.count_nonzero(points.score < 900)
+    finally:
+        Guard.active = False
