@@ -475,3 +475,106 @@ def test_a_day_never_touches_every_subject():
             np.count_nonzero(points.score < 900)
     finally:
         Guard.active = False
+
+
+# ------------------------------------------------------------------------------ run folders
+SCENARIO = """
+regimes = ["rongcheng", "court.toml", "court-ringback"]
+[scenario]
+name = "gates-test"
+[horizon]
+persons = 4000
+days = 60
+[society]
+orgs_per_1000_persons = 20
+[behaviour.rates]
+traffic_ticket = "1/200"
+heroic_act = "1/100"
+bank_arrears_month = "1/400"
+listed = "1/500"
+performs_obligation = 0
+ringback_imposed = "1/2000"
+repayment_proven = 0
+[behaviour.organisation_rates]
+listed = "1/20"
+[gates]
+enabled = true
+[gates.response]
+regime = "court-test"
+list = "defaulters"
+act = "performs_obligation"
+base_per_year = 1.0
+per_denial_per_year = 2.0
+"""
+
+
+@pytest.fixture(scope="module")
+def gate_runs(tmp_path_factory):
+    from scslab.sim import run_scenario
+
+    base = tmp_path_factory.mktemp("gates")
+    (base / "court.toml").write_text(COURT)
+    (base / "s.toml").write_text(SCENARIO)
+    return [run_scenario(base / "s.toml", seed=s, out=base / f"run{i}")
+            for i, s in enumerate((1, 1, 2))]
+
+
+def test_run_folder_has_gate_outputs_and_is_deterministic(gate_runs):
+    from scslab.runfolder import read_run
+
+    a, b, c = gate_runs
+    da, db = (x.out / "daily.parquet" for x in (a, b))
+    assert da.read_bytes() == db.read_bytes()
+    assert da.read_bytes() != (c.out / "daily.parquet").read_bytes()
+    run = read_run(a.out)
+    requests = run.total("request", "")
+    assert set(requests) == set(load_services().service_ids())
+    denied = run.total("denied", "court-test")
+    assert denied["flight"] > 0 and denied["public_procurement"] > 0
+    assert denied["private_school_family_spillover"] == denied["private_school"]
+    combined = run.total("denied", "")
+    assert all(combined[k] >= v for k, v in denied.items())
+    assert run.total("exposure", "court-test")["shamed_ringback"] > 0
+    assert run.total("exposure", "court-ringback")["shamed_ringback"] > 0
+    assert set(run.total("ties_lost", "court-test")) == {"shamed_ringback"}
+    assert run.total("occurred", "")["performs_obligation"] > 0
+    # Rongcheng covers persons only and has no gating consequences: it answers nothing.
+    assert not run.has_metric("denied", "rongcheng")
+
+
+def test_request_totals_match_the_expected_rates(gate_runs):
+    g = gate_runs[0].daily.gates
+    days = g.requests.shape[0]
+    for sid, lam in g.expected_requests().items():
+        obs = g.requests[:, g.service_ids.index(sid)].sum()
+        assert abs(obs - lam * days) < 5 * np.sqrt(lam * days) + 1, sid
+
+
+def test_report_shows_the_gates(gate_runs):
+    from scslab.report import write_report
+
+    html = write_report(gate_runs[0].out).read_text()
+    assert "Gate outcomes per service" in html and "Shaming exposures per day" in html
+    assert "private_school_family_spillover" in html
+
+
+def test_gates_off_leave_the_daily_table_alone(tmp_path):
+    from scslab.sim import run_scenario
+    from scslab.sim.output import daily_table
+
+    (tmp_path / "court.toml").write_text(COURT)
+    (tmp_path / "s.toml").write_text(SCENARIO.replace("enabled = true", "enabled = false"))
+    res = run_scenario(tmp_path / "s.toml", persons=500, days=5)
+    assert res.sim.gates is None and res.daily.gates is None
+    metrics = set(daily_table(res.sim, res.daily).column("metric").to_pylist())
+    assert not metrics & {"request", "denied", "privileged", "exposure"}
+
+
+def test_response_must_name_a_removal_act(tmp_path):
+    from scslab.errors import InputError
+    from scslab.sim import run_scenario
+
+    (tmp_path / "court.toml").write_text(COURT)
+    (tmp_path / "s.toml").write_text(SCENARIO.replace('act = "performs_obligation"', 'act = "listed"'))
+    with pytest.raises(InputError, match="not a removal act"):
+        run_scenario(tmp_path / "s.toml", persons=100, days=2)
