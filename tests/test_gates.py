@@ -538,8 +538,9 @@ def test_run_folder_has_gate_outputs_and_is_deterministic(gate_runs):
     assert run.total("exposure", "court-ringback")["shamed_ringback"] > 0
     assert set(run.total("ties_lost", "court-test")) == {"shamed_ringback"}
     assert run.total("occurred", "")["performs_obligation"] > 0
-    # Rongcheng covers persons only and has no gating consequences: it answers nothing.
-    assert not run.has_metric("denied", "rongcheng")
+    # Rongcheng only privileges (deposit-free bikes at AAA): it never denies.
+    assert not any(run.total("denied", "rongcheng").values())
+    assert {k for k, v in run.total("privileged", "rongcheng").items() if v} <= {"bike_rental"}
 
 
 def test_request_totals_match_the_expected_rates(gate_runs):
