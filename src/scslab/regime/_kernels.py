@@ -42,6 +42,13 @@ def apply_points(subj, act, score, points, cap, lo, hi, band_asc, n_score_bands,
     total = 0
     no_band = band_counts.shape[0] - 1
     has_bands = n_score_bands > 0
+    # Touch every record's score first: these loads are independent, so their cache misses
+    # overlap; the sequential pass below then finds the scores in cache.
+    touch = np.int64(0)
+    for i in range(k):
+        touch += score[subj[i]]
+    if touch == np.iinfo(np.int64).min:  # never true; keeps the loop from being optimised away
+        flag[0] = 3
     for i in range(k):
         s = subj[i]
         a = act[i]
