@@ -155,8 +155,8 @@ class Simulation:
             daily.score_sum.append(np.zeros(D, np.int64))
         sched, soc = self.scheduler, self.society
         score = self._primary_score()
-        age0 = soc.age.astype(np.float64)
-        if self.org_conduct is not None:  # organisations have no age (NaN)
+        age0 = soc.age.astype(np.float64) if self._needs_age else None
+        if self.org_conduct is not None and age0 is not None:  # organisations have no age (NaN)
             age0 = np.concatenate([age0, np.full(soc.n_orgs, np.nan)])
         orgs, gates = self.org_conduct, self.gates
         for k in range(D):

@@ -7,7 +7,7 @@ real people. Persons are ordered by household, so a household's members are one 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -17,7 +17,6 @@ from scslab.society.graph import friendship_graph
 from scslab.society.params import SocietyParams
 
 
-@dataclass
 class Society:
     """Persons (rows 0..n_persons-1) and organisations (rows n_persons..n_subjects-1).
 
@@ -28,39 +27,125 @@ class Society:
     ``household_start``: CSR offsets, members of household h are rows
     ``household_start[h]:household_start[h+1]``; the first member is the household head (an adult).
     Per organisation: ``org_legal_rep`` (person row), ``org_region``.
+
+    Each attribute is drawn on first use from its own named stream, so a run pays only for the
+    attributes it uses, and the values never depend on which were used first.
     """
 
-    params: SocietyParams
-    region_codes: list[str]
-    age: np.ndarray
-    birth_frac: np.ndarray
-    start_day: int
-    sex: np.ndarray
-    region: np.ndarray
-    household: np.ndarray
-    household_start: np.ndarray
-    ability_to_pay: np.ndarray
-    propensity: np.ndarray
-    org_legal_rep: np.ndarray
-    org_region: np.ndarray
-    _graph_rng: np.random.Generator
-    _friends: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    def __init__(self, params: SocietyParams, streams: Streams) -> None:
+        self.params = params
+        self.streams = streams
 
+    # ------------------------------------------------------------------ sizes
     @property
     def n_persons(self) -> int:
         """Number of persons."""
-        return len(self.age)
+        return self.params.persons
 
     @property
     def n_orgs(self) -> int:
         """Number of organisations."""
-        return len(self.org_legal_rep)
+        return round(self.params.persons * self.params.orgs_per_1000_persons / 1000)
 
     @property
     def n_subjects(self) -> int:
         """Persons plus organisations."""
         return self.n_persons + self.n_orgs
 
+    @property
+    def region_codes(self) -> list[str]:
+        """6-digit division codes; ``region`` indexes into them."""
+        return list(self.params.region_codes)
+
+    @cached_property
+    def start_day(self) -> int:
+        """The start date as a day number."""
+        return to_day(_dt.date.fromisoformat(self.params.start_date))
+
+    # ------------------------------------------------------------- attributes
+    @cached_property
+    def propensity(self) -> np.ndarray:
+        """m ~ LogNormal(-0.125, 0.5), mean 1 (fixed by the benchmark), float32."""
+        rng = self.streams.get("society.propensity")
+        return np.exp(rng.standard_normal(self.n_persons, dtype=np.float32) * np.float32(0.5)
+                      - np.float32(0.125))
+
+    @cached_property
+    def household_start(self) -> np.ndarray:
+        """CSR offsets of households; sizes are 1 + Poisson(mean - 1), so the mean is the parameter."""
+        n, mean = self.n_persons, self.params.mean_household_size
+        rng = self.streams.get("society.households")
+        ends = np.cumsum(1 + rng.poisson(mean - 1, size=int(n / mean) + 64))
+        while ends[-1] < n:  # rare for small n: draw more households
+            ends = np.concatenate([ends, ends[-1] + np.cumsum(1 + rng.poisson(mean - 1, size=64))])
+        h = int(np.searchsorted(ends, n)) + 1
+        ends = ends[:h].copy()
+        ends[-1] = n
+        return np.concatenate([[0], ends]).astype(np.int32)
+
+    @cached_property
+    def household(self) -> np.ndarray:
+        """Household index of each person (int32)."""
+        hs = self.household_start
+        return np.repeat(np.arange(len(hs) - 1, dtype=np.int32), np.diff(hs))
+
+    @cached_property
+    def _ages(self) -> tuple[np.ndarray, np.ndarray]:
+        # The census's three broad age groups, uniform within each; heads are adults (18+).
+        p, n = self.params, self.n_persons
+        rng = self.streams.get("society.ages")
+        u = rng.random(n, dtype=np.float32)
+        kid, old = p.share_under_15, p.share_60_plus
+        age = np.where(u < kid, u / kid * 15,
+                       np.where(u < kid + old, 60 + (u - kid) / old * 30,
+                                15 + (u - kid - old) / (1 - kid - old) * 45))
+        heads = self.household_start[:-1]
+        age[heads] = 18 + rng.random(len(heads)) * 67
+        return np.floor(age).astype(np.uint8), rng.integers(0, 65536, n, dtype=np.uint16)
+
+    @property
+    def age(self) -> np.ndarray:
+        """Age on the start date [years], uint8."""
+        return self._ages[0]
+
+    @property
+    def birth_frac(self) -> np.ndarray:
+        """Position of the birthday in its year, in 1/65536ths (uint16)."""
+        return self._ages[1]
+
+    @cached_property
+    def sex(self) -> np.ndarray:
+        """1 for males, 0 for females (uint8)."""
+        u = self.streams.get("society.sex").random(self.n_persons, dtype=np.float32)
+        return (u < self.params.share_male).view(np.uint8)
+
+    @cached_property
+    def region(self) -> np.ndarray:
+        """Region index per person (uint16); households share a region."""
+        rng = self.streams.get("society.regions")
+        n_h = len(self.household_start) - 1
+        return rng.integers(0, len(self.params.region_codes), n_h).astype(np.uint16)[self.household]
+
+    @cached_property
+    def ability_to_pay(self) -> np.ndarray:
+        """Relative income, lognormal with median 1 (float32)."""
+        rng = self.streams.get("society.income")
+        return np.exp(rng.standard_normal(self.n_persons, dtype=np.float32)
+                      * np.float32(self.params.income_sigma))
+
+    @cached_property
+    def org_legal_rep(self) -> np.ndarray:
+        """Person row of each organisation's legal representative (an adult), int32."""
+        rng = self.streams.get("society.organisations")
+        adults = np.flatnonzero(self.age >= 18)
+        return adults[rng.integers(0, len(adults), self.n_orgs)].astype(np.int32)
+
+    @property
+    def org_region(self) -> np.ndarray:
+        """Region of each organisation: its legal representative's."""
+        return self.region[self.org_legal_rep]
+
+    # ---------------------------------------------------------------- derived
     def birth_day(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Birth date [day number] of persons ``rows``: within the year that ends on the start
         date ``age`` years earlier, so the age on the start date is ``age`` (derived on demand)."""
@@ -74,70 +159,22 @@ class Society:
         """Row of each person's household head (the household's first member)."""
         return self.household_start[self.household]
 
+    @cached_property
+    def _friends(self) -> tuple[np.ndarray, np.ndarray]:
+        return friendship_graph(self.n_persons, self.params.mean_friends,
+                                self.streams.get("society.friends"))
+
     def friends(self) -> tuple[np.ndarray, np.ndarray]:
         """The friendship graph as CSR (indptr, indices); built on first use, then cached."""
-        if self._friends is None:
-            self._friends = friendship_graph(self.n_persons, self.params.mean_friends,
-                                             self._graph_rng)
         return self._friends
 
     def nbytes_per_person(self) -> float:
-        """Stored bytes per person, excluding the lazily built graph."""
+        """Stored bytes per person once every attribute is drawn, excluding the graph."""
         arrays = (self.age, self.birth_frac, self.sex, self.region, self.household,
-                  self.household_start, self.ability_to_pay, self.propensity, self.org_legal_rep,
-                  self.org_region)
+                  self.household_start, self.ability_to_pay, self.propensity, self.org_legal_rep)
         return sum(a.nbytes for a in arrays) / max(self.n_persons, 1)
 
 
 def build_society(params: SocietyParams, streams: Streams) -> Society:
-    """Draw a synthetic society from ``params`` using the named streams of ``streams``."""
-    n = params.persons
-    # The benchmark fixes this draw: m ~ LogNormal(-0.125, 0.5), mean 1, in person-row order.
-    rng = streams.get("society.propensity")
-    propensity = np.exp(rng.standard_normal(n, dtype=np.float32) * np.float32(0.5) - np.float32(0.125))
-
-    # Households: sizes 1 + Poisson(mean - 1), so the mean size is the parameter.
-    rng = streams.get("society.households")
-    sizes = 1 + rng.poisson(params.mean_household_size - 1, size=int(n / params.mean_household_size) + 64)
-    ends = np.cumsum(sizes)
-    while ends[-1] < n:  # rare for small n: draw more households
-        more = 1 + rng.poisson(params.mean_household_size - 1, size=64)
-        ends = np.concatenate([ends, ends[-1] + np.cumsum(more)])
-    h = int(np.searchsorted(ends, n)) + 1
-    ends = ends[:h].copy()
-    ends[-1] = n
-    household_start = np.concatenate([[0], ends]).astype(np.int32)
-    household = np.repeat(np.arange(h, dtype=np.int32), np.diff(household_start))
-
-    # Ages: the census's three broad groups, uniform within each; heads are adults (18+).
-    rng = streams.get("society.ages")
-    u = rng.random(n, dtype=np.float32)
-    kid, old = params.share_under_15, params.share_60_plus
-    age = np.where(u < kid, u / kid * 15,
-                   np.where(u < kid + old, 60 + (u - kid) / old * 30,
-                            15 + (u - kid - old) / (1 - kid - old) * 45))
-    heads = household_start[:-1]
-    age[heads] = 18 + rng.random(h) * 67
-    age = np.floor(age).astype(np.uint8)
-    birth_frac = rng.integers(0, 65536, n, dtype=np.uint16)
-
-    sex = (streams.get("society.sex").random(n, dtype=np.float32) < params.share_male).view(np.uint8)
-    rng = streams.get("society.regions")
-    n_reg = len(params.region_codes)
-    region = rng.integers(0, n_reg, h).astype(np.uint16)[household]
-    rng = streams.get("society.income")
-    ability = np.exp(rng.standard_normal(n, dtype=np.float32) * np.float32(params.income_sigma))
-
-    rng = streams.get("society.organisations")
-    n_orgs = round(n * params.orgs_per_1000_persons / 1000)
-    adults = np.flatnonzero(age >= 18)
-    legal_rep = adults[rng.integers(0, len(adults), n_orgs)].astype(np.int32) if n_orgs else \
-        np.zeros(0, np.int32)
-    return Society(
-        params=params, region_codes=list(params.region_codes), age=age, birth_frac=birth_frac,
-        start_day=to_day(_dt.date.fromisoformat(params.start_date)),
-        sex=sex, region=region, household=household, household_start=household_start,
-        ability_to_pay=ability, propensity=propensity, org_legal_rep=legal_rep,
-        org_region=region[legal_rep] if n_orgs else np.zeros(0, np.uint16),
-        _graph_rng=streams.get("society.friends"),
-    )
+    """A synthetic society from ``params``, its attributes drawn from the named streams."""
+    return Society(params, streams)
