@@ -13,6 +13,7 @@ from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
 from scslab.gates.services import JOINT_PUNISHMENT_SECTORS, ServiceTable, load_services
 from scslab.gates.system import SPILLOVER_SUFFIX, Gates, represented
 from scslab.regime.engine import Engine
+from scslab.regime.load import load_rulebook
 from scslab.regime.schema import Rulebook
 from scslab.rng import Streams
 
@@ -64,7 +65,11 @@ entries = [{ act = "listed" }]
 removal_acts = ["performs_obligation"]
 [[consequences]]
 list = "defaulters"
-restrictions = ["flight", "private_school_children", "public_procurement", "shamed_ringback"]
+restrictions = ["flight", "private_school_children"]
+organisation_falls_on = "legal_representative"
+[[consequences]]
+list = "defaulters"
+restrictions = ["public_procurement", "financing", "shamed_ringback"]
 [[sources]]
 key = "T"
 title = "test"
@@ -161,12 +166,38 @@ def test_listed_person_denied_a_flight_others_allowed(setup):
 
 def test_organisation_restriction_lands_on_its_legal_representative(setup):
     soc, court, _, g = setup
-    court.step(DAY, np.array([soc.n_persons]), np.array([0]))  # organisation 0 listed
+    org = soc.n_persons
+    court.step(DAY, np.array([org]), np.array([0]))  # organisation 0 listed
     d = ask(g, "flight", [4, 6, 0])
     assert d.denied[0].tolist() == [True, False, False]  # 4 represents the listed organisation
-    # The organisation itself is barred from procurement.
-    d = ask(g, "public_procurement", [soc.n_persons])
-    assert d.denied[0].tolist() == [True]
+    # Consequences that fall on the organisation stay with it: barred from procurement and
+    # financing itself, while its representative may still borrow.
+    assert ask(g, "public_procurement", [org]).denied[0].tolist() == [True]
+    assert ask(g, "business_loan", [org]).denied[0].tolist() == [True]
+    assert ask(g, "loan", [4]).denied[0].tolist() == [False]
+
+
+def test_joint_punishment_extends_the_list_across_sectors():
+    from scslab.gates.gate import ORG_OWN, PERSON, VIA_REP, RegimeGate
+
+    table = load_services()
+    jp = [j for j in table.joint_punishment if j.regime == "court-defaulters"]
+    assert jp and table.sectors_denied(set(jp[0].restrictions)) >= {"employment", "finance", "procurement"}
+    text = COURT.replace('id = "court-test"', 'id = "court-defaulters"').replace(
+        '"defaulters"', '"dishonest_judgment_defaulters"')
+    gate = RegimeGate(engine(text, 8), table, 7)
+    assert gate.joint == ["dishonest_judgment_defaulters"]
+    _, deny, _ = gate.lists[0]
+    ids = table.service_ids()
+    for sid in ("civil_service_job", "executive_post", "loan"):
+        assert deny[PERSON, ids.index(sid)] and not deny[VIA_REP, ids.index(sid)]
+    assert deny[ORG_OWN, ids.index("public_procurement")] and deny[ORG_OWN, ids.index("business_loan")]
+    assert deny[VIA_REP, ids.index("flight")] and not deny[ORG_OWN, ids.index("flight")]
+    # Together with the rulebook's consumption restrictions, the list reaches every sector of the
+    # memorandum.
+    rb = load_rulebook("court-defaulters")
+    held = {r for c in rb.consequences for r in c.restrictions} | set(jp[0].restrictions)
+    assert table.sectors_denied(held) == set(JOINT_PUNISHMENT_SECTORS)
 
 
 def test_parent_listing_denies_school_place_as_family_spillover(setup):
@@ -579,3 +610,31 @@ def test_response_must_name_a_removal_act(tmp_path):
     (tmp_path / "s.toml").write_text(SCENARIO.replace('act = "performs_obligation"', 'act = "listed"'))
     with pytest.raises(InputError, match="not a removal act"):
         run_scenario(tmp_path / "s.toml", persons=100, days=2)
+
+
+def test_builtin_scenario_runs_with_both_regimes_and_gates(tmp_path):
+    from scslab.runfolder import read_run
+    from scslab.sim import run_scenario
+    from scslab.sim.scenario import builtin_scenarios
+
+    assert "court-and-rongcheng" in builtin_scenarios()
+    res = run_scenario("court-and-rongcheng", persons=3_000, days=20, out=tmp_path / "run")
+    run = read_run(tmp_path / "run")
+    assert run.regimes == ["rongcheng", "court-defaulters"]
+    assert sum(run.total("request", "").values()) > 0
+    assert run.has_metric("denied", "court-defaulters") and run.has_metric("privileged", "rongcheng")
+    assert res.sim.gates.performance is not None
+
+
+def test_organisation_conduct_rates():
+    from scslab.conduct.organisations import OrganisationConduct
+
+    oc = OrganisationConduct(np.array([3, 5]), np.array([0.01, 0.03]), 1000, 2000,
+                             np.random.default_rng(0))
+    e = np.zeros(0, np.int64)
+    subj, act = zip(*(oc.occurrences(e, e) for _ in range(50)), strict=True)
+    subj, act = np.concatenate(subj), np.concatenate(act)
+    assert ((subj >= 1000) & (subj < 3000)).all()
+    for a, rate in ((3, 0.01), (5, 0.03)):
+        exp = 2000 * rate * 50
+        assert abs((act == a).sum() - exp) < 5 * np.sqrt(exp)

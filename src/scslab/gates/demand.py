@@ -67,12 +67,16 @@ def guardians(age: np.ndarray, household_start: np.ndarray) -> tuple[np.ndarray,
 class _Pool:
     """Eligible requesters of one weight rule and their cumulative weights."""
 
-    rows: np.ndarray  # subject rows (int64)
-    cum: np.ndarray  # cumulative weights (float64), cum[-1] = total weight
+    rows: np.ndarray  # subject rows (int32), shared by the services with the same eligibility
+    cum: np.ndarray | None  # cumulative weights (float64); None: every requester weighs 1
+    total: float  # sum of the weights
 
 
 class Demand:
     """Draws each day's requests of every service.
+
+    Memory: one int32 row array per distinct eligibility (requesters, ages) and one float64
+    cumulative array per distinct weight rule with an income elasticity, built once.
 
     Args:
         table: the services table.
@@ -85,24 +89,33 @@ class Demand:
     def __init__(self, table: ServiceTable, age: np.ndarray, ability_to_pay: np.ndarray,
                  n_persons: int, n_orgs: int, guardian: np.ndarray, streams: Streams) -> None:
         self.services = table.services
+        rows: dict[tuple, np.ndarray] = {}
         pools: dict[tuple, _Pool] = {}  # services with the same rule share one pool
         self.pool: list[_Pool] = []
         self.rate: list[float] = []  # expected requests per day, per service
         self.rng = [streams.get(f"gates.{s.id}") for s in self.services]
         for s in self.services:
-            key = (s.requesters, s.min_age, s.max_age, s.income_elasticity)
+            rkey = (s.requesters, s.min_age, s.max_age)
+            if rkey not in rows:
+                rows[rkey] = self._rows(s, age, n_persons, n_orgs, guardian)
+            key = (*rkey, s.income_elasticity)
             if key not in pools:
-                pools[key] = self._build(s, age, ability_to_pay, n_persons, n_orgs, guardian)
+                r = rows[rkey]
+                if s.income_elasticity:
+                    payer = guardian[r] if s.requesters == "children" else r
+                    cum = np.cumsum(np.power(ability_to_pay[payer].astype(np.float64),
+                                             s.income_elasticity))
+                    pools[key] = _Pool(r, cum, float(cum[-1]) if len(cum) else 0.0)
+                else:
+                    pools[key] = _Pool(r, None, float(len(r)))
             p = pools[key]
             self.pool.append(p)
-            total = float(p.cum[-1]) if len(p.cum) else 0.0
-            self.rate.append(s.rate_per_year / DAYS_PER_YEAR * total)
+            self.rate.append(s.rate_per_year / DAYS_PER_YEAR * p.total)
 
     @staticmethod
-    def _build(s: Service, age, ability, n_persons, n_orgs, guardian) -> _Pool:
+    def _rows(s: Service, age, n_persons, n_orgs, guardian) -> np.ndarray:
         if s.requesters == "organisations":
-            rows = np.arange(n_persons, n_persons + n_orgs, dtype=np.int64)
-            return _Pool(rows, np.arange(1, n_orgs + 1, dtype=np.float64))
+            return np.arange(n_persons, n_persons + n_orgs, dtype=np.int32)
         ok = np.ones(n_persons, bool)
         if s.min_age is not None:
             ok &= age >= s.min_age
@@ -110,13 +123,7 @@ class Demand:
             ok &= age <= s.max_age
         if s.requesters == "children":
             ok &= guardian >= 0
-        rows = np.flatnonzero(ok)
-        if s.income_elasticity:
-            payer = guardian[rows] if s.requesters == "children" else rows
-            w = np.power(ability[payer].astype(np.float64), s.income_elasticity)
-        else:
-            w = np.ones(len(rows))
-        return _Pool(rows, np.cumsum(w))
+        return np.flatnonzero(ok).astype(np.int32)
 
     def expected(self) -> np.ndarray:
         """Expected requests per day per service [requests/day]."""
@@ -129,10 +136,18 @@ class Demand:
             k = int(rng.poisson(lam)) if lam > 0 else 0
             if not k:
                 continue
-            u = rng.random(k) * p.cum[-1]
-            j = np.minimum(np.searchsorted(p.cum, u, side="right"), len(p.cum) - 1)
+            if p.cum is None:
+                j = rng.integers(0, len(p.rows), size=k)
+            else:
+                # k sorted uniforms from normalised exponential spacings (the order statistics of
+                # k uniforms): numpy's binary search reuses the previous answer for sorted keys and
+                # reads the cumulative array forward (about 2x faster on 10^6 requesters). A day's
+                # requests are an unordered set: drawing them in row order changes nothing.
+                c = np.cumsum(rng.standard_exponential(k + 1))
+                u = c[:-1] * (p.total / c[-1])
+                j = np.minimum(np.searchsorted(p.cum, u, side="right"), len(p.cum) - 1)
             svc.append(np.full(k, i, np.int64))
-            who.append(p.rows[j])
+            who.append(p.rows[j].astype(np.int64))
         if not svc:
             e = np.zeros(0, np.int64)
             return e, e

@@ -5,14 +5,34 @@ A regime's consequences attach restriction and privilege ids to bands and lists
 ``band x service`` and ``list x service`` boolean tables (deny, privilege) and ``band x channel`` /
 ``list x channel`` shaming markers, so answering a request costs a band lookup and one array
 read per relevant list: no per-request Python, no pass over the population.
+
+Who bears a consequence follows the rulebook (``organisation_falls_on``, see
+``scslab.regime.bearers``): a person bears all of their own; an organisation's own row bears those
+that fall on the organisation; its legal representative bears those that fall on the legal
+representative (an organisation without a representative bears them itself). So the tables come
+in three *modes* (:data:`PERSON`, :data:`ORG_OWN`, :data:`VIA_REP`), chosen per gate subject.
+
+Joint punishment (``[[joint_punishment]]`` in the services table) adds restrictions to a regime's
+list in the simulation: the memorandum's signatories apply the list in their own fields.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scslab.gates.services import ServiceTable
+from scslab.gates.services import JointPunishment, ServiceTable
 from scslab.regime.engine import NEVER, Engine
+
+PERSON, ORG_OWN, VIA_REP = 0, 1, 2
+"""Modes: a person's own status; an organisation's own status (its own request); an organisation's
+status as borne by its legal representative (a request of the representative)."""
+
+REPRESENTATIVE = "legal_representative"
+
+
+def _falls_on(c) -> str:
+    # Rulebooks written before ``organisation_falls_on`` existed: the organisation bears it.
+    return getattr(c, "organisation_falls_on", "organisation")
 
 
 class RegimeGate:
@@ -20,7 +40,7 @@ class RegimeGate:
 
     Args:
         engine: an initialised engine (its state is read at answer time).
-        table: the services table.
+        table: the services table (its joint-punishment entries for this regime included).
         n_persons: subjects below this row are persons, the rest organisations.
     """
 
@@ -35,25 +55,29 @@ class RegimeGate:
         labels = engine.t.band_labels
         list_index = {lt.id: i for i, lt in enumerate(engine.t.lists)}
         nb, ns, nc = len(labels) + 1, len(services), len(channels)
-        self.band_deny = np.zeros((nb, ns), bool)  # last row: no band
-        self.band_priv = np.zeros((nb, ns), bool)
+        self.band_deny = np.zeros((3, nb, ns), bool)  # (mode, band, service); last band: none
+        self.band_priv = np.zeros((3, nb, ns), bool)
         self.band_mark = np.zeros((nb, nc), bool)
         per_list: dict[int, list[np.ndarray]] = {}
-        for c in engine.rulebook.consequences:
-            r, p = set(c.restrictions), set(c.privileges)
+        joint = [j for j in table.joint_punishment if j.regime == self.id and j.list in list_index]
+        for c in [*engine.rulebook.consequences, *joint]:
+            r, p = set(c.restrictions), set(getattr(c, "privileges", ()))
             deny = np.array([bool(r & set(s.denied_by)) for s in services], bool)
             priv = np.array([bool(p & set(s.privileged_by)) for s in services], bool)
             mark = np.array([ch.id in r for ch in channels], bool)
-            if c.band is not None:
-                b = labels.index(c.band)
-                self.band_deny[b] |= deny
-                self.band_priv[b] |= priv
+            modes = [PERSON, VIA_REP] if _falls_on(c) == REPRESENTATIVE else [PERSON, ORG_OWN]
+            band = None if isinstance(c, JointPunishment) else c.band
+            if band is not None:
+                b = labels.index(band)
+                self.band_deny[modes, b] |= deny
+                self.band_priv[modes, b] |= priv
                 self.band_mark[b] |= mark
             else:
-                rows = per_list.setdefault(list_index[c.list], [np.zeros(ns, bool), np.zeros(ns, bool),
+                rows = per_list.setdefault(list_index[c.list], [np.zeros((3, ns), bool),
+                                                                np.zeros((3, ns), bool),
                                                                 np.zeros(nc, bool)])
-                rows[0] |= deny
-                rows[1] |= priv
+                rows[0][modes] |= deny
+                rows[1][modes] |= priv
                 rows[2] |= mark
         # Only lists that gate or shame anything are read per request.
         self.lists = [(li, d, p) for li, (d, p, _) in sorted(per_list.items()) if d.any() or p.any()]
@@ -61,6 +85,7 @@ class RegimeGate:
         self._band_gates = bool(self.band_deny.any() or self.band_priv.any())
         self.gates = self._band_gates or bool(self.lists)
         self.shames = bool(self.band_mark.any() or self.mark_lists)
+        self.joint = [j.list for j in joint]
 
     def _in_scope(self, s: np.ndarray) -> np.ndarray | None:
         """Mask of subjects the regime covers (None: all of them). A regime of persons only has
@@ -71,31 +96,31 @@ class RegimeGate:
             return s < min(self.n_persons, self.engine.n_subjects)
         return (s >= self.n_persons) & (s < self.engine.n_subjects)
 
-    def answer(self, s: np.ndarray, svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(denied, privileged) for subject ``s[i]`` asking for service ``svc[i]``, by this regime's
-        consequences alone (a subject both denied and privileged counts as denied). O(len(s))."""
+    def answer(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(denied, privileged) for gate subject ``s[i]`` (in ``mode[i]``) of a request for service
+        ``svc[i]``, by this regime's consequences alone (denied wins over privileged). O(len(s))."""
         scope = self._in_scope(s)
         if scope is None:
-            return self._answer(s, svc)
+            return self._answer(s, svc, mode)
         deny = np.zeros(len(s), bool)
         priv = np.zeros(len(s), bool)
         if scope.any():
-            deny[scope], priv[scope] = self._answer(s[scope], svc[scope])
+            deny[scope], priv[scope] = self._answer(s[scope], svc[scope], mode[scope])
         return deny, priv
 
-    def _answer(self, s: np.ndarray, svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _answer(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = self.engine
         if self._band_gates:
             b = e._band_idx(s)
-            deny = self.band_deny[b, svc]
-            priv = self.band_priv[b, svc]
+            deny = self.band_deny[mode, b, svc]
+            priv = self.band_priv[mode, b, svc]
         else:
             deny = np.zeros(len(s), bool)
             priv = np.zeros(len(s), bool)
         for li, d, p in self.lists:
             on = e.lists[li].since[s] != NEVER
-            deny |= on & d[svc]
-            priv |= on & p[svc]
+            deny |= on & d[mode, svc]
+            priv |= on & p[mode, svc]
         return deny, priv & ~deny
 
     def listed(self, li: int, s: np.ndarray) -> np.ndarray:
@@ -108,7 +133,8 @@ class RegimeGate:
         return out
 
     def marks(self, s: np.ndarray) -> np.ndarray:
-        """Shaming markers (len(s), channels) that hold for subjects ``s`` now. O(len(s))."""
+        """Shaming markers (len(s), channels) that hold for subjects ``s`` now, whoever bears
+        them (an organisation is shown whether or not its costs fall on its representative)."""
         scope = self._in_scope(s)
         if scope is not None:
             m = np.zeros((len(s), self.band_mark.shape[1]), bool)

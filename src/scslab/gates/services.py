@@ -9,6 +9,7 @@ requester per year, for requesters inside the age window; ``ability_to_pay`` has
 
 from __future__ import annotations
 
+import builtins
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -98,12 +99,25 @@ class Channel(_Cited):
         return self
 
 
+class JointPunishment(_Cited):
+    """Restrictions that a regime's list carries in the simulation beyond its rulebook: the list
+    is shared with the signatories of a joint-punishment memorandum, who apply it in their fields."""
+
+    regime: str = Field(min_length=1, description="regime id")
+    list: str = Field(min_length=1, description="list id in that regime")
+    # ``builtins.list``: the field ``list`` above shadows the builtin inside this class.
+    restrictions: builtins.list[Id] = Field(min_length=1)
+    organisation_falls_on: Literal["organisation", "legal_representative"] = Field(
+        "organisation", description="who bears them when the listed subject is an organisation")
+
+
 class ServiceTable(BaseModel):
     """The whole table: services, shaming channels and the sources they cite."""
 
     model_config = ConfigDict(extra="forbid")
     services: list[Service] = Field(min_length=1)
     channels: list[Channel] = Field(default_factory=list)
+    joint_punishment: list[JointPunishment] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -117,11 +131,12 @@ class ServiceTable(BaseModel):
                     raise ValueError(f"duplicate {kind} id {i!r}")
                 seen.add(i)
         keys = {s.key for s in self.sources}
-        for where, item in [*(("services", s) for s in self.services),
-                            *(("channels", c) for c in self.channels)]:
+        for where, item in [*((f"services {s.id}", s) for s in self.services),
+                            *((f"channels {c.id}", c) for c in self.channels),
+                            *((f"joint_punishment {j.regime}.{j.list}", j) for j in self.joint_punishment)]:
             for k in item.sources:
                 if k not in keys:
-                    raise ValueError(f"{where} {item.id}: unknown source {k!r}")
+                    raise ValueError(f"{where}: unknown source {k!r}")
         return self
 
     def service_ids(self) -> list[str]:
@@ -135,6 +150,10 @@ class ServiceTable(BaseModel):
             out.update(s.denied_by)
             out.update(s.privileged_by)
         return out
+
+    def sectors_denied(self, restrictions: set[str]) -> set[str]:
+        """Sectors with a service that one of ``restrictions`` denies."""
+        return {s.sector for s in self.services if restrictions & set(s.denied_by)}
 
 
 def builtin_tables() -> list[str]:

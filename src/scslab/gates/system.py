@@ -34,7 +34,7 @@ import numpy as np
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
-from scslab.gates.gate import RegimeGate
+from scslab.gates.gate import ORG_OWN, PERSON, VIA_REP, RegimeGate
 from scslab.gates.response import Performance
 from scslab.gates.services import ServiceTable, load_services
 from scslab.gates.shaming import Shaming, Ties
@@ -100,6 +100,7 @@ class Gates:
         self.demand = Demand(table, age, np.asarray(soc.ability_to_pay), soc.n_persons, soc.n_orgs,
                              self.g1, streams)
         self.rep_indptr, self.rep_orgs = represented(soc.org_legal_rep, soc.n_persons)
+        self.org_has_rep = np.asarray(soc.org_legal_rep) >= 0
         self.has_reps = len(self.rep_orgs) > 0
         self.regime_gates = [RegimeGate(e, table, soc.n_persons) for e in engines]
         self.gating = [r for r, g in enumerate(self.regime_gates) if g.gates]
@@ -155,9 +156,11 @@ class Gates:
         """The gate subjects of each request.
 
         Returns:
-            (request index, subject, family, may_privilege) per pair: ``family`` marks a guardian
-            or a guardian's organisation; ``may_privilege`` marks the subjects whose privileges
-            count (the requester, or a child's guardians).
+            (request index, subject, mode, family, may_privilege) per pair. ``mode`` says which of
+            the subject's consequences count (:mod:`scslab.gates.gate`): its own, or an
+            organisation's that fall on its legal representative. ``family`` marks a guardian or a
+            guardian's organisation; ``may_privilege`` marks the subjects whose privileges count
+            (the requester, or a child's guardians).
         """
         n = len(svc)
         idx = np.arange(n)
@@ -168,7 +171,13 @@ class Gates:
         gi = np.concatenate([ci, ci])
         ok = g >= 0
         g, gi = g[ok], gi[ok]
-        ri, subj = [idx, gi], [req, g]
+        # An organisation's own request: consequences that fall on the organisation (all of them if
+        # it has no legal representative to bear the rest).
+        own_mode = np.full(n, PERSON, np.int8)
+        org = req >= self.n_persons
+        if org.any():
+            own_mode[org] = np.where(self.org_has_rep[req[org] - self.n_persons], ORG_OWN, PERSON)
+        ri, subj, mode = [idx, gi], [req, g], [own_mode, np.full(len(g), PERSON, np.int8)]
         fam = [np.zeros(n, bool), np.ones(len(g), bool)]
         priv = [~child, np.ones(len(g), bool)]
         if self.has_reps:
@@ -183,9 +192,11 @@ class Gates:
                 pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
                 ri.append(np.repeat(pi, cnt))
                 subj.append(self.rep_orgs[pos])
+                mode.append(np.full(total, VIA_REP, np.int8))
                 fam.append(np.repeat(pfam, cnt))
                 priv.append(np.zeros(total, bool))
-        return (np.concatenate(ri), np.concatenate(subj), np.concatenate(fam), np.concatenate(priv))
+        return (np.concatenate(ri), np.concatenate(subj), np.concatenate(mode), np.concatenate(fam),
+                np.concatenate(priv))
 
     def decide(self, svc: np.ndarray, req: np.ndarray, day: int | None = None) -> Decisions:
         """Answer requests ``(svc[i], req[i])`` from the regimes' state now.
@@ -195,7 +206,7 @@ class Gates:
                 clocks (:mod:`scslab.gates.response`).
         """
         n = len(svc)
-        ri, subj, fam, may_priv = self.pairs(svc, req)
+        ri, subj, mode, fam, may_priv = self.pairs(svc, req)
         psvc = svc[ri]
         R = len(self.gating)
         den = np.zeros((R + 1, n), bool)
@@ -203,7 +214,7 @@ class Gates:
         fam_d = np.zeros((R + 1, n), bool)
         own_d = np.zeros((R + 1, n), bool)
         for j, r in enumerate(self.gating):
-            d, p = self.regime_gates[r].answer(subj, psvc)
+            d, p = self.regime_gates[r].answer(subj, psvc, mode)
             den[j, ri[d]] = True
             pri[j, ri[p & may_priv]] = True
             fam_d[j, ri[d & fam]] = True
