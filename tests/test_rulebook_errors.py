@@ -128,3 +128,21 @@ def test_cli_check_good_rulebook(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "valid rulebook" in r.stdout
+
+
+def test_tiny_list_entry_term_and_exit(tmp_path, replay_rows):
+    """The tiny regime's list: 'late' lists for one year; the term's end takes the subject off."""
+    rb = write(tmp_path, VALID, name="tiny.toml")
+    text = """
+        date,subject,act
+        2023-03-10,a,late
+        2023-03-10,b,late
+        2023-06-01,b,late
+        """
+    rows = replay_rows(str(rb), text, as_of="2024-03-09")
+    assert rows["a"]["lists"] == ["black"] and rows["a"]["restrictions"] == ["flight"]
+    rows = replay_rows(str(rb), text, as_of="2024-03-10")
+    assert rows["a"]["lists"] == [] and rows["a"]["restrictions"] == []
+    # b was listed again on 2023-06-01: the later end (2024-06-01) wins
+    assert rows["b"]["lists"] == ["black"] and rows["b"]["score"] == 80
+    assert replay_rows(str(rb), text, as_of="2024-06-01")["b"]["lists"] == []

@@ -122,3 +122,12 @@ def test_cli_bench_json():
     assert set(res) == {"persons", "days", "seconds", "person_days_per_s", "peak_rss_mb", "bands",
                         "mean_score", "occurrences", "recorded"}
     assert sum(res["bands"].values()) == 2000
+
+
+def test_daily_consequences_follow_bands(tmp_path):
+    out = tmp_path / "r"
+    run_scenario("rongcheng", persons=3_000, days=40, seed=2, out=out)
+    daily = pq.read_table(out / "daily.parquet").to_pylist()
+    last = {(r["metric"], r["key"]): r["value"] for r in daily if r["day"] == 39}
+    # Rongcheng's AAA grade carries its privileges (see the rulebook's consequences).
+    assert last[("consequence", "deposit_free_bike")] == last[("band", "AAA")]

@@ -68,6 +68,23 @@ class LedgerWriter:
         self.stream.__exit__(*exc)
 
 
+def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
+    """Per restriction or privilege id, per day: subjects holding it through a band or a list.
+
+    Derived from the daily band counts and list sizes, so it costs nothing per day. A subject
+    holding one id through two triggers (a band and a list) counts twice.
+    """
+    labels = e.t.band_labels
+    list_ids = [x.id for x in e.t.lists]
+    out: dict[str, np.ndarray] = {}
+    for c in e.rulebook.consequences:
+        series = bands[:, labels.index(c.band)] if c.band is not None else \
+            lists[:, list_ids.index(c.list)]
+        for cid in (*c.restrictions, *c.privileges):
+            out[cid] = out.get(cid, 0) + series
+    return dict(sorted(out.items()))
+
+
 def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     """The tidy per-day table: day, date, regime, metric, key, value."""
     D = sim.n_days
@@ -81,6 +98,9 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
             parts.append((rid, "list", [x.id for x in e.t.lists], daily.lists[r]))
         if e.score is not None:
             parts.append((rid, "mean_score", [""], (daily.score_sum[r] / e.n_subjects)[:, None]))
+        held = consequence_counts(e, daily.bands[r], daily.lists[r])
+        if held:
+            parts.append((rid, "consequence", list(held), np.stack(list(held.values()), axis=1)))
     parts.append(("", "occurred", sim.act_ids, daily.occurred))
     parts.append(("", "recorded", sim.act_ids, daily.recorded))
     if daily.gates is not None:  # request / denied / privileged, exposures (scslab.gates.system)
