@@ -54,11 +54,13 @@ def describe_rulebook(rb: Rulebook) -> str:
         for lst in rb.lists:
             for e in lst.entries:
                 if e.act == a.id:
-                    eff.append(f"lists on {lst.id} ({'term ' + str(e.term) if e.term else 'no fixed term'})")
+                    term = f"term {e.term}" if e.term else "no fixed term"
+                    eff.append(f"lists on {lst.id} ({term}{_mark(e)})")
             if a.id in lst.removal_acts:
                 eff.append(f"removes from {lst.id}")
             if a.id in lst.extension_acts:
-                eff.append(f"extends {lst.id} by value years")
+                hi = "" if lst.extension_max_years is None else f"-{lst.extension_max_years}"
+                eff.append(f"extends {lst.id} by value years ({lst.extension_min_years}{hi or '+'})")
         out.append(f"  {a.id:<32} {a.category:<15} {'; '.join(eff) or 'recorded'}{_mark(a)}")
     for lst in rb.lists:
         out += ["", f"List {lst.id}: {lst.name}".rstrip(": ")]
@@ -91,6 +93,8 @@ def describe_rulebook(rb: Rulebook) -> str:
                 parts.append("restricted: " + ", ".join(c.restrictions))
             if c.privileges:
                 parts.append("privileged: " + ", ".join(c.privileges))
+            if c.organisation_falls_on == "legal_representative":
+                parts.append("on an organisation: borne by its legal representative")
             out.append(f"  {who}: {'; '.join(parts)}{_mark(c)}")
     out += ["", "Sources:"]
     for s in rb.sources:

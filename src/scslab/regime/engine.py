@@ -32,12 +32,17 @@ OPEN_END = np.iinfo(np.int32).max  # end day of a listing with no fixed term
 
 
 class ListState:
-    """Membership of one list, per subject: since/until/pending day, term months."""
+    """Membership of one list, per subject: since/until/pending day, term months and days.
+
+    ``until`` is ``add_months(since, months) + days`` for a fixed term (kept so that an extension
+    recomputes the end from the listing day: 29 Feb + 1y + 3y is 29 Feb, not 28 Feb).
+    """
 
     def __init__(self, n: int) -> None:
         self.since = np.full(n, NEVER, np.int32)
         self.until = np.full(n, NEVER, np.int32)
         self.months = np.zeros(n, np.int32)
+        self.days = np.zeros(n, np.int32)
         self.pending = np.full(n, NEVER, np.int32)
         self.size = 0
 
@@ -398,24 +403,34 @@ class Engine:
             handled |= ext
             es, ea, ev = s[ext], a[ext], v[ext]
             listed = ls.listed(es)
-            fixed = listed & (ls.until[es] != OPEN_END) & (ls.pending[es] == NEVER)
-            good_v = (ev >= 1) & (ev == np.floor(ev))
-            do = fixed & good_v
+            open_end = listed & (ls.until[es] == OPEN_END)
+            pend = listed & ~open_end & (ls.pending[es] != NEVER)
+            hi = np.inf if lt.ext_max is None else lt.ext_max
+            # A bad value is ignored with a ledger line, not rejected on reading: the engine holds
+            # the rule, so simulation and replay treat it alike.
+            good_v = (ev >= lt.ext_min) & (ev <= hi) & (ev == np.floor(ev))
+            do = listed & ~open_end & ~pend & good_v
+            span = f"{lt.ext_min}" + ("+" if lt.ext_max is None else f"-{lt.ext_max}")
             for i in np.flatnonzero(~do):
                 why = ("not on the list" if not listed[i] else
-                       "value must be a whole number of years" if not good_v[i] else
-                       "no running fixed term to extend")
+                       "the listing has no fixed term to extend" if open_end[i] else
+                       f"the term has ended; deletion pending for {iso(ls.pending[es[i]])}"
+                       if pend[i] else
+                       f"value {ev[i]:g} is not a whole number of years in {span}")
                 led.add(day, es[i:i + 1], ea[i], 0, self._score_of(es[i:i + 1]),
                         led.code(f"ignored: {lt.id} extension: {why}"))
             if do.any():
-                ds, da = es[do], ea[do]
-                ls.months[ds] += 12 * ev[do].astype(np.int32)
-                ls.until[ds] = add_months(ls.since[ds], ls.months[ds])
-                for end in np.unique(ls.until[ds]):
-                    m = ls.until[ds] == end
+                ds, da, years = es[do], ea[do], ev[do].astype(np.int32)
+                # The end is recomputed from the listing day over the whole term (N years after
+                # listing, 28 Feb where 29 Feb does not exist); the old term_end event goes stale.
+                ls.months[ds] += 12 * years
+                ls.until[ds] = add_months(ls.since[ds], ls.months[ds]) + ls.days[ds]
+                pairs = np.stack([ls.until[ds].astype(np.int64), years.astype(np.int64)], axis=1)
+                for end, y in np.unique(pairs, axis=0):
+                    m = (ls.until[ds] == end) & (years == y)
                     self._schedule(int(end), ("term_end", li, ds[m].copy()))
-                    led.add(day, ds[m], da[m], 0, self._score_of(ds[m]),
-                            led.code(f"{lt.id}: term extended to {iso(end)}"))
+                    led.add(day, ds[m], da[m], 0, self._score_of(ds[m]), led.code(
+                        f"{lt.id}: term extended by {y} year{'s' if y != 1 else ''} to {iso(end)}"))
         ent = lt.entry_months[a] != NOT_ENTRY
         if ent.any():
             handled |= ent
@@ -437,26 +452,37 @@ class Engine:
         listed = ls.listed(s)
         new, old = s[~listed], s[listed]
         until_txt = "no fixed term" if end == OPEN_END else f"until {iso(end)}"
+        term_m, term_d = (0, 0) if months == NO_TERM else (months, days)
         if len(new):
             ls.since[new], ls.until[new], ls.pending[new] = day, end, NEVER
-            ls.months[new] = 0 if months == NO_TERM else months
+            ls.months[new], ls.days[new] = term_m, term_d
             ls.size += len(new)
             led.add(day, new, act_i, 0, self._score_of(new),
                     led.code(f"{prefix}entered {lt.id} ({until_txt})"))
         if len(old):
-            # A new listing act while listed: the later end wins and a pending deletion is
-            # cancelled (assumption: the sources do not say how concurrent listings combine).
+            # A listing act while listed (one listing per subject: records name no case).
+            # Assumption, as the sources do not say how concurrent listings combine:
+            # - deletion pending (term ended or removal act): the pending deletion is cancelled
+            #   and the act starts a fresh listing with its own term (since = today);
+            # - otherwise the later end wins (no fixed term beats any end); when the new act's
+            #   end is later, the listing restarts today with the new act's term, so a later
+            #   extension counts from today.
             keep_end = ls.until[old]
-            new_end = np.where((keep_end == OPEN_END) | (end == OPEN_END), OPEN_END,
-                               np.maximum(keep_end, end))
-            renew = new_end != keep_end
-            ls.since[old[renew]] = day
-            ls.months[old[renew]] = 0 if months == NO_TERM else months
-            ls.until[old] = new_end
+            pend = ls.pending[old] != NEVER
+            later = np.where(keep_end == OPEN_END, False,
+                             (end == OPEN_END) | (end > keep_end))
+            renew = pend | later
+            r = old[renew]
+            ls.since[r], ls.until[r], ls.months[r], ls.days[r] = day, end, term_m, term_d
+            for i in range(len(old)):
+                was = "no fixed term" if keep_end[i] == OPEN_END else f"until {iso(keep_end[i])}"
+                why = (f"deletion pending for {iso(ls.pending[old[i]])} cancelled; new listing "
+                       f"({until_txt})" if pend[i] else
+                       f"the later end wins: now {until_txt} (was {was})" if later[i] else
+                       f"the running listing ({was}) ends no earlier; unchanged")
+                led.add(day, old[i:i + 1], act_i, 0, self._score_of(old[i:i + 1]),
+                        led.code(f"{prefix}listed again on {lt.id}: {why}"))
             ls.pending[old] = NEVER
-            led.add(day, old, act_i, 0, self._score_of(old),
-                    led.code(f"{prefix}listed again on {lt.id}: {until_txt}, "
-                             "any pending deletion cancelled"))
         if end != OPEN_END:
             self._schedule(end, ("term_end", li, s.copy()))
 
@@ -476,8 +502,9 @@ class Engine:
         if go.any():
             gs, ga = s[go], a[go]
             when = int(add_working_days(day, lt.delay)) if lt.delay else day
+            after = f" (working day {lt.delay} after {iso(day)})" if lt.delay else ""
             led.add(day, gs, ga, 0, self._score_of(gs),
-                    led.code(f"{lt.id}: deletion requested, effective {iso(when)}"))
+                    led.code(f"{lt.id}: deletion requested, effective {iso(when)}{after}"))
             self._delete_or_schedule(day, when, li, gs)
 
     def _delete_or_schedule(self, day, when, li, s) -> None:
@@ -522,8 +549,9 @@ class Engine:
             if not len(s):
                 return
             when = int(add_working_days(day, lt.delay)) if lt.delay else day
+            after = f" (working day {lt.delay} after {iso(day)})" if lt.delay else ""
             self.ledger.add(day, s, SYSTEM_ACT, 0, self._score_of(s), self.ledger.code(
-                f"{lt.id}: term ended, deletion effective {iso(when)}"))
+                f"{lt.id}: term ended, deletion effective {iso(when)}{after}"))
             self._delete_or_schedule(day, when, li, s)
         elif kind == "delete":
             _, li, s = ev

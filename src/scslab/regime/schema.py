@@ -159,10 +159,12 @@ class Act(_Cited):
         return v
 
 
-class ListEntry(BaseModel):
-    """An act that puts a subject on a list, and the term it runs for."""
+class ListEntry(_Cited):
+    """An act that puts a subject on a list, and the term it runs for.
 
-    model_config = ConfigDict(extra="forbid")
+    Cited on its own: one entry's term may be documented while another's is an inference.
+    """
+
     act: Id
     term: Duration | None = Field(None, description="fixed term; omit for no fixed term")
 
@@ -179,6 +181,10 @@ class ListSpec(_Cited):
     extension_acts: list[Id] = Field(
         default_factory=list, description="acts whose value (years) extends a running fixed term"
     )
+    # Outside this range an extension is ignored with a ledger line (not rejected when the records
+    # are read): the engine holds the rule, so simulation and replay treat it alike.
+    extension_min_years: int = Field(1, ge=1, description="smallest extension [years]")
+    extension_max_years: int | None = Field(None, ge=1, description="largest extension [years]")
     removal_acts: list[Id] = Field(default_factory=list)
     removal_delay_working_days: int = Field(
         0, ge=0, description="a deletion takes effect on this working day after its trigger"
@@ -191,6 +197,13 @@ class ListSpec(_Cited):
     enter_resets_score: bool = Field(False, description="entering erases all points (score -> initial)")
 
     _v = field_validator("term", mode="before")(_duration)
+
+    @model_validator(mode="after")
+    def _extension_range(self) -> ListSpec:
+        if self.extension_max_years is not None and self.extension_max_years < self.extension_min_years:
+            raise ValueError(f"extension_max_years ({self.extension_max_years}) must not be below "
+                             f"extension_min_years ({self.extension_min_years})")
+        return self
 
 
 class Trigger(_Cited):
@@ -232,6 +245,11 @@ class Consequence(_Cited):
     # ``builtins.list``: the field ``list`` above shadows the builtin inside this class.
     restrictions: builtins.list[Id] = Field(default_factory=builtins.list)
     privileges: builtins.list[Id] = Field(default_factory=builtins.list)
+    organisation_falls_on: Literal["organisation", "legal_representative"] = Field(
+        "organisation",
+        description="who bears these consequences when the subject is an organisation: the "
+                    "organisation itself, or its legal representative (a person)",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Consequence:
@@ -358,6 +376,8 @@ def _check_references(rb: Rulebook) -> None:
     cited += [(f"bands[{i}]", b.sources) for i, b in enumerate(rb.bands)]
     cited += [(f"acts[{i}]", a.sources) for i, a in enumerate(rb.acts)]
     cited += [(f"lists[{i}]", x.sources) for i, x in enumerate(rb.lists)]
+    cited += [(f"lists[{i}].entries[{j}]", e.sources)
+              for i, x in enumerate(rb.lists) for j, e in enumerate(x.entries)]
     cited += [(f"consequences[{i}]", c.sources) for i, c in enumerate(rb.consequences)]
     cited += [(f"windows[{i}]", w.sources) for i, w in enumerate(rb.windows)]
     for where, srcs in cited:

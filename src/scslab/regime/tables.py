@@ -29,6 +29,8 @@ class ListTables:
     resets_score: bool
     trigger_months: int  # term of trigger entries (NO_TERM if none)
     trigger_days: int
+    ext_min: int = 1  # smallest extension [years]
+    ext_max: int | None = None  # largest extension [years], None: no bound
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def compile_rulebook(rb: Rulebook) -> Tables:
             resets_score=lst.enter_resets_score,
             trigger_months=NO_TERM if lst.term is None else lst.term.months,
             trigger_days=0 if lst.term is None else lst.term.days,
+            ext_min=lst.extension_min_years, ext_max=lst.extension_max_years,
         ))
     list_idx = {x.id: i for i, x in enumerate(rb.lists)}
     triggers = [
