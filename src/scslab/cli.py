@@ -53,7 +53,8 @@ def _day(text: str | None, option: str) -> int | None:
 @app.command()
 def replay(
     rulebook: Annotated[str, typer.Argument(help="built-in regime name or rulebook TOML file")],
-    records: Annotated[Path, typer.Argument(help="record CSV: date,subject,act[,value][,age]")],
+    records: Annotated[Path, typer.Argument(
+        help="record CSV: date,subject,act[,value][,age][,representative]")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="state at the end of this date")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of CSV")] = False,
 ) -> None:
@@ -89,6 +90,9 @@ def explain(
     rb = load_rulebook(rulebook)
     cf = run_explain(rb, read_records(records, rb), subject, as_of=_day(as_of, "--as-of"))
     out.print(f"[bold]Credit file of {cf.subject}[/] under [bold]{cf.regime}[/]")
+    if cf.representative:
+        out.print(f"Consequences that fall on the legal representative are borne by "
+                  f"{cf.representative}, not shown below.")
     t = Table(title="Ledger", show_lines=False)
     for c in ("date", "act", "delta", "score after", "band", "rule"):
         t.add_column(c, justify="right" if c in ("delta", "score after") else "left")

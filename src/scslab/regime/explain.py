@@ -8,6 +8,7 @@ import numpy as np
 
 from scslab.dates import iso
 from scslab.errors import InputError
+from scslab.regime.bearers import bearer_from_representative, held_consequences
 from scslab.regime.engine import Engine
 from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT
 from scslab.regime.replay import Records, replay
@@ -47,6 +48,9 @@ class CreditFile:
     lines: list[FileLine] = field(default_factory=list)
     history: list[StateChange] = field(default_factory=list)
     final: StateChange | None = None
+    # An organisation's legal representative, who bears the consequences that the rulebook puts
+    # on representatives; those are then not shown in this (the organisation's) file.
+    representative: str | None = None
 
 
 def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | None = None) -> CreditFile:
@@ -58,10 +62,15 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
     m = records.subject == row
     mine = Records(records.day[m], np.zeros(int(m.sum()), np.int64), records.act[m],
                    records.value[m], records.age[m], [subject])
+    rep = -1 if records.representative is None else int(records.representative[row])
+    if rep >= 0:  # row 1: the representative, with no records, to bear what falls on them
+        mine.subject_ids.append(records.subject_ids[rep])
+        mine.representative = np.array([1, -1], np.int64)
     if as_of is None and len(records):
         as_of = int(records.day[-1])
     acts = rulebook.act_ids()
-    cf = CreditFile(subject, rulebook.regime.id)
+    cf = CreditFile(subject, rulebook.regime.id,
+                    representative=records.subject_ids[rep] if rep >= 0 else None)
     cf.records = [(iso(d), acts[a], float(v)) for d, a, v in zip(mine.day, mine.act, mine.value,
                                                                   strict=True)]
     last: list[tuple] = []
@@ -78,14 +87,14 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
                 band=_band_for(engine, sa),
                 rule=engine.ledger.rules[lines.rule[i]],
             ))
-        state = _state(engine, day)
+        state = _state(engine, day, mine.representative)
         key = (state.band, state.lists, state.restrictions, state.privileges)
         if not last or last[0] != key:
             cf.history.append(state)
             last[:] = [key]
 
     res = replay(rulebook, mine, as_of=as_of, on_day=snapshot)
-    cf.final = _state(res.engine, res.as_of)
+    cf.final = _state(res.engine, res.as_of, mine.representative)
     return cf
 
 
@@ -100,6 +109,7 @@ def _band_for(engine: Engine, score: int) -> str:
     return "" if k == 0 else t.band_labels[t.n_score_bands - k]
 
 
-def _state(engine: Engine, day: int) -> StateChange:
-    r, p = engine.consequences(0)
+def _state(engine: Engine, day: int, representative: np.ndarray | None = None) -> StateChange:
+    bearer = bearer_from_representative(representative, engine.n_subjects)
+    r, p = held_consequences(engine, bearer, np.array([0]))[0]
     return StateChange(iso(day), str(engine.bands(np.array([0]))[0]), engine.list_ids(0), r, p)

@@ -1,8 +1,11 @@
 """Replay: apply a file of records to a regime, without simulation.
 
 Input CSV (header required): ``date`` (YYYY-MM-DD), ``subject`` (string id), ``act`` (an act id of
-the rulebook); optional ``value`` (number, default 1) and ``age`` (years on that date). Records are
-applied in date order, and in file order within a date.
+the rulebook); optional ``value`` (number, default 1) and ``age`` (years on that date), and
+``representative``: on rows whose subject is an organisation, the subject id of its legal
+representative, who then bears the consequences the rulebook puts on representatives
+(``organisation_falls_on``) and gets an output row of their own. Records are applied in date
+order, and in file order within a date.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import numpy as np
 
 from scslab.dates import to_day
 from scslab.errors import InputError
+from scslab.regime.bearers import bearer_from_representative, held_consequences
 from scslab.regime.engine import Engine
 from scslab.regime.schema import Rulebook
 
 REQUIRED = ("date", "subject", "act")
-OPTIONAL = ("value", "age")
+OPTIONAL = ("value", "age", "representative")
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Records:
     value: np.ndarray  # float64
     age: np.ndarray  # float64, NaN = unknown
     subject_ids: list[str]  # sorted
+    # int64 per subject row: the row of its legal representative, -1 where none; None: no column
+    representative: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.day)
@@ -50,6 +56,7 @@ def read_records(path: str | Path, rulebook: Rulebook) -> Records:
     act_idx: list[int] = []
     values: list[float] = []
     ages: list[float] = []
+    reps: dict[str, tuple[str, int]] = {}  # organisation -> (representative, line first given)
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         header = next(reader, None)
@@ -88,14 +95,45 @@ def read_records(path: str | Path, rulebook: Rulebook) -> Records:
             act_idx.append(acts[act])
             values.append(_number(row, col, "value", 1.0, path, line))
             ages.append(_number(row, col, "age", math.nan, path, line))
-    ids, inverse = np.unique(np.array(subjects, dtype=object).astype(str), return_inverse=True)
+            if "representative" in col:
+                _representative(reps, subject, row[col["representative"]].strip(), path, line)
+    for org, (rep, line) in reps.items():
+        if rep in reps:
+            raise InputError(f"representative {rep!r} of {org!r} is itself an organisation (it has "
+                             "a representative); a legal representative is a person",
+                             file=path, line=line)
+    everyone = subjects + sorted({r for r, _ in reps.values()} - set(subjects))
+    ids, inverse = np.unique(np.array(everyone, dtype=object).astype(str), return_inverse=True)
+    inverse = inverse[:len(subjects)]
+    representative = None
+    if "representative" in col:
+        row_of = {str(x): i for i, x in enumerate(ids)}
+        representative = np.full(len(ids), -1, np.int64)
+        for org, (rep, _) in reps.items():
+            representative[row_of[org]] = row_of[rep]
     day = np.array(days, np.int64)
     order = np.argsort(day, kind="stable")
     return Records(
         day=day[order], subject=inverse.astype(np.int64)[order],
         act=np.array(act_idx, np.int64)[order], value=np.array(values)[order],
         age=np.array(ages)[order], subject_ids=[str(x) for x in ids],
+        representative=representative,
     )
+
+
+def _representative(reps: dict[str, tuple[str, int]], subject: str, rep: str, path: Path,
+                    line: int) -> None:
+    """Note ``rep`` as ``subject``'s legal representative (an empty cell says nothing)."""
+    if not rep:
+        return
+    if rep == subject:
+        raise InputError(f"subject {subject!r} is named as its own representative",
+                         file=path, line=line)
+    known = reps.setdefault(subject, (rep, line))
+    if known[0] != rep:
+        raise InputError(f"subject {subject!r} has representative {rep!r} here but {known[0]!r} "
+                         f"on line {known[1]}; one representative per organisation",
+                         file=path, line=line)
 
 
 def _number(row, col, name, default, path, line) -> float:
@@ -120,14 +158,20 @@ class ReplayResult:
     engine: Engine
     subject_ids: list[str]
     as_of: int
+    representative: np.ndarray | None = None  # as in :class:`Records`
 
     def rows(self) -> list[dict]:
-        """One dict per subject, sorted by subject id: the replay output contract."""
+        """One dict per subject, sorted by subject id: the replay output contract.
+
+        Consequences that the rulebook puts on an organisation's legal representative appear on
+        the representative's row, not the organisation's (see :mod:`scslab.regime.bearers`).
+        """
         e = self.engine
         bands = e.bands()
+        held = held_consequences(e, bearer_from_representative(self.representative, e.n_subjects))
         out = []
         for i, sid in enumerate(self.subject_ids):
-            restr, priv = e.consequences(i)
+            restr, priv = held[i]
             out.append({
                 "subject": sid,
                 "score": None if e.score is None else int(e.score[i]),
@@ -173,4 +217,4 @@ def replay(rulebook: Rulebook, records: Records, as_of: int | None = None,
             engine.step(d)
         if on_day is not None:
             on_day(engine, d)
-    return ReplayResult(engine, records.subject_ids, as_of)
+    return ReplayResult(engine, records.subject_ids, as_of, records.representative)
