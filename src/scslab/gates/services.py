@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scslab.errors import InputError
 from scslab.regime.load import parse_toml, validation_error
-from scslab.regime.schema import Id, Source
+from scslab.regime.schema import Id, Source, _Cited
 
 _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
@@ -32,13 +32,6 @@ JOINT_PUNISHMENT_SECTORS = SECTORS[:7]
 
 SHAMING_PREFIX = "shamed_"
 """Restriction ids starting with this prefix are shaming markers: exposures, not gates."""
-
-
-class _Cited(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sources: list[str] = Field(default_factory=list, description="keys of [[sources]] entries")
-    verified: bool = Field(True, description="false if the value rests on an assumption")
-    note: str = ""
 
 
 class Service(_Cited):
