@@ -3,7 +3,8 @@
 One call of :meth:`Engine.step` applies one day. The order within a day is fixed:
 
 1. calendar events due that day (points expiring, fixed terms ending, deletions taking effect),
-   so a term or expiry that ends on a date no longer counts at the end of that date;
+   so a term or expiry that ends on a date no longer counts at the end of that date; then
+   triggers, for the subjects those events touched;
 2. the day's records, in file order per subject. Records are applied in *rank passes*: pass k
    applies the k-th record of every subject that has one, vectorised over subjects. That is
    exactly sequential application per subject (caps, bounds and lists depend on order) at the
@@ -188,6 +189,10 @@ class Engine:
         s_before = self.score[touched].sum(dtype=np.int64) if self.score is not None else 0
         for ev in due:
             self._calendar_event(day, ev)
+        if due and self.score is not None and self.t.triggers:
+            # A trigger's condition can come to hold without a record: points gathered while on
+            # the list meet it when the term ends (a licence is not returned at 8 points).
+            self._triggers(day, self._distinct(np.concatenate([ev[2] for ev in due])))
         if len(subj):
             k = len(subj)
             act = np.asarray(act, np.int64)

@@ -207,7 +207,8 @@ class ListSpec(_Cited):
 
 
 class Trigger(_Cited):
-    """A condition on the score that puts the subject on a list when it holds after a record."""
+    """A condition on the score that puts the subject on a list when it holds after a record or
+    after the day's calendar events (a term ending, points expiring) touched the subject."""
 
     id: Id
     score_at_least: int | None = None
