@@ -102,14 +102,14 @@ def test_cli_csv_and_json(tmp_path):
                        capture_output=True, text=True, check=True)
     assert r.stdout.splitlines() == [
         "subject,score,band,lists,restrictions,privileges",
-        "amy,849,C,,,",
-        "zed,1030,AA,,,",
+        "amy,849,C,,loan_scrutiny,",
+        "zed,1030,AA,,,expedited_handling;green_channel;simplified_procedures",
     ]
     j = subprocess.run([sys.executable, "-m", "scslab", "replay", "rongcheng", str(p), "--json"],
                        capture_output=True, text=True, check=True)
     rows = [json.loads(x) for x in j.stdout.splitlines()]
-    assert rows[0] == {"subject": "amy", "score": 849, "band": "C", "lists": [], "restrictions": [],
-                       "privileges": []}
+    assert rows[0] == {"subject": "amy", "score": 849, "band": "C", "lists": [],
+                       "restrictions": ["loan_scrutiny"], "privileges": []}
 
 
 def test_cli_explain_shows_rules(tmp_path):

@@ -1,8 +1,13 @@
-"""Parameters of a synthetic society: each declared once, with unit, default and constraint."""
+"""Parameters of a synthetic society: each declared once, with unit, default and constraint.
+
+They shape synthetic persons only; nothing reads data about real people.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import datetime as _dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class SocietyParams(BaseModel):
@@ -16,23 +21,42 @@ class SocietyParams(BaseModel):
 
     persons: int = Field(ge=1, le=2_000_000_000, description="synthetic persons [persons]")
     start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
-                            description="first simulated day; ages are on this date")
+                            description="first simulated day; ages are on this date [ISO date]")
     region_codes: list[str] = Field(
         default_factory=lambda: ["371082"], min_length=1,
-        description="6-digit GB/T 2260 division codes; households are spread evenly over them "
-                    "(default 371082, Rongcheng)")
+        max_length=65_535,
+        description="6-digit GB/T 2260 county-level division codes, each in use in the start "
+                    "year per python-stdnum's table; households are spread evenly over them "
+                    "(default 371082, Rongcheng) [code]")
     mean_household_size: float = Field(
         2.62, ge=1.0, le=8.0,
         description="mean persons per household [persons]; 2.62 in the 2020 census (URL above)")
-    share_under_15: float = Field(0.1795, ge=0, le=1, description="share aged 0-14; 17.95 % (2020)")
-    share_60_plus: float = Field(0.1870, ge=0, le=1, description="share aged 60+; 18.70 % (2020)")
-    share_male: float = Field(0.5124, ge=0, le=1, description="share of males; 51.24 % (2020)")
-    income_sigma: float = Field(0.6, ge=0, description="sigma of lognormal ability to pay "
-                                                       "(median 1); an assumption")
-    orgs_per_1000_persons: float = Field(20.0, ge=0, description="organisations per 1000 persons; "
-                                                                 "an assumption")
+    share_under_15: float = Field(0.1795, ge=0, lt=1,
+                                  description="share aged 0-14; 17.95 % (2020) [fraction]")
+    share_60_plus: float = Field(0.1870, ge=0, le=1,
+                                 description="share aged 60+; 18.70 % (2020) [fraction]")
+    share_male: float = Field(0.5124, ge=0, le=1,
+                              description="share of males; 51.24 % (2020) [fraction]")
+    income_sigma: float = Field(0.6, ge=0, le=3,
+                                description="sigma of log ability to pay (median 1); an "
+                                            "assumption (Gini 2*Phi(sigma/sqrt 2) - 1 = 0.33) "
+                                            "[log units]")
+    orgs_per_1000_persons: float = Field(20.0, ge=0, le=1000,
+                                         description="organisations per 1000 persons; an "
+                                                     "assumption [organisations / 1000 persons]")
     mean_friends: float = Field(6.0, ge=0, le=500, description="mean friendship degree [persons]; "
                                                               "an assumption")
+
+    @field_validator("start_date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        try:
+            year = _dt.date.fromisoformat(v).year
+        except ValueError:
+            raise ValueError(f"start_date must be a real date YYYY-MM-DD; got {v!r}") from None
+        if not 1900 <= year <= 2200:
+            raise ValueError(f"start_date must lie in the years 1900-2200; got {v!r}")
+        return v
 
     @field_validator("region_codes")
     @classmethod
@@ -43,3 +67,18 @@ class SocietyParams(BaseModel):
         if len(set(v)) != len(v):
             raise ValueError("region codes must be distinct")
         return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SocietyParams:
+        if self.share_under_15 + self.share_60_plus > 1:
+            raise ValueError("share_under_15 + share_60_plus must be at most 1")
+        # Resident ID numbers must pass python-stdnum, which checks the division code against its
+        # table (read lazily, once: ~15 ms).
+        from scslab.society.divisions import in_use
+
+        year = _dt.date.fromisoformat(self.start_date).year
+        unknown = [c for c in self.region_codes if not in_use(c, year)]
+        if unknown:
+            raise ValueError(f"region codes {unknown} are not GB/T 2260 county-level divisions in "
+                             f"use in {year} (per python-stdnum's table)")
+        return self

@@ -1,7 +1,8 @@
 """The synthetic society: persons and organisations as struct-of-arrays.
 
-Synthetic only: every attribute is drawn from named random streams; nothing here reads data about
-real people. Persons are ordered by household, so a household's members are one contiguous range.
+Synthetic only: every attribute is drawn from named random streams (``society.<attribute>``);
+nothing here reads data about real people. Persons are ordered by household, so a household's
+members are one contiguous range.
 """
 
 from __future__ import annotations
@@ -16,6 +17,43 @@ from scslab.rng import Streams
 from scslab.society.graph import friendship_graph
 from scslab.society.params import SocietyParams
 
+ADULT_AGE = 18  # full civil capacity at 18: Civil Code of the PRC, Art. 17
+MAX_AGE = 100  # [years]
+_LEVELS = 1 << 16  # categorical draws: one uint16 per draw, probabilities in steps of 2^-16
+
+
+def age_pmf(share_under_15: float, share_60_plus: float) -> np.ndarray:
+    """Probability of each age 0..MAX_AGE [years] on the start date.
+
+    Uniform within 0-14 and 15-59; from 60 the density falls linearly to zero after MAX_AGE,
+    which puts 4.2 % of persons at 60-64 and 14.5 % at 65+ against 5.2 % and 13.5 % in the 2020
+    census (communique no. 5), closer than a flat 60-89.
+    """
+    age = np.arange(MAX_AGE + 1)
+    pmf = np.where(age < 15, share_under_15 / 15, (1 - share_under_15 - share_60_plus) / 45)
+    old = age >= 60
+    pmf[old] = share_60_plus * (MAX_AGE + 1 - age[old]) / (MAX_AGE + 1 - age[old]).sum()
+    return pmf
+
+
+def _shifted_poisson_pmf(lam: float) -> np.ndarray:
+    """pmf of 1 + Poisson(lam) over sizes 0..k (entry 0 is 0), k ~12 standard deviations out."""
+    k = np.arange(int(lam + 12 * np.sqrt(lam) + 12))
+    logp = k * np.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1))) if lam > 0 else \
+        np.where(k == 0, 0.0, -np.inf)
+    return np.concatenate([[0.0], np.exp(logp)])
+
+
+def _inverse_cdf_table(pmf: np.ndarray) -> np.ndarray:
+    """Value drawn for each of the 2^16 uint16 levels: a categorical draw is one table lookup.
+
+    Level j maps to the category whose CDF interval holds (j + 0.5) / 2^16, so each probability is
+    rounded to a multiple of 2^-16 (at most 1.5e-5 off).
+    """
+    cdf = np.cumsum(pmf / pmf.sum())
+    idx = np.searchsorted(cdf, (np.arange(_LEVELS) + 0.5) / _LEVELS, side="right")
+    return np.minimum(idx, len(pmf) - 1).astype(np.int32)
+
 
 class Society:
     """Persons (rows 0..n_persons-1) and organisations (rows n_persons..n_subjects-1).
@@ -25,7 +63,8 @@ class Society:
     (1 male), ``region`` (index into ``region_codes``), ``household`` (index),
     ``ability_to_pay`` (relative income, median 1), ``propensity`` (m, mean 1).
     ``household_start``: CSR offsets, members of household h are rows
-    ``household_start[h]:household_start[h+1]``; the first member is the household head (an adult).
+    ``household_start[h]:household_start[h+1]``; the first member is the household head (an adult);
+    :meth:`household_members` gathers the households of given persons.
     Per organisation: ``org_legal_rep`` (person row), ``org_region``.
 
     Each attribute is drawn on first use from its own named stream, so a run pays only for the
@@ -65,23 +104,36 @@ class Society:
     # ------------------------------------------------------------- attributes
     @cached_property
     def propensity(self) -> np.ndarray:
-        """m ~ LogNormal(-0.125, 0.5), mean 1 (fixed by the benchmark), float32."""
+        """m ~ LogNormal(mu=-sigma^2/2, sigma), mean 1, float32; sigma = 0.5, so mu = -0.125.
+
+        Drawn exactly as the benchmark specification (docs/benchmark.md) prescribes:
+        ``streams.get("society.propensity").lognormal(-0.125, 0.5, n).astype(float32)``, in
+        person-row order, so that any implementation of the benchmark sees the same m.
+        """
         rng = self.streams.get("society.propensity")
-        return np.exp(rng.standard_normal(self.n_persons, dtype=np.float32) * np.float32(0.5)
-                      - np.float32(0.125))
+        return rng.lognormal(-0.125, 0.5, size=self.n_persons).astype(np.float32)
 
     @cached_property
     def household_start(self) -> np.ndarray:
-        """CSR offsets of households; sizes are 1 + Poisson(mean - 1), so the mean is the parameter."""
+        """CSR offsets of households (int32, len n_households + 1).
+
+        Sizes are 1 + Poisson(mean - 1), so the mean size is the parameter; the last household is
+        cut to fit ``persons``.
+        """
         n, mean = self.n_persons, self.params.mean_household_size
         rng = self.streams.get("society.households")
-        ends = np.cumsum(1 + rng.poisson(mean - 1, size=int(n / mean) + 64))
+        table = _inverse_cdf_table(_shifted_poisson_pmf(mean - 1))
+        ends = np.cumsum(table[rng.integers(0, _LEVELS, int(n / mean) + 64, dtype=np.uint16)],
+                         dtype=np.int64)
         while ends[-1] < n:  # rare for small n: draw more households
-            ends = np.concatenate([ends, ends[-1] + np.cumsum(1 + rng.poisson(mean - 1, size=64))])
-        h = int(np.searchsorted(ends, n)) + 1
-        ends = ends[:h].copy()
-        ends[-1] = n
-        return np.concatenate([[0], ends]).astype(np.int32)
+            more = table[rng.integers(0, _LEVELS, 64, dtype=np.uint16)]
+            ends = np.concatenate([ends, ends[-1] + np.cumsum(more, dtype=np.int64)])
+        h = int(np.searchsorted(ends, n)) + 1  # households needed to hold n persons
+        out = np.empty(h + 1, np.int32)
+        out[0] = 0
+        out[1:] = ends[:h]
+        out[-1] = n
+        return out
 
     @cached_property
     def household(self) -> np.ndarray:
@@ -91,17 +143,23 @@ class Society:
 
     @cached_property
     def _ages(self) -> tuple[np.ndarray, np.ndarray]:
-        # The census's three broad age groups, uniform within each; heads are adults (18+).
+        # Ages follow census shares (see age_pmf). Household heads (first members) must be adults,
+        # so heads draw from the adult part of the distribution and the others from what is left,
+        # which keeps the society-wide shares equal to the parameters.
         p, n = self.params, self.n_persons
         rng = self.streams.get("society.ages")
-        u = rng.random(n, dtype=np.float32)
-        kid, old = p.share_under_15, p.share_60_plus
-        age = np.where(u < kid, u / kid * 15,
-                       np.where(u < kid + old, 60 + (u - kid) / old * 30,
-                                15 + (u - kid - old) / (1 - kid - old) * 45))
+        pmf = age_pmf(p.share_under_15, p.share_60_plus)
         heads = self.household_start[:-1]
-        age[heads] = 18 + rng.random(len(heads)) * 67
-        return np.floor(age).astype(np.uint8), rng.integers(0, 65536, n, dtype=np.uint16)
+        h = len(heads) / n  # share of persons who head a household
+        head_pmf = np.where(np.arange(len(pmf)) >= ADULT_AGE, pmf, 0.0)
+        head_pmf /= head_pmf.sum()
+        # Feasible when adults are at least as many as households; else the share of children
+        # falls below the parameter (all heads stay adults).
+        other_pmf = np.clip(pmf - h * head_pmf, 0.0, None) if h < 1 else pmf
+        u = rng.integers(0, _LEVELS, n, dtype=np.uint16)
+        age = _inverse_cdf_table(other_pmf)[u].astype(np.uint8)
+        age[heads] = _inverse_cdf_table(head_pmf)[u[heads]]
+        return age, rng.integers(0, 65536, n, dtype=np.uint16)
 
     @property
     def age(self) -> np.ndarray:
@@ -137,7 +195,7 @@ class Society:
     def org_legal_rep(self) -> np.ndarray:
         """Person row of each organisation's legal representative (an adult), int32."""
         rng = self.streams.get("society.organisations")
-        adults = np.flatnonzero(self.age >= 18)
+        adults = np.flatnonzero(self.age >= ADULT_AGE)
         return adults[rng.integers(0, len(adults), self.n_orgs)].astype(np.int32)
 
     @property
@@ -149,11 +207,34 @@ class Society:
     def birth_day(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Birth date [day number] of persons ``rows``: within the year that ends on the start
         date ``age`` years earlier, so the age on the start date is ``age`` (derived on demand)."""
-        rows = np.arange(self.n_persons) if rows is None else np.asarray(rows, np.int64)
-        a = self.age[rows].astype(np.int64)
-        lo = add_months(self.start_day, -12 * (a + 1)) + 1
-        hi = add_months(self.start_day, -12 * a)
-        return lo + (self.birth_frac[rows].astype(np.int64) * (hi - lo + 1)) // 65536
+        age = self.age if rows is None else self.age[np.asarray(rows, np.int64)]
+        frac = self.birth_frac if rows is None else self.birth_frac[np.asarray(rows, np.int64)]
+        # Calendar arithmetic once per age (256 values), then a gather per person.
+        years = np.arange(256, dtype=np.int64)
+        lo = add_months(self.start_day, -12 * (years + 1)) + 1
+        span = add_months(self.start_day, -12 * years) - lo + 1  # 365 or 366 days
+        return lo[age] + (frac.astype(np.int64) * span[age]) // 65536
+
+    @property
+    def n_households(self) -> int:
+        """Number of households."""
+        return len(self.household_start) - 1
+
+    def household_members(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Members of the households of persons ``rows``, CSR-style.
+
+        Returns ``(offsets, members)``: ``members[offsets[i]:offsets[i+1]]`` are the rows (int32,
+        ascending, the person included) of the household of ``rows[i]``; ``offsets`` is int64 with
+        ``len(rows) + 1`` entries.
+        """
+        hs = self.household_start
+        h = self.household[np.asarray(rows, np.int64).ravel()]
+        first = hs[h].astype(np.int64)
+        size = hs[h + 1] - first
+        offsets = np.zeros(len(h) + 1, np.int64)
+        np.cumsum(size, out=offsets[1:])
+        members = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], size)
+        return offsets, members.astype(np.int32)
 
     def household_heads(self) -> np.ndarray:
         """Row of each person's household head (the household's first member)."""
