@@ -131,3 +131,15 @@ def test_daily_consequences_follow_bands(tmp_path):
     last = {(r["metric"], r["key"]): r["value"] for r in daily if r["day"] == 39}
     # Rongcheng's AAA grade carries its privileges (see the rulebook's consequences).
     assert last[("consequence", "deposit_free_bike")] == last[("band", "AAA")]
+
+
+@pytest.mark.parametrize(("society", "key"), [("persons = 5", "society.persons"),
+                                              ("mean_household_size = 0.1", "society.mean_household_size")])
+def test_bad_society_table_names_key(tmp_path, society, key):
+    bad = tmp_path / "s.toml"
+    bad.write_text('regimes = ["rongcheng"]\n[scenario]\nname = "x"\n[society]\n' + society +
+                   '\n[behaviour]\nrates = {traffic_ticket = 0.01}\n')
+    r = subprocess.run([sys.executable, "-m", "scslab", "run", str(bad), "--out", str(tmp_path / "o"),
+                        "--persons", "100", "--days", "2"], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert key in r.stderr and "s.toml" in r.stderr

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import ValidationError
 
 from scslab.conduct.organisations import organisation_conduct
 from scslab.conduct.rates import RateTables, build_rate_tables
@@ -19,7 +20,7 @@ from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
-from scslab.regime.load import load_rulebook
+from scslab.regime.load import load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
 from scslab.rng import Streams
 from scslab.sim.scenario import Scenario
@@ -66,18 +67,17 @@ class Simulation:
             raise InputError("persons and days must be at least 1, and the seed non-negative")
         self.start = to_day(_dt.date.fromisoformat(h.start_date))
         self.streams = Streams(self.run_seed)
+        file = getattr(sc, "_file", "<scenario>")
+        for key in ("persons", "start_date"):
+            if key in sc.society:
+                raise InputError(f"set {key} in [horizon], not in [society]", file=file,
+                                 key=f"society.{key}")
         try:
             params = SocietyParams(persons=self.n_persons, start_date=h.start_date, **sc.society)
-        except Exception as e:  # pydantic ValidationError: name the key
-            from pydantic import ValidationError
-
-            from scslab.regime.load import validation_error
-
-            if isinstance(e, ValidationError):
-                err = validation_error(e, getattr(sc, "_file", "<scenario>"))
-                err.key = f"society.{err.key}" if err.key else "society"
-                raise InputError(err.message, file=err.file, key=err.key) from None
-            raise
+        except ValidationError as e:
+            err = validation_error(e, file)
+            raise InputError(err.message, file=err.file,
+                             key=f"society.{err.key}" if err.key else "society") from None
         self.society: Society = build_society(params, self.streams)
         self.rulebooks: list[Rulebook] = [load_rulebook(r) for r in sc.regimes]
         # Persons come first, so a regime of persons only covers rows 0..n_persons-1 and its
