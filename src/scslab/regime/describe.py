@@ -25,6 +25,8 @@ def describe_rulebook(rb: Rulebook) -> str:
         s = rb.score
         bounds = [f"min {s.min}" if s.min is not None else "", f"max {s.max}" if s.max is not None else ""]
         b = ", ".join(x for x in bounds if x) or "no bounds"
+        if s.clip == "total" and (s.min is not None or s.max is not None):
+            b += " (bounds clip the total of the points that count)"
         out += ["", f"Score: starts at {s.initial}, {b}{_mark(s)}"]
     if rb.bands:
         out += ["", "Bands:"]

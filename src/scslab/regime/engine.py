@@ -78,6 +78,10 @@ class Engine:
         self.last_use = {a: np.full(n, NEVER, np.int32) for a in t.cooldown}
         self.windows = [np.full((n, max(w[3], 1)), NEVER, np.int32) for w in t.windows]
         self.epoch = np.zeros(n, np.int32) if any(x.resets_score for x in t.lists) else None
+        # clip = "total": the unclipped total of the points that count; the score is it, clipped.
+        bounded = t.lo is not None or t.hi is not None
+        self.raw = np.full(n, t.initial, np.int64) if t.has_score and t.clip_total and bounded \
+            else None
         self.calendar: dict[int, list[tuple]] = {}
         self._stamp = np.zeros(n, np.int32)  # scratch for O(k) de-duplication
         nb = len(t.band_labels)
@@ -103,7 +107,7 @@ class Engine:
                        & (t.req_max == NO_CAP) & (t.req_min == -NO_CAP) & ~t.per_value)
         for c in t.cooldown:
             self._plain[c] = False
-        self._compiled_ok = (t.has_score and not t.triggers and not t.windows
+        self._compiled_ok = (t.has_score and not t.triggers and not t.windows and self.raw is None
                              and all(lt.band < 0 for lt in t.lists) and len(t.band_labels) == t.n_score_bands)
         self._points64 = t.points.astype(np.int64)
         big = np.iinfo(np.int64).max // 4
@@ -351,7 +355,11 @@ class Engine:
         if t.per_value.any():
             pv = t.per_value[a]
             pts = np.where(pv, np.rint(pts * v).astype(np.int64), pts)
-        new = np.minimum(cur + pts, t.cap[a])
+        base = cur if self.raw is None else self.raw[s]
+        new = np.minimum(base + pts, t.cap[a])
+        if self.raw is not None:
+            amount = new - base  # what expires later: the full change, even if a bound cuts it
+            self.raw[s] = new
         rule = self._act_rule[a]
         if t.hi is not None or t.lo is not None:
             clipped = np.clip(new, t.lo, t.hi)
@@ -365,15 +373,17 @@ class Engine:
         self.score[s] = new
         delta = new - cur
         led.add(day, s, a, delta, new, rule)
+        if self.raw is None:
+            amount = delta
         # Points that expire are scheduled to be taken back on their expiry date.
         exp = t.expire_months[a] >= 0
         if exp.any():
             for act_i in np.unique(a[exp]):
-                m = exp & (a == act_i) & (delta != 0)
+                m = exp & (a == act_i) & (amount != 0)
                 if m.any():
                     when = int(add_months(day, t.expire_months[act_i])) + int(t.expire_days[act_i])
                     ep = self.epoch[s[m]].copy() if self.epoch is not None else None
-                    self._schedule(when, ("expire", int(act_i), s[m].copy(), delta[m].copy(), ep,
+                    self._schedule(when, ("expire", int(act_i), s[m].copy(), amount[m].copy(), ep,
                                           day))
 
     def _triggers(self, day, s) -> None:
@@ -387,6 +397,8 @@ class Engine:
             if lt.resets_score:
                 cur = self.score[hs].astype(np.int64)
                 self.score[hs] = self.t.initial
+                if self.raw is not None:
+                    self.raw[hs] = self.t.initial
                 if self.epoch is not None:
                     self.epoch[hs] += 1
                 self.ledger.add(day, hs, SYSTEM_ACT, self.t.initial - cur, self.t.initial,
@@ -541,7 +553,9 @@ class Engine:
             if not len(s):
                 return
             cur = self.score[s].astype(np.int64)
-            new = cur - amount
+            new = (cur if self.raw is None else self.raw[s]) - amount
+            if self.raw is not None:
+                self.raw[s] = new
             if self.t.lo is not None or self.t.hi is not None:
                 new = np.clip(new, self.t.lo, self.t.hi)
             self.score[s] = new

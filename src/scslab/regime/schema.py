@@ -106,6 +106,13 @@ class Score(_Cited):
     initial: int
     min: int | None = None
     max: int | None = None
+    # Why two modes: a cap that swallows a merit (Suining, 1000 at most) is "each_change"; a
+    # floor under expiring deductions (FICO-like, 300) must let an absorbed deduction count once
+    # older ones expire, so the score is the clipped total of the points that count ("total").
+    clip: Literal["each_change", "total"] = Field(
+        "each_change", description="how min/max hold: 'each_change' clips every change as it is "
+                                   "applied (points cut off are lost); 'total' clips the total of "
+                                   "the points that count (points cut off still count, and expire)")
 
     @model_validator(mode="after")
     def _bounds(self) -> Score:

@@ -51,6 +51,7 @@ class Tables:
     initial: int
     lo: int | None
     hi: int | None
+    clip_total: bool  # bounds clip the total of the points that count (see Score.clip)
     band_labels: list[str]  # score bands (high to low), then list override bands
     band_asc: np.ndarray  # ascending thresholds for searchsorted
     n_score_bands: int
@@ -135,6 +136,7 @@ def compile_rulebook(rb: Rulebook) -> Tables:
         cooldown=cooldown, has_score=score is not None,
         initial=0 if score is None else score.initial,
         lo=None if score is None else score.min, hi=None if score is None else score.max,
+        clip_total=score is not None and score.clip == "total",
         band_labels=all_labels, band_asc=band_asc, n_score_bands=len(labels),
         bottom_open=bottom_open, lists=lists, triggers=triggers, windows=windows,
     )
