@@ -79,7 +79,8 @@ class Scheduler:
                                            np.empty(len(p), np.uint64))
         buckets = self.buckets
         for j, d in enumerate((days + self.start).tolist()):
-            buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]])
+            # A copy, so the chunk does not keep the whole draw (all days) alive.
+            buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]].copy())
 
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Acts that occur on ``day``.
