@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scslab.regime.computed import describe_act, describe_lines
 from scslab.regime.schema import Rulebook
 
 
@@ -63,6 +64,7 @@ def describe_rulebook(rb: Rulebook) -> str:
             if a.id in lst.extension_acts:
                 hi = "" if lst.extension_max_years is None else f"-{lst.extension_max_years}"
                 eff.append(f"extends {lst.id} by value years ({lst.extension_min_years}{hi or '+'})")
+        eff += describe_act(rb, a)  # factor inputs, evaluation deductions (computed scores)
         out.append(f"  {a.id:<32} {a.category:<15} {'; '.join(eff) or 'recorded'}{_mark(a)}")
     for lst in rb.lists:
         out += ["", f"List {lst.id}: {lst.name}".rstrip(": ")]
@@ -83,6 +85,7 @@ def describe_rulebook(rb: Rulebook) -> str:
     for w in rb.windows:
         out.append(f"Window {w.id}: more than {w.more_than} {w.act} in {w.days} days "
                    f"emits {w.emit}{_mark(w)}")
+    out += describe_lines(rb)  # factors or evaluation of a computed score
     ret = rb.retention
     kept = f"records expire after {ret.records}" if ret.records else "records never expire"
     out += ["", f"Retention: {kept}{_mark(ret)}"]

@@ -24,6 +24,7 @@ import numpy as np
 
 from scslab.dates import add_months, add_working_days, iso
 from scslab.regime._kernels import apply_points
+from scslab.regime.computed import build_extension
 from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT, Ledger
 from scslab.regime.schema import Rulebook
 from scslab.regime.tables import NO_CAP, NO_TERM, NOT_ENTRY, Tables, compile_rulebook
@@ -118,6 +119,9 @@ class Engine:
             and (t.cap == NO_CAP).all() and (t.expire_months < 0).all()
             and (t.req_max == NO_CAP).all() and (t.req_min == -NO_CAP).all()
         )
+        # Computed scores (kind "factor" or "evaluation") are recomputed on update days by an
+        # extension (scslab.regime.computed); None for point scores.
+        self.ext = build_extension(self)
         return self
 
     # ---------------------------------------------------------------- queries
@@ -162,12 +166,15 @@ class Engine:
         return sorted(r), sorted(p)
 
     def next_due(self) -> int | None:
-        """The earliest day with a calendar event, or None."""
-        return min(self.calendar) if self.calendar else None
+        """The earliest day with a calendar event (or a computed score's update), or None."""
+        due = min(self.calendar) if self.calendar else None
+        upd = None if self.ext is None else self.ext.next_due()
+        return due if upd is None else upd if due is None else min(due, upd)
 
     # ------------------------------------------------------------------- step
     def step(self, day: int, subj=None, act=None, value=None, age=None) -> np.ndarray:
-        """Apply day ``day``: due calendar events, then records (file order).
+        """Apply day ``day``: due calendar events, then records (file order), then, for a
+        computed score on its update day, the update of every score.
 
         Args:
             day: day number.
@@ -178,6 +185,14 @@ class Engine:
         Returns:
             The subjects whose file the day touched (each at least once; may repeat).
         """
+        touched = self._step_day(day, subj, act, value, age)
+        if self.ext is None:
+            return touched
+        # O(records) except on update days (see scslab.regime.computed).
+        return self.ext.after_day(self, day, subj, act, value, age, touched)
+
+    def _step_day(self, day: int, subj=None, act=None, value=None, age=None) -> np.ndarray:
+        """:meth:`step` without the computed-score extension."""
         subj = np.zeros(0, np.int64) if subj is None else np.asarray(subj, np.int64)
         due = self.calendar.pop(day, [])
         if not len(subj) and not due:

@@ -6,6 +6,12 @@ the rulebook); optional ``value`` (number, default 1) and ``age`` (years on that
 representative, who then bears the consequences the rulebook puts on representatives
 (``organisation_falls_on``) and gets an output row of their own. Records are applied in date
 order, and in file order within a date.
+
+Computed scores (``[score] kind = "factor"`` or ``"evaluation"``) are also stepped to their update
+days up to ``as_of``. Replay has no society, so their inputs take defaults: no friends (the
+input's ``default``), the attribute ``default`` (e.g. ability to pay 1, the median), ages from the
+``age`` column (growing with time since the record); an evaluation rates every subject from its
+first record, except the persons named as representatives (see :mod:`scslab.regime.computed`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.regime.bearers import bearer_from_representative, held_consequences
+from scslab.regime.computed import bind_records
 from scslab.regime.engine import Engine
 from scslab.regime.schema import Rulebook
 
@@ -197,6 +204,7 @@ def replay(rulebook: Rulebook, records: Records, as_of: int | None = None,
     if as_of is None:
         as_of = int(records.day[-1]) if len(records) else 0
     engine = Engine(rulebook, len(records.subject_ids)).init()
+    bind_records(engine, records)  # computed scores: no society, defaults (scslab.regime.computed)
     n_keep = int(np.searchsorted(records.day, as_of, side="right"))
     day_vals, starts = np.unique(records.day[:n_keep], return_index=True)
     bounds = [*starts.tolist(), n_keep]

@@ -101,7 +101,13 @@ class RegimeInfo(_Cited):
 
 
 class Score(_Cited):
-    """The score: its initial value and bounds [points]."""
+    """The score: its initial value and bounds [points].
+
+    ``kind`` says who moves it: ``"points"`` (acts add points, the engine's own rules),
+    ``"factor"`` (recomputed from ``[[factors]]`` on the days of ``[update]``,
+    :mod:`scslab.regime.factor`) or ``"evaluation"`` (a periodic class rating, ``[evaluation]``,
+    :mod:`scslab.regime.evaluation`).
+    """
 
     initial: int
     min: int | None = None
@@ -113,11 +119,20 @@ class Score(_Cited):
         "each_change", description="how min/max hold: 'each_change' clips every change as it is "
                                    "applied (points cut off are lost); 'total' clips the total of "
                                    "the points that count (points cut off still count, and expire)")
+    kind: Literal["points", "factor", "evaluation"] = "points"
+    scale: tuple[int, int] | None = Field(
+        None, description="factor scores: [low, high], score = low + (high - low) * weighted mean "
+                          "of the factor values (each 0..1), then held within min..max; "
+                          "default [min, max]")
 
     @model_validator(mode="after")
     def _bounds(self) -> Score:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        if self.kind != "points" and (self.min is None or self.max is None):
+            raise ValueError(f"a '{self.kind}' score needs both min and max")
+        if self.scale is not None and (self.kind != "factor" or self.scale[0] >= self.scale[1]):
+            raise ValueError("scale = [low, high] with low < high belongs to kind = 'factor' only")
         for bound, ok in (("min", self.min is None or self.initial >= self.min),
                           ("max", self.max is None or self.initial <= self.max)):
             if not ok:
@@ -274,6 +289,147 @@ class Retention(_Cited):
     _v = field_validator("records", mode="before")(_duration)
 
 
+# ------------------------------------------------------------------------------ computed scores
+# Scores the point engine cannot express: a factor score recomputed on a cadence, and a periodic
+# class rating. Inputs come from a FIXED vocabulary of named quantities; nothing is evaluated.
+
+QUANTITIES = ("count", "value_sum", "attribute", "friends_mean_score", "on_list")
+"""Named quantities a factor input may read (see :class:`FactorInput`)."""
+
+ATTRIBUTES = ("ability_to_pay", "age")
+"""Subject attributes the caller supplies (a society; replay uses defaults and record ages)."""
+
+
+class Update(_Cited):
+    """When a computed score is recomputed: at the end of ``day`` of the month, every month
+    (``monthly``), in every third month counting from ``month`` (``quarterly``), or in ``month``
+    once a year (``yearly``). Records of the update day count."""
+
+    cadence: Literal["monthly", "quarterly", "yearly"]
+    month: int = Field(1, ge=1, le=12, description="yearly: the month; quarterly: a month of the cycle")
+    day: int = Field(1, ge=1, le=28, description="day of the month (at most 28: every month has it)")
+
+
+class FactorInput(_Cited):
+    """One named quantity, mapped by ``curve`` into a contribution to its factor's value.
+
+    Quantities (fixed vocabulary):
+
+    * ``count``: records of ``acts`` / acts of ``categories``; ``value_sum``: the sum of their
+      values. Over ``window`` (records on days after update day - window, up to the update day),
+      or decayed with ``half_life_days`` (a record's weight halves every so many days), or, with
+      neither, all records so far.
+    * ``attribute``: ``ability_to_pay`` (relative income, median 1) or ``age`` [years], supplied
+      by the caller; ``default`` where unknown.
+    * ``friends_mean_score``: mean score of the subject's friends before this update;
+      ``default`` for a subject without friends.
+    * ``on_list``: 1 while the subject is on ``list``, else 0.
+
+    ``curve`` is a piecewise-linear map [[x, y], ...] (x strictly increasing, flat beyond the
+    ends) from the quantity to the contribution (y may be negative).
+    """
+
+    quantity: Literal["count", "value_sum", "attribute", "friends_mean_score", "on_list"]
+    acts: builtins.list[Id] = Field(default_factory=builtins.list)
+    categories: builtins.list[str] = Field(default_factory=builtins.list)
+    window: Duration | None = None
+    half_life_days: float | None = Field(None, gt=0)
+    attribute: Literal["ability_to_pay", "age"] | None = None
+    default: float | None = None
+    curve: builtins.list[tuple[float, float]] = Field(min_length=2)
+    # ``builtins.list`` above: this field shadows the builtin inside the class.
+    list: Id | None = None
+
+    _v = field_validator("window", mode="before")(_duration)
+
+    @model_validator(mode="after")
+    def _shape(self) -> FactorInput:
+        q = self.quantity
+        allowed = {"count": {"acts", "categories", "window", "half_life_days"},
+                   "value_sum": {"acts", "categories", "window", "half_life_days"},
+                   "attribute": {"attribute", "default"},
+                   "friends_mean_score": {"default"},
+                   "on_list": {"list"}}[q]
+        for name in ("acts", "categories", "window", "half_life_days", "attribute", "default", "list"):
+            if getattr(self, name) not in (None, []) and name not in allowed:
+                raise ValueError(f"'{name}' does not apply to quantity '{q}' "
+                                 f"(it takes: {', '.join(sorted(allowed))})")
+        if q in ("count", "value_sum") and not (self.acts or self.categories):
+            raise ValueError(f"quantity '{q}' needs 'acts' or 'categories'")
+        if self.window is not None and self.half_life_days is not None:
+            raise ValueError("give at most one of 'window' and 'half_life_days'")
+        for c in self.categories:
+            if c not in CATEGORIES:
+                raise ValueError(f"category must be one of {', '.join(CATEGORIES)}; got {c!r}")
+        needs = {"attribute": ("attribute", "default"), "friends_mean_score": ("default",),
+                 "on_list": ("list",)}.get(q, ())
+        for name in needs:
+            if getattr(self, name) is None:
+                raise ValueError(f"quantity '{q}' needs '{name}'")
+        xs = [x for x, _ in self.curve]
+        if any(b <= a for a, b in itertools.pairwise(xs)):
+            raise ValueError(f"curve x values must increase strictly; got {xs}")
+        return self
+
+
+class Factor(_Cited):
+    """A factor of a factor score: value = baseline + sum of its inputs' contributions, held
+    within 0..1. The score is the weighted mean of the factor values, scaled (``[score].scale``)."""
+
+    id: Id
+    name: str = ""
+    weight: float = Field(gt=0, description="relative weight (weights need not sum to 100)")
+    baseline: float = Field(ge=0, le=1, description="value before any input [0..1]")
+    inputs: builtins.list[FactorInput] = Field(default_factory=builtins.list)
+
+
+class EvaluationClass(_Cited):
+    """A class of a periodic rating, held by a list (whose ``band`` is the class label)."""
+
+    min_score: int | None = Field(None, description="indicator score at least this; omit for the "
+                                                    "lowest class")
+    # Last: shadows the builtin inside the class.
+    list: Id
+
+
+class Deduction(_Cited):
+    """Points an act deducts from the indicator score of the evaluation year it falls in."""
+
+    act: Id
+    points: int = Field(gt=0, description="deducted per record [points]")
+
+
+class Evaluation(_Cited):
+    """A periodic class rating (kind = "evaluation"; :mod:`scslab.regime.evaluation`).
+
+    On each update day (``[update]``, yearly) the evaluation year is the calendar year before it.
+    Per subject: indicator = ``start`` - deductions of that year's records (held within the
+    score's min..max). Class, first rule that applies: the lowest class for a record of a
+    ``direct_lowest_acts`` act, for an indicator below the lowest ``min_score``, for a subject
+    sharing a legal representative with such a subject (``lowest_spreads_to_representative``),
+    or while the lowest class is kept (``lowest_kept`` further evaluations); then the new-entity
+    class; then by indicator score, except that the top class is barred for
+    ``no_top_after_lowest`` evaluations after the kept ones.
+    """
+
+    start: int = Field(description="indicator score before deductions [points]")
+    classes: builtins.list[EvaluationClass] = Field(min_length=2, description="highest first")
+    deductions: builtins.list[Deduction] = Field(default_factory=builtins.list)
+    direct_lowest_acts: builtins.list[Id] = Field(default_factory=builtins.list)
+    lowest_kept: int = Field(0, ge=0, description="further evaluations that keep the lowest class")
+    no_top_after_lowest: int = Field(0, ge=0, description="evaluations after those barred from "
+                                                          "the top class")
+    lowest_spreads_to_representative: bool = False
+    new_entity_list: Id | None = Field(None, description="list holding the new-entity class")
+    new_entity_acts: builtins.list[Id] = Field(
+        default_factory=builtins.list, description="a record in the evaluation year: new entity")
+    no_revenue_acts: builtins.list[Id] = Field(
+        default_factory=builtins.list,
+        description="a record in the evaluation year: new-entity class if the indicator is at "
+                    "least no_revenue_min_score")
+    no_revenue_min_score: int | None = None
+
+
 class Rulebook(BaseModel):
     """A whole regime."""
 
@@ -288,10 +444,14 @@ class Rulebook(BaseModel):
     retention: Retention = Field(default_factory=Retention)
     consequences: list[Consequence] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
+    update: Update | None = None  # computed scores (kind "factor" or "evaluation") only
+    factors: list[Factor] = Field(default_factory=list)  # kind "factor"
+    evaluation: Evaluation | None = None  # kind "evaluation"
 
     @model_validator(mode="after")
     def _references(self) -> Rulebook:
         _check_references(self)
+        _check_computed(self)
         return self
 
     def act_ids(self) -> list[str]:
@@ -336,6 +496,14 @@ def _check_references(rb: Rulebook) -> None:
         if (a.points or a.drop_to_band or a.requires) and rb.score is None:
             raise ValueError(f"acts[{i}] ({a.id}) changes a score, but the rulebook has no [score]")
     triggered = {t.enter_list for t in rb.triggers}
+    if rb.evaluation is not None:  # the evaluation enters its class lists
+        held = [c.list for c in rb.evaluation.classes] + [rb.evaluation.new_entity_list] * bool(
+            rb.evaluation.new_entity_list)
+        for lid in held:
+            if lid not in [x.id for x in rb.lists]:
+                raise ValueError(f"evaluation: unknown list {lid!r} holds a class; lists are "
+                                 f"{', '.join(x.id for x in rb.lists) or 'none'}")
+        triggered |= set(held)
     for i, lst in enumerate(rb.lists):
         if not lst.entries and lst.id not in triggered:
             raise ValueError(f"lists[{i}] ({lst.id}) has no entries and no trigger enters it")
@@ -393,3 +561,101 @@ def _check_references(rb: Rulebook) -> None:
             if s not in keys:
                 raise ValueError(f"{where}.sources: unknown source key {s!r}; "
                                  f"known keys are {', '.join(keys)}")
+
+
+def _check_computed(rb: Rulebook) -> None:
+    """Computed scores (kind "factor" or "evaluation"): the tables they need, and only those."""
+    kind = rb.score.kind if rb.score is not None else "points"
+    parts = {"update": rb.update is not None, "factors": bool(rb.factors),
+             "evaluation": rb.evaluation is not None}
+    needed = {"points": set(), "factor": {"update", "factors"},
+              "evaluation": {"update", "evaluation"}}[kind]
+    for part, present in parts.items():
+        if present and part not in needed:
+            raise ValueError(f"[{part}] belongs to a score of kind "
+                             f"{'evaluation' if part == 'evaluation' else 'factor'}"
+                             f"{'' if part != 'update' else ' or evaluation'}; this score's kind "
+                             f"is '{kind}'")
+        if not present and part in needed:
+            raise ValueError(f"a score of kind '{kind}' needs [{part}]")
+    if kind == "points":
+        return
+    instead = "[[factors.inputs]]" if kind == "factor" else "[[evaluation.deductions]]"
+    for i, a in enumerate(rb.acts):
+        for name in ("points", "drop_to_band", "requires", "expires"):
+            if getattr(a, name):
+                raise ValueError(f"acts[{i}] ({a.id}).{name}: a '{kind}' score is computed, not "
+                                 f"moved by acts; use {instead}")
+    for name in ("triggers", "windows"):
+        if getattr(rb, name):
+            raise ValueError(f"[[{name}]] work on point scores only, not a '{kind}' score")
+    acts = set(rb.act_ids())
+    lists = {x.id: x for x in rb.lists}
+    keys = {s.key for s in rb.sources}
+    cited: list[tuple[str, list[str]]] = [("update", rb.update.sources)]
+
+    def act_ok(where: str, a: str) -> None:
+        if a not in acts:
+            raise ValueError(f"{where}: unknown act {a!r}")
+
+    if kind == "factor":
+        if d := _dupes([f.id for f in rb.factors]):
+            raise ValueError(f"duplicate factor ids: {', '.join(d)}")
+        for i, f in enumerate(rb.factors):
+            cited.append((f"factors[{i}]", f.sources))
+            for j, x in enumerate(f.inputs):
+                where = f"factors[{i}].inputs[{j}]"
+                cited.append((where, x.sources))
+                for a in x.acts:
+                    act_ok(f"{where}.acts", a)
+                if x.list is not None and x.list not in lists:
+                    raise ValueError(f"{where}.list: unknown list {x.list!r}")
+        _check_cited(cited, keys)
+        return
+    ev = rb.evaluation
+    assert ev is not None and rb.update is not None
+    if rb.update.cadence != "yearly":
+        raise ValueError("an evaluation rates a calendar year: [update] cadence must be 'yearly'")
+    cited.append(("evaluation", ev.sources))
+    class_lists = [c.list for c in ev.classes] + ([ev.new_entity_list] if ev.new_entity_list else [])
+    if d := _dupes(class_lists):
+        raise ValueError(f"evaluation: a list holds two classes: {', '.join(d)}")
+    for i, c in enumerate(ev.classes):
+        cited.append((f"evaluation.classes[{i}]", c.sources))
+        last = i == len(ev.classes) - 1
+        if (c.min_score is None) != last:
+            raise ValueError(f"evaluation.classes[{i}]: every class but the last (lowest) needs "
+                             "'min_score', and the last has none")
+        if i and not last and c.min_score >= ev.classes[i - 1].min_score:
+            raise ValueError("evaluation.classes must be listed from the highest min_score down")
+    for where, lid in [(f"evaluation.classes[{i}].list", c.list) for i, c in enumerate(ev.classes)] \
+            + [("evaluation.new_entity_list", ev.new_entity_list)] * bool(ev.new_entity_list):
+        lst = lists.get(lid)
+        if lst is None:
+            raise ValueError(f"{where}: unknown list {lid!r}")
+        if not lst.band:
+            raise ValueError(f"{where}: list {lid!r} needs a 'band' (the class label)")
+        if lst.entries or lst.extension_acts or lst.removal_acts:
+            raise ValueError(f"{where}: list {lid!r} holds a class, which only the evaluation "
+                             "enters and leaves; it takes no entries, extension or removal acts")
+    if d := _dupes([x.act for x in ev.deductions]):
+        raise ValueError(f"evaluation.deductions: acts given twice: {', '.join(d)}")
+    for i, x in enumerate(ev.deductions):
+        act_ok(f"evaluation.deductions[{i}].act", x.act)
+        cited.append((f"evaluation.deductions[{i}]", x.sources))
+    for name in ("direct_lowest_acts", "new_entity_acts", "no_revenue_acts"):
+        for a in getattr(ev, name):
+            act_ok(f"evaluation.{name}", a)
+    if (ev.new_entity_acts or ev.no_revenue_acts) and ev.new_entity_list is None:
+        raise ValueError("evaluation: new_entity_acts and no_revenue_acts need new_entity_list")
+    if ev.no_revenue_acts and ev.no_revenue_min_score is None:
+        raise ValueError("evaluation: no_revenue_acts need no_revenue_min_score")
+    _check_cited(cited, keys)
+
+
+def _check_cited(cited: list[tuple[str, list[str]]], keys: set[str]) -> None:
+    for where, srcs in cited:
+        for s in srcs:
+            if s not in keys:
+                raise ValueError(f"{where}.sources: unknown source key {s!r}; "
+                                 f"known keys are {', '.join(sorted(keys))}")

@@ -19,6 +19,7 @@ from scslab.conduct.scheduler import Scheduler
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates import Gates, build_gates
+from scslab.regime.computed import bind_society
 from scslab.regime.engine import Engine
 from scslab.regime.load import load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
@@ -83,6 +84,8 @@ class Simulation:
         # Persons come first, so a regime of persons only covers rows 0..n_persons-1 and its
         # bands, lists and means count persons only.
         self.engines = [Engine(rb, self._rows_of(rb), self.keep_ledger).init() for rb in self.rulebooks]
+        for e in self.engines:  # computed scores read friends, attributes, representatives
+            bind_society(e, self.society, self.start)
         self._init_acts()
         b = sc.behaviour
         self.scheduler = Scheduler(self.tables, self.society.propensity, self.start,

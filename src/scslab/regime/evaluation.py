@@ -1,0 +1,300 @@
+"""Periodic class ratings (``[score] kind = "evaluation"``), e.g. the tax credit rating A/B/M/C/D.
+
+On each (yearly) update day the *evaluation year* is the calendar year before it. For every
+rated subject known by the end of that year (replay: with a record by then; simulation: from the
+first day):
+
+1. indicator = ``start`` - the deductions of the evaluation year's records, held within the
+   score's min..max; it becomes the subject's score (a ledger line, delta = new - old).
+2. class, first rule that applies (the lowest class is called D below):
+
+   * D *afresh*: a record of a ``direct_lowest_acts`` act in the evaluation year, or an
+     indicator below the lowest ``min_score`` (own conduct); or, with
+     ``lowest_spreads_to_representative``, another subject with the same legal representative
+     is D afresh by its own conduct (one step: a D that spread does not spread again);
+   * D *kept*: the subject was D afresh in one of the ``lowest_kept`` previous evaluations;
+   * the new-entity class (``new_entity_list``, M): a ``new_entity_acts`` record in the
+     evaluation year, or a ``no_revenue_acts`` record with indicator >= ``no_revenue_min_score``;
+   * by indicator: the first class whose ``min_score`` it reaches; but the top class is barred
+     (the next one is given) for ``no_top_after_lowest`` evaluations after the kept ones.
+
+3. the class is held by membership of its list (whose ``band`` is the class label), so bands,
+   consequences, gates and reports see it like any list; changes are ledger lines.
+
+Between update days the evaluation only tallies records per calendar year: O(records) per day.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scslab.dates import to_date, to_day
+from scslab.regime.computed import (
+    normalise_day,
+    refresh_aggregates,
+    update_after,
+    update_on_or_after,
+)
+from scslab.regime.engine import NEVER
+from scslab.regime.ledger import SYSTEM_ACT
+from scslab.regime.tables import NO_TERM
+
+if TYPE_CHECKING:
+    from scslab.regime.engine import Engine
+    from scslab.regime.replay import Records
+    from scslab.society import Society
+
+NOT_YET = np.iinfo(np.int64).max  # known_since of a subject not seen yet
+NO_YEAR = -10_000  # last_lowest of a subject never in the lowest class
+
+
+@dataclass
+class YearTally:
+    """What one calendar year's records say, per subject."""
+
+    deducted: np.ndarray  # int64 points
+    direct_act: np.ndarray  # int64: first direct-lowest act of the year, -1 none
+    new_entity: np.ndarray  # bool
+    no_revenue: np.ndarray  # bool
+
+    @classmethod
+    def empty(cls, n: int) -> YearTally:
+        return cls(np.zeros(n, np.int64), np.full(n, -1, np.int64), np.zeros(n, bool),
+                   np.zeros(n, bool))
+
+
+@dataclass
+class Result:
+    """One evaluation, per subject (arrays over all rows; meaningful where ``evaluated``)."""
+
+    year: int
+    evaluated: np.ndarray  # bool
+    indicator: np.ndarray  # int64
+    klass: np.ndarray  # int64: index into classes, len(classes) = new-entity class, -1 none
+    reason: list[str]  # reason texts
+    why: np.ndarray  # int64 index into ``reason`` per subject
+
+
+class AnnualEvaluation:
+    """The engine extension of an evaluation score (see :mod:`scslab.regime.computed`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        rb = engine.rulebook
+        ev = self.ev = rb.evaluation
+        self.update_spec = rb.update
+        self._kinds = list(rb.regime.subject_kinds)
+        self.lo, self.hi = int(rb.score.min), int(rb.score.max)
+        n = self.n = engine.n_subjects
+        ids = rb.act_ids()
+        idx = {a: i for i, a in enumerate(ids)}
+        self.act_ids = ids
+        self.points = np.zeros(len(ids), np.int64)
+        for d in ev.deductions:
+            self.points[idx[d.act]] = d.points
+        self.is_direct = np.isin(np.arange(len(ids)), [idx[a] for a in ev.direct_lowest_acts])
+        self.is_new = np.isin(np.arange(len(ids)), [idx[a] for a in ev.new_entity_acts])
+        self.is_norev = np.isin(np.arange(len(ids)), [idx[a] for a in ev.no_revenue_acts])
+        list_idx = {x.id: i for i, x in enumerate(rb.lists)}
+        band_of = {x.id: x.band for x in rb.lists}
+        self.class_lists = [list_idx[c.list] for c in ev.classes]
+        self.labels = [band_of[c.list] for c in ev.classes]
+        self.mins = [c.min_score for c in ev.classes[:-1]]
+        if ev.new_entity_list is not None:
+            self.class_lists.append(list_idx[ev.new_entity_list])
+            self.labels.append(band_of[ev.new_entity_list])
+        self.years: dict[int, YearTally] = {}
+        self.last_lowest = np.full(n, NO_YEAR, np.int64)  # evaluation year of the last fresh D
+        self.known_since = np.full(n, NOT_YET, np.int64)  # first day the subject is known
+        self.rated = np.ones(n, bool)
+        self.representative: np.ndarray | None = None  # row of the legal representative, -1
+        self._bound_known = False
+        self.next_update: int | None = None
+
+    # ------------------------------------------------------------------ inputs
+    def bind(self, representative: np.ndarray | None = None, rated: np.ndarray | None = None,
+             known_since: int | None = None) -> None:
+        """Legal representatives (row per subject, -1 none), which rows are rated, and a day from
+        which every rated row is known (default: from its first record)."""
+        if representative is not None:
+            rep = np.full(self.n, -1, np.int64)
+            r = np.asarray(representative, np.int64)[:self.n]
+            rep[:len(r)] = np.where(r < self.n, r, -1)
+            self.representative = rep
+        if rated is not None:
+            self.rated = np.asarray(rated, bool).copy()
+        if known_since is not None:
+            self.known_since[:] = np.minimum(self.known_since, known_since)
+            self._bound_known = True
+
+    def bind_society(self, society: Society, start_day: int) -> None:
+        """Rows of the kinds the regime covers are rated and known from ``start_day``;
+        organisations' legal representatives come from the society."""
+        kinds = set(self._kinds)
+        n, npers = self.n, society.n_persons
+        rated = np.zeros(n, bool)
+        if "person" in kinds:
+            rated[:min(n, npers)] = True
+        if "organisation" in kinds:
+            rated[npers:] = True
+        rep = np.full(n, -1, np.int64)
+        if n > npers:
+            rep[npers:] = np.asarray(society.org_legal_rep, np.int64)[:n - npers]
+        self.bind(representative=rep, rated=rated, known_since=start_day)
+
+    def bind_records(self, records: Records) -> None:
+        """Replay: the ``representative`` column. A row named as someone's representative is a
+        person, rated only if the regime covers persons."""
+        if records.representative is None:
+            return
+        rep = np.asarray(records.representative, np.int64)
+        is_rep = np.zeros(self.n, bool)
+        is_rep[rep[rep >= 0]] = True
+        rated = ~is_rep | ("person" in self._kinds)
+        self.bind(representative=rep, rated=rated)
+
+    # -------------------------------------------------------------- the engine
+    def next_due(self) -> int | None:
+        """The next evaluation day (None before the first step)."""
+        return self.next_update
+
+    def after_day(self, engine: Engine, day: int, subj, act, value, age,
+                  touched: np.ndarray) -> np.ndarray:
+        """Tally the day's records; on an evaluation day rate every known subject."""
+        s, a, _, _ = normalise_day(subj, act, value, age)
+        if self.next_update is None:
+            # The first evaluation rates the year of the first day seen (a part year, possibly).
+            first = to_day(_dt.date(to_date(day).year + 1, 1, 1))
+            self.next_update = update_on_or_after(self.update_spec, first)
+        changed = []
+        while self.next_update < day:  # a caller skipped an evaluation day: catch up, as of it
+            changed.append(self.update(engine, self.next_update))
+            self.next_update = update_after(self.update_spec, self.next_update)
+        if len(s):
+            self.observe(day, s, a)
+        if day == self.next_update:
+            changed.append(self.update(engine, day))
+            self.next_update = update_after(self.update_spec, day)
+        return np.concatenate([touched, *changed]) if changed else touched
+
+    def observe(self, day: int, s: np.ndarray, a: np.ndarray) -> None:
+        """Tally one day's records into their calendar year: O(records)."""
+        year = to_date(day).year
+        t = self.years.get(year)
+        if t is None:
+            t = self.years[year] = YearTally.empty(self.n)
+        pts = self.points[a]
+        m = pts > 0
+        np.add.at(t.deducted, s[m], pts[m])
+        m = self.is_direct[a]
+        if m.any():
+            ds, da = s[m], a[m]
+            fresh = t.direct_act[ds] < 0
+            ds, da = ds[fresh], da[fresh]
+            t.direct_act[ds[::-1]] = da[::-1]  # reversed: the day's first act stays
+        t.new_entity[s[self.is_new[a]]] = True
+        t.no_revenue[s[self.is_norev[a]]] = True
+        if not self._bound_known:
+            self.known_since[s] = np.minimum(self.known_since[s], day)
+
+    # --------------------------------------------------------------- the rating
+    def evaluate(self, day: int) -> Result:
+        """Rate the evaluation year of update day ``day``; updates the D history (pure of the
+        engine otherwise)."""
+        ev, n = self.ev, self.n
+        year = to_date(day).year - 1
+        tally = self.years.pop(year, None) or YearTally.empty(n)
+        for y in [y for y in self.years if y < year]:  # never evaluated (before the first day)
+            del self.years[y]
+        end = to_day(_dt.date(year, 12, 31))
+        evaluated = self.rated & (self.known_since <= end)
+        ind = np.clip(ev.start - tally.deducted, self.lo, self.hi)
+        reasons: list[str] = []
+
+        def reason(text: str) -> int:
+            if text not in reasons:
+                reasons.append(text)
+            return reasons.index(text)
+
+        why = np.full(n, -1, np.int64)
+        low = len(ev.classes) - 1
+        d = self.labels[low]
+        # class by indicator
+        klass = np.zeros(n, np.int64)
+        for m in self.mins:
+            klass += ind < m
+        why[evaluated] = reason("indicator score")
+        # D afresh by own conduct
+        below = evaluated & (ind < self.mins[-1])
+        why[below] = reason(f"indicator below {self.mins[-1]}")
+        direct = evaluated & (tally.direct_act >= 0)
+        for act_i in np.unique(tally.direct_act[direct]):
+            why[direct & (tally.direct_act == act_i)] = reason(
+                f"direct {d}: {self.act_ids[act_i]}")
+        own = below | direct
+        spread = np.zeros(n, bool)
+        if ev.lowest_spreads_to_representative and self.representative is not None:
+            rep = self.representative
+            marked = np.zeros(n, bool)
+            r = rep[own]
+            marked[r[r >= 0]] = True
+            spread = evaluated & ~own & (rep >= 0) & marked[np.maximum(rep, 0)]
+            why[spread] = reason(f"{d}: another subject with the same legal representative is {d}")
+        fresh = own | spread
+        since = year - self.last_lowest
+        kept = evaluated & ~fresh & (since >= 1) & (since <= ev.lowest_kept)
+        for k in range(1, ev.lowest_kept + 1):
+            why[kept & (since == k)] = reason(f"{d} of the evaluation of {year - k} kept")
+        lowest = fresh | kept
+        klass[lowest] = low
+        rest = evaluated & ~lowest
+        if ev.new_entity_list is not None:
+            new = rest & tally.new_entity
+            norev = rest & ~new & tally.no_revenue & (ind >= (ev.no_revenue_min_score or 0))
+            klass[new | norev] = len(ev.classes)
+            why[new] = reason("new entity")
+            why[norev] = reason(f"no operating revenue, indicator at least {ev.no_revenue_min_score}")
+            rest &= ~(new | norev)
+        first_free = ev.lowest_kept
+        barred = rest & (klass == 0) & (since > first_free) & (since <= first_free + ev.no_top_after_lowest)
+        klass[barred] = 1
+        for k in range(first_free + 1, first_free + ev.no_top_after_lowest + 1):
+            why[barred & (since == k)] = reason(
+                f"{self.labels[0]} barred after {d} in the evaluation of {year - k}")
+        self.last_lowest[fresh] = year
+        klass[~evaluated] = -1
+        return Result(year, evaluated, ind, klass, reasons, why)
+
+    def update(self, engine: Engine, day: int) -> np.ndarray:
+        """Evaluate, write scores and classes to the engine with ledger lines; return the rated
+        subjects."""
+        r = self.evaluate(day)
+        s = np.flatnonzero(r.evaluated)
+        led = engine.ledger
+        old = engine.score[s].astype(np.int64)
+        new = r.indicator[s]
+        engine.score[s] = new
+        key = r.klass[s] * (len(r.reason) + 1) + r.why[s]
+        for k in np.unique(key):
+            m = key == k
+            c, w = r.klass[s[m][0]], r.why[s[m][0]]
+            led.add(day, s[m], SYSTEM_ACT, new[m] - old[m], new[m], led.code(
+                f"evaluation of {r.year}: class {self.labels[c]} ({r.reason[w]})"))
+        cur = np.full(self.n, -1, np.int64)
+        for k, li in enumerate(self.class_lists):
+            cur[engine.lists[li].since != NEVER] = k
+        move = s[cur[s] != r.klass[s]]
+        prefix = f"evaluation of {r.year}: "
+        for k, li in enumerate(self.class_lists):
+            out = move[cur[move] == k]
+            if len(out):
+                engine._delete(day, li, out)
+        for k, li in enumerate(self.class_lists):
+            into = move[r.klass[move] == k]
+            if len(into):
+                engine._enter(day, li, into, SYSTEM_ACT, NO_TERM, 0, prefix)
+        refresh_aggregates(engine)
+        return s

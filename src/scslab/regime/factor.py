@@ -1,0 +1,329 @@
+"""Factor scores (``[score] kind = "factor"``): recomputed for every subject on update days.
+
+For each subject, on an update day ``u``::
+
+    q_i   = quantity of input i on day u           (fixed vocabulary, see FactorInput)
+    v_f   = clip(baseline_f + sum_{i in f} curve_i(q_i), 0, 1)
+    score = round_half_up(low + (high - low) * sum_f w_f v_f / sum_f w_f), held within min..max
+
+``curve_i`` is piecewise linear and flat beyond its end points. Everything is vectorised over
+subjects; the friends' mean reads a CSR graph (``indptr``, ``indices``).
+
+Between update days the model only notes records (O(records) per day): running sums for inputs
+over all records, exponentially decayed sums for ``half_life_days``, and a log of the records
+inside the longest ``window`` (pruned on update days). An update costs O(subjects + friendships +
+logged records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scslab.dates import add_months
+from scslab.regime.computed import (
+    normalise_day,
+    refresh_aggregates,
+    update_after,
+    update_on_or_after,
+)
+from scslab.regime.engine import NEVER
+from scslab.regime.ledger import SYSTEM_ACT
+from scslab.regime.schema import Rulebook
+
+if TYPE_CHECKING:
+    from scslab.regime.engine import Engine
+    from scslab.regime.replay import Records
+    from scslab.society import Society
+
+DAYS_PER_YEAR = 365.25  # ages grow by elapsed days / DAYS_PER_YEAR [years]
+_EPS = 1e-9  # so that an exact .5 rounds up despite binary fractions
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    """One factor input, compiled."""
+
+    factor: int  # index of its factor
+    quantity: str
+    acts: np.ndarray | None  # bool per act index (count, value_sum)
+    window: tuple[int, int] | None  # (months, days)
+    half_life: float | None  # [days]
+    attribute: str | None
+    list_index: int  # on_list: index into the engine's lists; else -1
+    default: float
+    xs: np.ndarray
+    ys: np.ndarray
+
+
+class FactorSpec:
+    """The factors of a rulebook, compiled to arrays."""
+
+    def __init__(self, rb: Rulebook) -> None:
+        score = rb.score
+        if score is None or score.kind != "factor":
+            raise ValueError(f"regime {rb.regime.id} has no factor score")
+        self.low, self.high = score.scale if score.scale is not None else (score.min, score.max)
+        self.min, self.max = int(score.min), int(score.max)
+        self.factor_ids = [f.id for f in rb.factors]
+        self.weights = np.array([f.weight for f in rb.factors], np.float64)
+        self.baselines = np.array([f.baseline for f in rb.factors], np.float64)
+        list_idx = {x.id: i for i, x in enumerate(rb.lists)}
+        plans = []
+        for fi, f in enumerate(rb.factors):
+            for x in f.inputs:
+                acts = None
+                if x.quantity in ("count", "value_sum"):
+                    acts = np.array([a.id in x.acts or a.category in x.categories
+                                     for a in rb.acts], bool)
+                plans.append(InputPlan(
+                    factor=fi, quantity=x.quantity, acts=acts,
+                    window=None if x.window is None else (x.window.months, x.window.days),
+                    half_life=x.half_life_days, attribute=x.attribute,
+                    list_index=list_idx[x.list] if x.list is not None else -1,
+                    default=np.nan if x.default is None else float(x.default),
+                    xs=np.array([p[0] for p in x.curve], np.float64),
+                    ys=np.array([p[1] for p in x.curve], np.float64)))
+        self.inputs: list[InputPlan] = plans
+
+
+def friends_mean(score: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+                 default: float) -> np.ndarray:
+    """Mean of each subject's friends' scores (float64), ``default`` for a subject without
+    friends. Rows ``0..len(indptr)-2`` of the CSR graph are subjects ``0..``; rows beyond the
+    graph have no friends, and friends beyond ``len(score)`` are ignored."""
+    n = len(score)
+    indptr = np.asarray(indptr, np.int64)
+    g = min(len(indptr) - 1, n)
+    deg = np.diff(indptr[:g + 1])
+    rows = np.repeat(np.arange(g), deg)
+    nbr = np.asarray(indices[:indptr[g]], np.int64)
+    ok = nbr < n
+    rows, nbr = rows[ok], nbr[ok]
+    sums = np.bincount(rows, weights=score[nbr].astype(np.float64), minlength=g)
+    cnt = np.bincount(rows, minlength=g)
+    out = np.full(n, default, np.float64)
+    has = cnt > 0
+    out[:g][has] = sums[has] / cnt[has]
+    return out
+
+
+def factor_values(spec: FactorSpec, quantities: list[np.ndarray]) -> np.ndarray:
+    """(factors, subjects) values in 0..1 from one quantity array per input (spec order)."""
+    n = len(quantities[0]) if quantities else 0
+    v = np.repeat(spec.baselines[:, None], n, axis=1)
+    for plan, q in zip(spec.inputs, quantities, strict=True):
+        v[plan.factor] += np.interp(q, plan.xs, plan.ys)
+    return np.clip(v, 0.0, 1.0)
+
+
+def factor_scores(spec: FactorSpec, quantities: list[np.ndarray],
+                  n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (int64, within min..max) and a flag per subject: +1 held at max, -1 held at min.
+
+    Args:
+        spec: the compiled factors.
+        quantities: one float array per input (``spec.inputs`` order), one entry per subject.
+        n: number of subjects, needed only when the factors have no inputs.
+    """
+    if quantities:
+        v = factor_values(spec, quantities)
+    else:
+        v = np.repeat(spec.baselines[:, None], n or 0, axis=1)
+    mean = spec.weights @ v / spec.weights.sum()
+    raw = np.floor(spec.low + (spec.high - spec.low) * mean + 0.5 + _EPS).astype(np.int64)
+    held = np.clip(raw, spec.min, spec.max)
+    return held, np.sign(raw - held)
+
+
+class FactorModel:
+    """The engine extension of a factor score (see :mod:`scslab.regime.computed`).
+
+    Inputs the caller may bind (:meth:`bind`): the friendship graph, ``ability_to_pay`` and
+    ``age`` arrays (rows beyond an array, and NaN, take the input's ``default``). Unbound, ages
+    come from the records (the age on a record's date, growing with time since) and the rest
+    from the defaults: a subject without friends, the default ability.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        rb = engine.rulebook
+        self.spec = FactorSpec(rb)
+        self.update_spec = rb.update
+        self.word = rb.update.cadence
+        n = self.n = engine.n_subjects
+        self.next_update: int | None = None
+        self._acc: dict[int, np.ndarray] = {}  # input -> running or decayed sum per subject
+        self._last: dict[int, np.ndarray] = {}  # input -> day of the decayed sum
+        # input -> chunks of (day, subject, value) arrays of the records inside its window
+        self._log: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for i, p in enumerate(self.spec.inputs):
+            if p.acts is None:
+                continue
+            if p.window is not None:
+                self._log[i] = []
+            else:
+                self._acc[i] = np.zeros(n, np.float64)
+                if p.half_life is not None:
+                    self._last[i] = np.zeros(n, np.int64)
+        self.friends: tuple[np.ndarray, np.ndarray] | None = None
+        self.attributes: dict[str, np.ndarray] = {}
+        self.age_day: int | None = None  # day on which the bound ages hold
+        self._uses = {p.quantity for p in self.spec.inputs} | \
+            {p.attribute for p in self.spec.inputs if p.attribute}
+        self._rec_age = np.full(n, np.nan) if "age" in self._uses else None
+        self._rec_age_day = np.zeros(n, np.int64) if "age" in self._uses else None
+
+    # ------------------------------------------------------------------ inputs
+    def bind(self, friends: tuple[np.ndarray, np.ndarray] | None = None,
+             ability_to_pay: np.ndarray | None = None, age: np.ndarray | None = None,
+             age_day: int | None = None) -> None:
+        """Bind the caller's inputs (any subset). ``age`` holds on day ``age_day`` [years]."""
+        if friends is not None:
+            self.friends = (np.asarray(friends[0], np.int64), np.asarray(friends[1]))
+        if ability_to_pay is not None:
+            self.attributes["ability_to_pay"] = np.asarray(ability_to_pay, np.float64)
+        if age is not None:
+            if age_day is None:
+                raise ValueError("bound ages need age_day, the day on which they hold")
+            self.attributes["age"] = np.asarray(age, np.float64)
+            self.age_day = int(age_day)
+
+    def bind_society(self, society: Society, start_day: int) -> None:
+        """Bind what the rulebook's inputs read from the society (society attributes are drawn on
+        first use, so only those)."""
+        friends = None
+        if "friends_mean_score" in self._uses:
+            friends = society.friends
+            friends = friends() if callable(friends) else friends  # built on first use
+        self.bind(
+            friends=friends,
+            ability_to_pay=society.ability_to_pay if "ability_to_pay" in self._uses else None,
+            age=society.age if "age" in self._uses else None,
+            age_day=start_day if "age" in self._uses else None)
+
+    def bind_records(self, records: Records) -> None:
+        """Replay: nothing beyond the records themselves (ages arrive with them)."""
+
+    # -------------------------------------------------------------- the engine
+    def next_due(self) -> int | None:
+        """The next update day (None before the first step)."""
+        return self.next_update
+
+    def after_day(self, engine: Engine, day: int, subj, act, value, age,
+                  touched: np.ndarray) -> np.ndarray:
+        """Note the day's records; on an update day recompute every score."""
+        s, a, v, g = normalise_day(subj, act, value, age)
+        if self.next_update is None:
+            self.next_update = update_on_or_after(self.update_spec, day)
+        changed = []
+        while self.next_update < day:  # a caller skipped an update day: catch up, as of it
+            changed.append(self.update(engine, self.next_update))
+            self.next_update = update_after(self.update_spec, self.next_update)
+        if len(s):
+            self.observe(day, s, a, v, g)
+        if day == self.next_update:
+            changed.append(self.update(engine, day))
+            self.next_update = update_after(self.update_spec, day)
+        return np.concatenate([touched, *changed]) if changed else touched
+
+    def observe(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray,
+                g: np.ndarray) -> None:
+        """Fold one day's records into the running sums and logs: O(records)."""
+        for i, p in enumerate(self.spec.inputs):
+            if p.acts is None:
+                continue
+            m = p.acts[a]
+            if not m.any():
+                continue
+            ss = s[m]
+            val = np.ones(len(ss)) if p.quantity == "count" else v[m]
+            if p.window is not None:
+                self._log[i].append((np.full(len(ss), day, np.int64), ss.copy(), val.copy()))
+                continue
+            acc = self._acc[i]
+            if p.half_life is not None:
+                last = self._last[i]
+                u = np.unique(ss)
+                acc[u] *= np.exp2(-(day - last[u]) / p.half_life)
+                last[u] = day
+            np.add.at(acc, ss, val)
+        if self._rec_age is not None:
+            k = np.isfinite(g)
+            self._rec_age[s[k]] = g[k]
+            self._rec_age_day[s[k]] = day
+
+    def quantities(self, engine: Engine, day: int) -> list[np.ndarray]:
+        """The quantity of every input for every subject on update day ``day`` (scores as they
+        stand before the update)."""
+        n = self.n
+        out = []
+        for i, p in enumerate(self.spec.inputs):
+            if p.acts is not None and p.window is not None:
+                out.append(self._windowed(i, p, day))
+            elif p.acts is not None:
+                q = self._acc[i]
+                if p.half_life is not None:
+                    q = q * np.exp2(-(day - self._last[i]) / p.half_life)
+                out.append(q.copy())
+            elif p.quantity == "attribute":
+                out.append(self._attribute(p, day))
+            elif p.quantity == "friends_mean_score":
+                if self.friends is None:
+                    out.append(np.full(n, p.default))
+                else:
+                    out.append(friends_mean(engine.score, *self.friends, p.default))
+            else:  # on_list
+                out.append((engine.lists[p.list_index].since != NEVER).astype(np.float64))
+        return out
+
+    def _windowed(self, i: int, p: InputPlan, day: int) -> np.ndarray:
+        chunks = self._log[i]
+        cutoff = int(add_months(day, -p.window[0])) - p.window[1]  # counts: cutoff < d <= day
+        if not chunks:
+            return np.zeros(self.n)
+        d, s, w = (np.concatenate(c) for c in zip(*chunks, strict=True))
+        keep = d > cutoff
+        # Later update days have later cutoffs: what falls out now never counts again.
+        d, s, w = d[keep], s[keep], w[keep]
+        self._log[i] = [(d, s, w)]
+        return np.bincount(s, weights=w, minlength=self.n)
+
+    def _attribute(self, p: InputPlan, day: int) -> np.ndarray:
+        n = self.n
+        out = np.full(n, p.default)
+        bound = self.attributes.get(p.attribute)
+        if bound is not None:
+            k = min(len(bound), n)
+            out[:k] = bound[:k]
+            if p.attribute == "age":
+                out[:k] += (day - self.age_day) / DAYS_PER_YEAR
+        elif p.attribute == "age" and self._rec_age is not None:
+            known = np.isfinite(self._rec_age)
+            out[known] = self._rec_age[known] + (day - self._rec_age_day[known]) / DAYS_PER_YEAR
+        out[np.isnan(out)] = p.default
+        return out
+
+    def scores(self, engine: Engine, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """New scores of every subject on update day ``day`` and their min/max flags."""
+        return factor_scores(self.spec, self.quantities(engine, day), self.n)
+
+    def update(self, engine: Engine, day: int) -> np.ndarray:
+        """Recompute every score; a ledger line for each that changed. Returns those subjects."""
+        old = engine.score.astype(np.int64)
+        new, flag = self.scores(engine, day)
+        changed = np.flatnonzero(new != old)
+        if not len(changed):
+            refresh_aggregates(engine)
+            return changed
+        engine.score[changed] = new[changed]
+        led = engine.ledger
+        for f, why in ((0, ""), (1, f", limited by the maximum score {self.spec.max}"),
+                       (-1, f", limited by the minimum score {self.spec.min}")):
+            s = changed[flag[changed] == f]
+            if len(s):
+                led.add(day, s, SYSTEM_ACT, new[s] - old[s], new[s],
+                        led.code(f"{self.word} factor update{why}"))
+        refresh_aggregates(engine)
+        return changed
