@@ -105,12 +105,12 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
 
 
 @njit(cache=True, nogil=True)
-def next_days(p, neg, klass, pos_total, e, first, end, next_day, old, out):
+def next_days(p, neg, klass, pos_total, e, first, end, state, old, out):
     """Next act day of persons ``p`` from day ``first``: ``first + floor(e / rate)``, where
     rate = neg + pos_total[class] [acts/day]. Days here are relative to the run's start.
 
-    Writes ``next_day`` (``end`` or more means none before the horizon) and groups the persons
-    due before ``end`` by day with a counting sort.
+    Writes each person's ``state`` = next day << 2 | class (day 32767: none before the horizon)
+    and groups the persons due before ``end`` by day with a counting sort.
 
     Args:
         e: Exp(1) draws, one per person.
@@ -133,14 +133,14 @@ def next_days(p, neg, klass, pos_total, e, first, end, next_day, old, out):
         gap = np.floor(e[i] / lam) if lam > 0 else np.inf
         if gap < span:
             d = first + np.int64(gap)
-            next_day[p[i]] = d
+            state[p[i]] = (d << 2) | klass[i]
             if check_old and old[i] == d:
                 rel[i] = -1
             else:
                 rel[i] = d - first
                 counts[rel[i]] += 1
         else:
-            next_day[p[i]] = 32767  # none before the horizon
+            state[p[i]] = (32767 << 2) | klass[i]  # none before the horizon
             rel[i] = -1
     starts = np.zeros(span + 1, np.int64)
     nd = 0
@@ -171,12 +171,13 @@ def next_days(p, neg, klass, pos_total, e, first, end, next_day, old, out):
 
 
 @njit(cache=True, nogil=True)
-def respond(day, touched, score, n_persons, low_score, incentive_below, klass, next_day):
+def respond(day, touched, score, n_persons, low_score, incentive_below, state):
     """Behaviour responds to scores: update the pressure class of touched persons.
 
-    Class = 2 * (score < low_score) + (score < incentive_below). Persons whose class changed
-    but who did not act today hold a queued day drawn at the old rate: they are returned,
-    once each, with that day, to be redrawn (their ``next_day`` is marked -1 meanwhile).
+    Class = 2 * (score < low_score) + (score < incentive_below), kept in the low 2 bits of
+    ``state`` (next day << 2 | class). Persons whose class changed but who did not act today
+    hold a queued day drawn at the old rate: they are returned, once each, with that day, to be
+    redrawn (their next day is marked 32766 meanwhile).
 
     Returns:
         (persons to redraw, their previously queued day).
@@ -189,23 +190,24 @@ def respond(day, touched, score, n_persons, low_score, incentive_below, klass, n
         if s >= n_persons:
             continue
         sc = score[s]
-        c = np.int8(2 * (sc < low_score) + (sc < incentive_below))
-        if c != klass[s]:
-            klass[s] = c
-            q = next_day[s]
-            if q != day and q != -1:
+        c = 2 * (sc < low_score) + (sc < incentive_below)
+        st = state[s]
+        if c != st & 3:
+            q = st >> 2
+            if q != day and q != 32766:
                 others[k] = s
                 old[k] = q
-                next_day[s] = -1
+                q = 32766
                 k += 1
+            state[s] = (q << 2) | c
     return others[:k], old[:k]
 
 
 @njit(cache=True, nogil=True)
-def refresh(actors, klass_now, neg, klass, propensity, neg_total):
+def refresh(actors, klass_now, neg, state, propensity, neg_total):
     """Update the carried class and negative rate of actors whose class changed today."""
     for i in range(actors.shape[0]):
-        c = klass[actors[i]]
+        c = state[actors[i]] & 3
         if c != klass_now[i]:
             klass_now[i] = c
             neg[i] = propensity[actors[i]] * neg_total[c]

@@ -50,20 +50,31 @@ class Scheduler:
     def init(self, score: np.ndarray | None) -> Scheduler:
         """Draw everyone's first act day from their class at the initial ``score``."""
         n = len(self.propensity)
-        self.klass = (np.zeros(n, np.int8) if score is None else
-                      pressure_class(score[:n], self.low_score, self.incentive_below))
+        klass = (np.zeros(n, np.int8) if score is None else
+                 pressure_class(score[:n], self.low_score, self.incentive_below))
         if self.end - self.start > MAX_DAYS:
             raise ValueError(f"at most {MAX_DAYS} days can be simulated")
-        # Day of each person's next act, relative to the start.
-        self.next_day = np.full(n, FAR, np.int32)
+        # Per person: day of the next act (relative to the start) << 2 | pressure class. One
+        # array, so the daily kernels find both in one cache line per person.
+        self.state = (np.int32(FAR) << 2) | klass.astype(np.int32)
         self.buckets: dict[int, list[np.ndarray]] = {}  # day -> chunks of packed entries
         # Queue entries go stale only when a person is redrawn before their queued day;
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
         self._today: tuple[np.ndarray, np.ndarray] | None = None
         p = np.arange(n, dtype=np.int64)
-        self._draw(p, self.start, self._neg_rate(p, self.klass), self.klass.copy())
+        self._draw(p, self.start, self._neg_rate(p, klass), klass)
         return self
+
+    @property
+    def klass(self) -> np.ndarray:
+        """Pressure class of every person (int8)."""
+        return (self.state & 3).astype(np.int8)
+
+    @property
+    def next_day(self) -> np.ndarray:
+        """Day of every person's next act, relative to the start (32767: none)."""
+        return self.state >> 2
 
     def _neg_rate(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Negative rate m * N[c] of persons ``p`` in classes ``c`` [acts/day], float32."""
@@ -74,7 +85,7 @@ class Scheduler:
         """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on."""
         e = self.rng.standard_exponential(len(p), dtype=np.float32)
         entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
-                                           self.end - self.start, self.next_day,
+                                           self.end - self.start, self.state,
                                            old if old is not None else p[:0],
                                            np.empty(len(p), np.uint64))
         buckets = self.buckets
@@ -96,7 +107,7 @@ class Scheduler:
             return e, e, e
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
-            entries = entries[self.next_day[(entries >> np.uint64(33)).astype(np.int64)]
+            entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> 2)
                               == day - self.start]
         t = self.tables
         size = 2 * len(entries) + 64 + len(entries) // 8
@@ -126,16 +137,16 @@ class Scheduler:
         others = old = touched[:0]
         if score is not None and len(touched):
             others, old = respond(day - self.start, touched, score, len(self.propensity),
-                                  self.low_score, self.incentive_below, self.klass, self.next_day)
-            refresh(actors, c, neg, self.klass, self.propensity, self.tables.neg_total)
+                                  self.low_score, self.incentive_below, self.state)
+            refresh(actors, c, neg, self.state, self.propensity, self.tables.neg_total)
         if len(actors):
             self._draw(actors, day + 1, neg, c)
         if len(others):
             self._may_be_stale = True
-            oc = self.klass[others]
+            oc = (self.state[others] & 3).astype(np.int8)
             self._draw(others, day + 1, self._neg_rate(others, oc), oc, old=old)
 
     def rate(self, p: np.ndarray) -> np.ndarray:
         """Total rate of persons ``p`` in their current class [acts/day]."""
-        c = self.klass[p]
+        c = self.state[p] & 3
         return self.propensity[p] * self.tables.neg_total[c] + self.tables.pos_total[c]
