@@ -265,3 +265,19 @@ def test_score_is_initial_plus_ledger_and_within_bounds(draws, extra):
         mine = np.flatnonzero(lines.subject == s)
         if len(mine):
             assert lines.score_after[mine[-1]] == e.score[s]
+
+
+def test_cli_as_of_steps_to_the_monthly_update(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "r.csv"
+    p.write_text("date,subject,act,value\n2024-01-10,a,platform_spending,10000\n")
+
+    def cli(as_of: str) -> list[str]:
+        r = subprocess.run([sys.executable, "-m", "scslab", "replay", "sesame", str(p),
+                            "--as-of", as_of], capture_output=True, text=True, check=True)
+        return r.stdout.splitlines()
+
+    assert cli("2024-01-31")[1] == "a,575,fair,,,"
+    assert cli("2024-02-01")[1] == "a,611,good,,,deposit_free_bike"

@@ -217,3 +217,22 @@ def test_score_is_initial_plus_ledger_one_class_each(draws, extra):
     on = sum((ls.since != NEVER).astype(int) for ls in e.lists)
     assert on.max() <= 1  # at most one class list per subject
     assert e.score_sum == int(e.score.sum()) and e.band_counts.sum() == N
+
+
+def test_cli_as_of_steps_to_the_april_evaluation(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "r.csv"
+    p.write_text("date,subject,act,representative\n2023-03-01,f1,false_vat_invoice,p1\n"
+                 "2023-03-02,f2,late_filing,p1\n")
+
+    def cli(as_of: str) -> list[str]:
+        r = subprocess.run([sys.executable, "-m", "scslab", "replay", "tax-credit", str(p),
+                            "--as-of", as_of], capture_output=True, text=True, check=True)
+        return [line.split(",")[:4] for line in r.stdout.splitlines()[1:]]
+
+    assert cli("2024-03-31") == [["f1", "100", "", ""], ["f2", "100", "", ""],
+                                 ["p1", "100", "", ""]]
+    assert cli("2024-04-01") == [["f1", "100", "D", "class_d"], ["f2", "95", "D", "class_d"],
+                                 ["p1", "100", "", ""]]
