@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scslab.dates import iso, to_day
-from scslab.regime import Records, load_rulebook, read_records, replay
+from helpers import ledger_lines
+from scslab.dates import to_day
+from scslab.regime import Records, load_rulebook, replay
 
 REGIME = "flensburg"
 W = ["licence_withdrawn"]
@@ -31,15 +32,7 @@ def csv(*records: str) -> str:
 
 def ledger(text: str, tmp_path: Path, as_of: str | None = None) -> list[tuple[str, str, int, str]]:
     """(date, act or "", delta, rule) of every ledger line, in order."""
-    rb = load_rulebook(REGIME)
-    path = tmp_path / "ledger.csv"
-    path.write_text(text + "\n")
-    res = replay(rb, read_records(path, rb), as_of=None if as_of is None else to_day(as_of))
-    lines = res.engine.ledger.drain()
-    acts = rb.act_ids()
-    return [(iso(lines.day[i]), acts[lines.act[i]] if lines.act[i] >= 0 else "",
-             int(lines.delta[i]), res.engine.ledger.rules[lines.rule[i]])
-            for i in range(len(lines))]
+    return ledger_lines(REGIME, text, tmp_path, as_of)
 
 
 # (records, as of, score, band, withdrawn)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scslab.dates import iso, to_day
-from scslab.regime import describe_rulebook, load_rulebook, read_records, replay
+from helpers import ledger_lines
+from scslab.regime import describe_rulebook, load_rulebook
 
 PILOTS = ["shenzhen-jaywalking", "court-ringback", "hebei-deadbeat-map", "shanghai-garbage",
           "honest-shanghai", "suqian-xichu", "suzhou-civility"]
@@ -24,14 +24,7 @@ def csv(*records: str) -> str:
 
 def ledger_acts(regime: str, text: str, tmp_path: Path, as_of: str | None = None) -> list[tuple]:
     """(date, act, rule) of every ledger line, in order."""
-    rb = load_rulebook(regime)
-    path = tmp_path / "ledger.csv"
-    path.write_text(text + "\n")
-    res = replay(rb, read_records(path, rb), as_of=None if as_of is None else to_day(as_of))
-    lines = res.engine.ledger.drain()
-    acts = rb.act_ids()
-    return [(iso(lines.day[i]), acts[lines.act[i]] if lines.act[i] >= 0 else "",
-             res.engine.ledger.rules[lines.rule[i]]) for i in range(len(lines))]
+    return [(d, a, rule) for d, a, _, rule in ledger_lines(regime, text, tmp_path, as_of)]
 
 
 # ------------------------------------------------------------------------------- all pilots

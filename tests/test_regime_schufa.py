@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import records_from
 from scslab.dates import iso, to_day
-from scslab.regime import Engine, Records, load_rulebook, read_records, replay
+from scslab.regime import Engine, load_rulebook, read_records, replay
 
 SCHUFA = load_rulebook("schufa-like")
 
@@ -135,12 +136,7 @@ ACTS = SCHUFA.act_ids()
                           st.integers(0, len(ACTS) - 1)), min_size=1, max_size=80),
        st.integers(0, 400))
 def test_score_is_initial_plus_ledger_and_within_bounds(draws, extra):
-    draws.sort(key=lambda x: x[0])
-    recs = Records(day=np.array([d for d, _, _ in draws], np.int64) + to_day("2022-11-15"),
-                   subject=np.array([s for _, s, _ in draws], np.int64),
-                   act=np.array([a for *_, a in draws], np.int64),
-                   value=np.ones(len(draws)), age=np.full(len(draws), np.nan),
-                   subject_ids=[f"s{i}" for i in range(N)])
+    recs = records_from(draws, "2022-11-15", N, prefix="s")
     e = replay(SCHUFA, recs, as_of=int(recs.day[-1]) + extra).engine
     lines = e.ledger.drain()
     total = np.bincount(lines.subject, weights=lines.delta, minlength=N).astype(np.int64)

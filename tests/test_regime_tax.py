@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import records_from
 from scslab.dates import to_day
-from scslab.regime import Engine, Records, describe_rulebook, load_rulebook, replay
+from scslab.regime import Engine, describe_rulebook, load_rulebook, replay
 from scslab.regime.computed import bind_society
 from scslab.regime.engine import NEVER
 from scslab.regime.evaluation import AnnualEvaluation
@@ -202,13 +203,8 @@ ACTS = TAX.act_ids()
                           st.integers(0, len(ACTS) - 1)), min_size=1, max_size=120),
        st.integers(0, 800))
 def test_score_is_initial_plus_ledger_one_class_each(draws, extra):
-    draws.sort(key=lambda x: x[0])
-    recs = Records(day=np.array([d for d, _, _ in draws], np.int64) + to_day("2022-09-01"),
-                   subject=np.array([s for _, s, _ in draws], np.int64),
-                   act=np.array([a for *_, a in draws], np.int64),
-                   value=np.ones(len(draws)), age=np.full(len(draws), np.nan),
-                   subject_ids=[f"f{i}" for i in range(N)],
-                   representative=np.array([-1, -1, -1, -1, -1, -1]))
+    recs = records_from(draws, "2022-09-01", N, prefix="f")
+    recs.representative = np.full(N, -1)
     e = replay(TAX, recs, as_of=int(recs.day[-1]) + extra).engine
     lines = e.ledger.drain()
     total = np.bincount(lines.subject, weights=lines.delta, minlength=N).astype(np.int64)

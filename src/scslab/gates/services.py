@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scslab.errors import InputError
 from scslab.regime.load import parse_toml, validation_error
-from scslab.regime.schema import Id, Source, _Cited
+from scslab.regime.schema import Id, Source, Cited
 
 _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
@@ -34,7 +34,7 @@ SHAMING_PREFIX = "shamed_"
 """Restriction ids starting with this prefix are shaming markers: exposures, not gates."""
 
 
-class Service(_Cited):
+class Service(Cited):
     """A service that subjects request, and the consequence ids that gate it."""
 
     id: Id
@@ -66,7 +66,7 @@ class Service(_Cited):
         return self
 
 
-class Channel(_Cited):
+class Channel(Cited):
     """A shaming channel: how many people see a shamed subject, and what it costs the subject.
 
     A subject is shamed through the channel while, in some regime, its band or a list it is on
@@ -92,7 +92,7 @@ class Channel(_Cited):
         return self
 
 
-class JointPunishment(_Cited):
+class JointPunishment(Cited):
     """Restrictions that a regime's list carries in the simulation beyond its rulebook: the list
     is shared with the signatories of a joint-punishment memorandum, who apply it in their fields."""
 

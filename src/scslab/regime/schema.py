@@ -72,7 +72,9 @@ def _duration(v: object) -> Duration | None:
     raise ValueError(f"a duration string like '2y6m' was expected, got {v!r}")
 
 
-class _Cited(BaseModel):
+class Cited(BaseModel):
+    """A value with its sources and whether it rests on verified reports."""
+
     model_config = ConfigDict(extra="forbid")
     sources: list[str] = Field(default_factory=list, description="keys of [[sources]] entries")
     verified: bool = Field(True, description="false if the value rests on unverified reports")
@@ -89,7 +91,7 @@ class Source(BaseModel):
                      description="where the document was read (a URL, or docs/... in this repo)")
 
 
-class RegimeInfo(_Cited):
+class RegimeInfo(Cited):
     """Identity and scope of the regime."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
@@ -100,7 +102,7 @@ class RegimeInfo(_Cited):
     tags: list[str] = Field(default_factory=list)
 
 
-class Score(_Cited):
+class Score(Cited):
     """The score: its initial value and bounds [points].
 
     ``kind`` says who moves it: ``"points"`` (acts add points, the engine's own rules),
@@ -140,7 +142,7 @@ class Score(_Cited):
         return self
 
 
-class Band(_Cited):
+class Band(Cited):
     """A band: subjects whose score is at least ``min`` (and below the band above)."""
 
     label: str = Field(min_length=1)
@@ -158,7 +160,7 @@ class Requires(BaseModel):
     _v = field_validator("cooldown", mode="before")(_duration)
 
 
-class Act(_Cited):
+class Act(Cited):
     """An act a record can report, and what it does to the subject's file."""
 
     id: Id
@@ -181,7 +183,7 @@ class Act(_Cited):
         return v
 
 
-class ListEntry(_Cited):
+class ListEntry(Cited):
     """An act that puts a subject on a list, and the term it runs for.
 
     Cited on its own: one entry's term may be documented while another's is an inference.
@@ -193,7 +195,7 @@ class ListEntry(_Cited):
     _v = field_validator("term", mode="before")(_duration)
 
 
-class ListSpec(_Cited):
+class ListSpec(Cited):
     """A list (blacklist, redlist): who goes on, for how long, and how they come off."""
 
     id: Id
@@ -228,7 +230,7 @@ class ListSpec(_Cited):
         return self
 
 
-class Trigger(_Cited):
+class Trigger(Cited):
     """A condition on the score that puts the subject on a list when it holds after a record or
     after the day's calendar events (a term ending, points expiring) touched the subject."""
 
@@ -244,7 +246,7 @@ class Trigger(_Cited):
         return self
 
 
-class Window(_Cited):
+class Window(Cited):
     """Rolling-window counting: more than ``more_than`` records of ``act`` within ``days``
     days (the record's day included) emits a derived record of ``emit``.
 
@@ -260,7 +262,7 @@ class Window(_Cited):
     emit: Id
 
 
-class Consequence(_Cited):
+class Consequence(Cited):
     """Restrictions and privileges that hold while a subject is in a band or on a list."""
 
     band: str | None = None
@@ -281,7 +283,7 @@ class Consequence(_Cited):
         return self
 
 
-class Retention(_Cited):
+class Retention(Cited):
     """How long records count. ``records`` omitted means records never expire."""
 
     records: Duration | None = None
@@ -300,7 +302,7 @@ ATTRIBUTES = ("ability_to_pay", "age")
 """Subject attributes the caller supplies (a society; replay uses defaults and record ages)."""
 
 
-class Update(_Cited):
+class Update(Cited):
     """When a computed score is recomputed: at the end of ``day`` of the month, every month
     (``monthly``), in every third month counting from ``month`` (``quarterly``), or in ``month``
     once a year (``yearly``). Records of the update day count."""
@@ -310,7 +312,7 @@ class Update(_Cited):
     day: int = Field(1, ge=1, le=28, description="day of the month (at most 28: every month has it)")
 
 
-class FactorInput(_Cited):
+class FactorInput(Cited):
     """One named quantity, mapped by ``curve`` into a contribution to its factor's value.
 
     Quantities (fixed vocabulary):
@@ -372,7 +374,7 @@ class FactorInput(_Cited):
         return self
 
 
-class Factor(_Cited):
+class Factor(Cited):
     """A factor of a factor score: value = baseline + sum of its inputs' contributions, held
     within 0..1. The score is the weighted mean of the factor values, scaled (``[score].scale``)."""
 
@@ -383,7 +385,7 @@ class Factor(_Cited):
     inputs: builtins.list[FactorInput] = Field(default_factory=builtins.list)
 
 
-class EvaluationClass(_Cited):
+class EvaluationClass(Cited):
     """A class of a periodic rating, held by a list (whose ``band`` is the class label)."""
 
     min_score: int | None = Field(None, description="indicator score at least this; omit for the "
@@ -392,14 +394,14 @@ class EvaluationClass(_Cited):
     list: Id
 
 
-class Deduction(_Cited):
+class Deduction(Cited):
     """Points an act deducts from the indicator score of the evaluation year it falls in."""
 
     act: Id
     points: int = Field(gt=0, description="deducted per record [points]")
 
 
-class Evaluation(_Cited):
+class Evaluation(Cited):
     """A periodic class rating (kind = "evaluation"; :mod:`scslab.regime.evaluation`).
 
     On each update day (``[update]``, yearly) the evaluation year is the calendar year before it.
