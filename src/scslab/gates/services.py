@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scslab.errors import InputError
 from scslab.regime.load import parse_toml, validation_error
-from scslab.regime.schema import Id, Source, Cited
+from scslab.regime.schema import Cited, Id, Source
 
 _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
