@@ -174,11 +174,12 @@ class Simulation:
             touched = None
             changed = []  # per regime: subjects whose file changed (for the gates)
             for r, e in enumerate(self.engines):
-                if self._identity[r]:
+                if self._identity[r] and (orgs is None or e.n_subjects == soc.n_subjects):
                     t = e.step(day, rs, ra, age=age)
                 else:
                     ma = self.act_map[r][ra]
-                    known = ma >= 0
+                    # A regime sees the acts it knows, by the subjects it covers.
+                    known = (ma >= 0) & (rs < e.n_subjects)
                     t = e.step(day, rs[known], ma[known], age=None if age is None else age[known])
                 if r == self.primary:
                     touched = t
