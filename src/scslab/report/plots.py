@@ -72,6 +72,15 @@ def _days(n_days: int) -> np.ndarray:
     return np.arange(n_days, dtype=np.int64)
 
 
+
+def _finish(fig, ax, title: str, xlabel: str, ylabel: str, n_series: int) -> str:
+    """Title, axis labels and legend, then the figure as a PNG data URI."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _legend(ax, n_series)
+    return _png_uri(fig)
+
 def stacked_area(
     series: dict[str, np.ndarray], *, title: str, ylabel: str, xlabel: str = "day of run (days)"
 ) -> str:
@@ -88,11 +97,7 @@ def stacked_area(
                 _days(n_days), *series.values(), labels=labels, colors=colors[: len(labels)]
             )
         ax.set_xlim(0, max(n_days - 1, 1))
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        _legend(ax, len(labels))
-        return _png_uri(fig)
+        return _finish(fig, ax, title, xlabel, ylabel, len(labels))
 
 
 def lines(
@@ -113,11 +118,7 @@ def lines(
         n_days = max((len(v) for v in series.values()), default=0)
         ax.set_xlim(0, max(n_days - 1, 1))
         ax.set_ylim(bottom=0)
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        _legend(ax, len(series))
-        return _png_uri(fig)
+        return _finish(fig, ax, title, xlabel, ylabel, len(series))
 
 
 def histograms(
@@ -144,11 +145,7 @@ def histograms(
                       linewidth=1.4)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of subjects
         ax.set_ylim(bottom=0)
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        _legend(ax, len(samples))
-        return _png_uri(fig)
+        return _finish(fig, ax, title, xlabel, ylabel, len(samples))
 
 
 def grouped_bars(
