@@ -26,3 +26,15 @@ def test_regime_runs_in_simulation(name):
     changed = (e.score is not None and (e.score != e.t.initial).any()) or \
         any(ls.size > 0 for ls in e.lists)
     assert changed, f"{name}: no subject's file changed"
+
+
+def test_shaming_scenario_produces_exposures_and_costs(tmp_path):
+    import pyarrow.parquet as pq
+
+    from scslab.sim import run_scenario
+
+    run_scenario("shaming", persons=20_000, days=120, seed=3, out=tmp_path)
+    daily = pq.read_table(tmp_path / "daily.parquet").to_pylist()
+    exposures = {r["regime"] for r in daily if r["metric"] == "exposure" and r["value"] > 0}
+    assert exposures == {"shenzhen-jaywalking", "court-ringback", "hebei-deadbeat-map"}
+    assert sum(r["value"] for r in daily if r["metric"] == "ties_lost") > 0
