@@ -18,8 +18,6 @@ always equals its initial value plus the sum of its ledger deltas.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from scslab.dates import add_months, add_working_days, iso
@@ -114,11 +112,6 @@ class Engine:
         big = np.iinfo(np.int64).max // 4
         self._lo = -big if t.lo is None else t.lo
         self._hi = big if t.hi is None else t.hi
-        self._simple_points = (
-            t.lo is None and t.hi is None and not t.cooldown and not t.per_value.any()
-            and (t.cap == NO_CAP).all() and (t.expire_months < 0).all()
-            and (t.req_max == NO_CAP).all() and (t.req_min == -NO_CAP).all()
-        )
         # Computed scores (kind "factor" or "evaluation") are recomputed on update days by an
         # extension (scslab.regime.computed); None for point scores.
         self.ext = build_extension(self)
@@ -328,6 +321,18 @@ class Engine:
                 self._apply_records(day, es, np.concatenate(emitted_a), np.ones(len(es)),
                                     np.concatenate(emitted_age))
 
+    def _ignored(self, day, s, a, mask, keys, text) -> None:
+        """Ledger lines for the records ``mask`` selects, one rule text per distinct key.
+
+        Grouping by key keeps this proportional to distinct reasons, not to records.
+        """
+        if not mask.any():
+            return
+        s, a, keys = s[mask], a[mask], np.broadcast_to(keys, mask.shape)[mask]
+        for k in np.unique(keys):
+            m = keys == k
+            self.ledger.add(day, s[m], a[m], 0, self._score_of(s[m]), self.ledger.code(text(k)))
+
     def _score_of(self, s):
         return self.score[s] if self.score is not None else NO_SCORE
 
@@ -335,12 +340,6 @@ class Engine:
     def _points(self, day, s, a, v) -> None:
         t, led = self.t, self.ledger
         cur = self.score[s].astype(np.int64)
-        if self._simple_points:
-            # Plain point acts only (no conditions, caps, bounds, expiry): the common case.
-            new = cur + t.points[a]
-            self.score[s] = new
-            led.add(day, s, a, t.points[a], new, self._act_rule[a])
-            return
         ok = np.ones(len(s), bool)
         fail_max = cur > t.req_max[a]
         fail_min = cur < t.req_min[a]
@@ -443,14 +442,14 @@ class Engine:
             good_v = (ev >= lt.ext_min) & (ev <= hi) & (ev == np.floor(ev))
             do = listed & ~open_end & ~pend & good_v
             span = f"{lt.ext_min}" + ("+" if lt.ext_max is None else f"-{lt.ext_max}")
-            for i in np.flatnonzero(~do):
-                why = ("not on the list" if not listed[i] else
-                       "the listing has no fixed term to extend" if open_end[i] else
-                       f"the term has ended; deletion pending for {iso(ls.pending[es[i]])}"
-                       if pend[i] else
-                       f"value {ev[i]:g} is not a whole number of years in {span}")
-                led.add(day, es[i:i + 1], ea[i], 0, self._score_of(es[i:i + 1]),
-                        led.code(f"ignored: {lt.id} extension: {why}"))
+            head = f"ignored: {lt.id} extension: "
+            self._ignored(day, es, ea, ~listed, 0, lambda _: head + "not on the list")
+            self._ignored(day, es, ea, open_end, 0,
+                          lambda _: head + "the listing has no fixed term to extend")
+            self._ignored(day, es, ea, pend, ls.pending[es], lambda d: head +
+                          f"the term has ended; deletion pending for {iso(d)}")
+            self._ignored(day, es, ea, listed & ~open_end & ~pend & ~good_v, ev, lambda x: head +
+                          f"value {x:g} is not a whole number of years in {span}")
             if do.any():
                 ds, da, years = es[do], ea[do], ev[do].astype(np.int32)
                 # The end is recomputed from the listing day over the whole term (N years after
@@ -467,10 +466,9 @@ class Engine:
         if ent.any():
             handled |= ent
             minor = ent & (age < lt.min_age) if lt.min_age is not None else np.zeros(len(s), bool)
-            for i in np.flatnonzero(minor):
-                led.add(day, s[i:i + 1], a[i], 0, self._score_of(s[i:i + 1]), led.code(
-                    f"ignored: {lt.id} never lists a subject under {lt.min_age} "
-                    f"(age {math.floor(age[i])})"))
+            self._ignored(day, s, a, minor, np.floor(np.nan_to_num(age)).astype(np.int64),
+                          lambda y: f"ignored: {lt.id} never lists a subject under {lt.min_age} "
+                                    f"(age {y})")
             ent &= ~minor
             for act_i in np.unique(a[ent]):
                 m = ent & (a == act_i)
@@ -525,12 +523,12 @@ class Engine:
         fixed = listed & (ls.until[s] != OPEN_END)
         blocked = fixed & ~pend & (not lt.early_removal)
         go = listed & ~pend & ~blocked
-        for i in np.flatnonzero(~go):
-            why = ("not on the list" if not listed[i] else
-                   f"deletion already pending for {iso(ls.pending[s[i]])}" if pend[i] else
-                   f"fixed term runs to {iso(ls.until[s[i]])}; early deletion is off")
-            led.add(day, s[i:i + 1], a[i], 0, self._score_of(s[i:i + 1]),
-                    led.code(f"ignored: {lt.id} removal: {why}"))
+        head = f"ignored: {lt.id} removal: "
+        self._ignored(day, s, a, ~listed, 0, lambda _: head + "not on the list")
+        self._ignored(day, s, a, pend, ls.pending[s],
+                      lambda d: head + f"deletion already pending for {iso(d)}")
+        self._ignored(day, s, a, blocked, ls.until[s],
+                      lambda d: head + f"fixed term runs to {iso(d)}; early deletion is off")
         if go.any():
             gs, ga = s[go], a[go]
             when = int(add_working_days(day, lt.delay)) if lt.delay else day
