@@ -19,8 +19,9 @@ def ledger_lines(regime: str, text: str, tmp_path: Path, as_of: str | None = Non
     res = replay(rb, read_records(path, rb), as_of=None if as_of is None else to_day(as_of))
     lines = res.engine.ledger.drain()
     acts = rb.act_ids()
+    texts = res.engine.rule_texts(lines)
     return [(iso(lines.day[i]), acts[lines.act[i]] if lines.act[i] >= 0 else "",
-             int(lines.delta[i]), res.engine.ledger.rules[lines.rule[i]])
+             int(lines.delta[i]), texts[i])
             for i in range(len(lines))]
 
 

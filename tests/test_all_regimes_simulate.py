@@ -23,8 +23,8 @@ def test_regime_runs_in_simulation(name):
     e = sim.engines[0]
     assert daily.recorded.sum() > 0
     assert e.ledger.n_lines > 0
-    changed = (e.score is not None and (e.score != e.t.initial).any()) or \
-        any(ls.size > 0 for ls in e.lists)
+    changed = (e.score is not None and (e.score != e.rulebook.score.initial).any()) or \
+        bool((e.list_sizes() > 0).any())
     assert changed, f"{name}: no subject's file changed"
 
 

@@ -219,7 +219,7 @@ def test_bound_ages_grow_with_time(tmp_path):
     rb = load_rulebook(write(tmp_path, FACTOR))
     e = Engine(rb, 2).init()
     e.ext.bind(age=np.array([40.0, 20.0]), age_day=to_day("2024-01-01"))
-    new, _ = e.ext.scores(e, to_day("2024-01-01"))
+    new, _ = e.ext.scores(to_day("2024-01-01"))
     assert new.tolist() == [70, 50]
     with pytest.raises(ValueError, match="age_day"):
         e.ext.bind(age=np.array([1.0]))
@@ -230,9 +230,9 @@ def test_updates_run_on_update_days_only(tmp_path, monkeypatch):
     calls: list[str] = []
     real = FactorModel.update
 
-    def spy(self, engine, day):
+    def spy(self, day):
         calls.append(iso(day))
-        return real(self, engine, day)
+        return real(self, day)
 
     monkeypatch.setattr(FactorModel, "update", spy)
     e = Engine(rb, 3).init()

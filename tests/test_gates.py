@@ -407,7 +407,7 @@ def test_denials_speed_up_performance():
     for grp, h in ((half, 2 * rate), (np.arange(n // 2, n), rate)):
         p = 1 - np.exp(-30 * h)
         assert abs(done[grp].mean() - p) < 5 * np.sqrt(p * (1 - p) / len(grp))
-    assert court.lists[0].size == n - done.sum()
+    assert court.list_sizes()[0] == n - done.sum()
     # Conduct emits the act for due subjects who are still listed.
     day = DAY + 31
     due = np.flatnonzero(perf.when == day)
@@ -472,8 +472,9 @@ def test_a_day_never_touches_every_subject():
               response=(0, 0, 1, 0.01, 0.01))
     g.shaming[0].ties._load()
     # Every per-subject array the day reads: engines', the gates' and the society's.
-    court.lists[0].since, court.lists[0].pending = guard(court.lists[0].since), guard(court.lists[0].pending)
-    points.score = guard(points.score)
+    cs = court.state
+    cs.list_since, cs.list_pending = [guard(x) for x in cs.list_since], [guard(x) for x in cs.list_pending]
+    points.state.score = guard(points.state.score)
     g.g1, g.g2, g.rep_indptr = guard(g.g1), guard(g.g2), guard(g.rep_indptr)
     sh = g.shaming[0]
     sh.on, sh.age, sh.rep = guard(sh.on), guard(np.asarray(sh.age)), guard(sh.rep)

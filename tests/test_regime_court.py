@@ -22,7 +22,6 @@ from scslab.dates import add_months, add_working_days, iso, to_day
 from scslab.errors import InputError
 from scslab.regime import Records, explain, load_rulebook, read_records, replay
 from scslab.regime.bearers import bearer_from_society, held_consequences
-from scslab.regime.engine import NEVER
 
 LIST = "dishonest_judgment_defaulters"
 RESTRICTIONS = sorted([
@@ -553,7 +552,7 @@ def test_engine_agrees_with_reference_model(draws, as_of_offset, early):
     got = np.zeros_like(want)
     changes: list[tuple[int, np.ndarray]] = []
     replay(rb, records, as_of=horizon,
-           on_day=lambda e, d: changes.append((d, e.lists[0].since != NEVER)))
+           on_day=lambda e, d: changes.append((d, e.listed(0, np.arange(e.n_subjects)))))
     for d, on in changes:
         got[d - START:] = on
     bad = np.argwhere(got != want)

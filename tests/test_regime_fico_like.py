@@ -97,7 +97,7 @@ def test_floor_ledger(tmp_path: Path):
     res = replay(rb, read_records(path, rb), as_of=to_day("2022-01-01"))
     lines = res.engine.ledger.drain()
     got = [(iso(lines.day[i]), int(lines.delta[i]), int(lines.score_after[i]),
-            res.engine.ledger.rules[lines.rule[i]]) for i in range(len(lines))]
+            res.engine.rule_texts(lines)[i]) for i in range(len(lines))]
     expired = "expired: points of late_payment_90d recorded 2015-01-01"
     assert got == [
         ("2015-01-01", -140, 710, "points"),

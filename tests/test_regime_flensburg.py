@@ -232,7 +232,7 @@ def test_matches_reference_model(events, end, with_seminars):
     e = res.engine
     score, withdrawn, live_points = reference(events, end)
     assert int(e.score[0]) == score >= 0
-    assert e.list_ids(0) == (W if withdrawn else [])
+    assert e.lists_of(0) == (W if withdrawn else [])
     if not with_seminars:
         assert score == live_points  # the score is the sum of unexpired, unerased points
     lines = e.ledger.drain()

@@ -87,7 +87,7 @@ def test_every_change_is_a_monthly_factor_update_line(replay_rows, tmp_path):
 
     res = replay(SESAME, read_records(p, SESAME), as_of=to_day("2025-03-01"))
     lines = res.engine.ledger.drain()
-    rules = [res.engine.ledger.rules[c] for c in lines.rule]
+    rules = res.engine.rule_texts(lines)
     updates = [(iso(d), int(x)) for d, x, r in zip(lines.day, lines.delta, rules, strict=True)
                if r == "monthly factor update"]
     assert updates == [("2024-02-01", 36), ("2025-02-01", -36)]
@@ -144,12 +144,12 @@ def test_a_friend_with_a_low_score_lowers_yours():
     model.bind(friends=(np.array([0, 2, 3, 4]), np.array([1, 2, 0, 0])))
     day = to_day("2024-02-01")
     e.score[:] = [575, 350, 950]
-    new, _ = model.scores(e, day)
+    new, _ = model.scores(day)
     # 0: friends' mean 650 -> (650 - 350) / 600 = 0.5 -> +0.5 * 5 * 6 = +15
     # 1, 2: friend 0 at 575 -> 225 / 600 * 30 = 11.25 -> 586.25
     assert new.tolist() == [590, 586, 586]
     e.score[:] = [575, 350, 350]  # friend 2 falls to 350
-    new, _ = model.scores(e, day)
+    new, _ = model.scores(day)
     assert new[0] == 575  # friends' mean 350 -> factor 0, as with no friends
 
 
@@ -166,7 +166,7 @@ def test_update_reads_friends_scores_before_the_update():
 def test_ability_to_pay_raises_fulfilment_capacity():
     e = Engine(SESAME, 4).init()
     e.ext.bind(ability_to_pay=np.array([0.0, 1.0, 2.5, np.nan]))
-    new, _ = e.ext.scores(e, to_day("2024-02-01"))
+    new, _ = e.ext.scores(to_day("2024-02-01"))
     # capacity: 0 -> 0 (-0.4 * 25 * 6 = -60); 1 -> 0.4; 2.5 -> 0.4 + 0.6 * 1.5 / 3 = 0.7 (+45);
     # NaN -> the default 1
     assert new.tolist() == [515, 575, 620, 575]
@@ -177,11 +177,11 @@ def test_every_factor_at_its_ends_gives_950_and_350():
     for f in top.factors:
         f.baseline, f.inputs = 1.0, []
     e = Engine(top, 2).init()
-    assert e.ext.scores(e, 0)[0].tolist() == [950, 950]
+    assert e.ext.scores(0)[0].tolist() == [950, 950]
     for f in top.factors:
         f.baseline = 0.0
     e = Engine(top, 2).init()
-    assert e.ext.scores(e, 0)[0].tolist() == [350, 350]
+    assert e.ext.scores(0)[0].tolist() == [350, 350]
 
 
 def test_factor_scores_hold_within_bounds_with_a_flag():

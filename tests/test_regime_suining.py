@@ -42,7 +42,7 @@ def ledger(text: str, tmp_path: Path) -> list[tuple[str, str, int, int, str]]:
     lines = res.engine.ledger.drain()
     acts = rb.act_ids()
     return [(iso(lines.day[i]), acts[lines.act[i]], int(lines.delta[i]),
-             int(lines.score_after[i]), res.engine.ledger.rules[lines.rule[i]])
+             int(lines.score_after[i]), res.engine.rule_texts(lines)[i])
             for i in range(len(lines))]
 
 

@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 from helpers import records_from
 from scslab.dates import to_day
 from scslab.regime import Engine, describe_rulebook, load_rulebook, replay
-from scslab.regime.computed import bind_society
-from scslab.regime.engine import NEVER
 from scslab.regime.evaluation import AnnualEvaluation
 
 TAX = load_rulebook("tax-credit")
@@ -163,7 +161,7 @@ def test_ledger_lines_name_the_class_and_reason(replay_rows, tmp_path):
     res = replay(TAX, read_records(p, TAX), as_of=to_day("2026-04-01"))
     led = res.engine.ledger
     lines = led.drain()
-    rules = [led.rules[c] for c in lines.rule]
+    rules = res.engine.rule_texts(lines)
     # indicator 95 for 2023, 100 for 2024 and 2025: deltas -5, +5, 0
     assert [(r, int(d)) for r, d in zip(rules, lines.delta, strict=True)
             if r.startswith("evaluation of")] == [
@@ -184,7 +182,7 @@ def test_simulation_binding_rates_organisations_with_their_representatives():
         org_legal_rep = np.array([0, 0, 1])
 
     e = Engine(TAX, 6).init()
-    bind_society(e, Society(), to_day("2023-01-01"))
+    e.bind_society(Society(), to_day("2023-01-01"))
     ev: AnnualEvaluation = e.ext
     assert ev.rated.tolist() == [False] * 3 + [True] * 3
     e.step(to_day("2023-01-01"))
@@ -210,7 +208,7 @@ def test_score_is_initial_plus_ledger_one_class_each(draws, extra):
     total = np.bincount(lines.subject, weights=lines.delta, minlength=N).astype(np.int64)
     assert np.array_equal(e.score, TAX.score.initial + total)
     assert e.score.min() >= 0 and e.score.max() <= 100
-    on = sum((ls.since != NEVER).astype(int) for ls in e.lists)
+    on = sum(e.listed(li, np.arange(N)).astype(int) for li in range(len(e.list_ids)))
     assert on.max() <= 1  # at most one class list per subject
     assert e.score_sum == int(e.score.sum()) and e.band_counts.sum() == N
 

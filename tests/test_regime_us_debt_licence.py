@@ -69,7 +69,7 @@ def test_ledger(tmp_path: Path):
     lines = res.engine.ledger.drain()
     acts = rb.act_ids()
     got = [(iso(lines.day[i]), acts[lines.act[i]] if lines.act[i] >= 0 else "",
-            res.engine.ledger.rules[lines.rule[i]]) for i in range(len(lines))]
+            res.engine.rule_texts(lines)[i]) for i in range(len(lines))]
     # a second debt while suspended changes nothing (the wording is the list engine's)
     assert got[1][:2] == ("2019-11-01", "court_debt_unpaid")
     assert got[1][2].startswith(f"listed again on {LIST}: ")
@@ -97,4 +97,4 @@ def test_suspended_iff_last_record_is_unpaid(draw):
     e = replay(rb, recs).engine
     last = {s: unpaid for _, s, unpaid in draw}
     for s in range(3):
-        assert e.list_ids(s) == ([LIST] if last.get(s, False) else [])
+        assert e.lists_of(s) == ([LIST] if last.get(s, False) else [])

@@ -59,7 +59,7 @@ def ledger(rb: Rulebook | str, csv_text: str, tmp_path: Path) -> list[tuple[str,
     acts = rb.act_ids()
     return [(res.subject_ids[lines.subject[i]], iso(lines.day[i]),
              acts[lines.act[i]] if lines.act[i] >= 0 else "", int(lines.delta[i]),
-             res.engine.ledger.rules[lines.rule[i]]) for i in range(len(lines))]
+             res.engine.rule_texts(lines)[i]) for i in range(len(lines))]
 
 
 def csv_of(days: list[str], act: str = "x", subject: str = "a") -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from scslab.gates.services import JointPunishment, ServiceTable
-from scslab.regime.engine import NEVER, Engine
+from scslab.regime.engine import Engine
 
 PERSON, ORG_OWN, VIA_REP = 0, 1, 2
 """Modes: a person's own status; an organisation's own status (its own request); an organisation's
@@ -52,8 +52,8 @@ class RegimeGate:
         self.persons_in_scope = "person" in kinds
         self.orgs_in_scope = "organisation" in kinds
         services, channels = table.services, table.channels
-        labels = engine.t.band_labels
-        list_index = {lt.id: i for i, lt in enumerate(engine.t.lists)}
+        labels = engine.band_labels
+        list_index = {lid: i for i, lid in enumerate(engine.list_ids)}
         nb, ns, nc = len(labels) + 1, len(services), len(channels)
         self.band_deny = np.zeros((3, nb, ns), bool)  # (mode, band, service); last band: none
         self.band_priv = np.zeros((3, nb, ns), bool)
@@ -111,14 +111,14 @@ class RegimeGate:
     def _answer(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = self.engine
         if self._band_gates:
-            b = e._band_idx(s)
+            b = e.band_index(s)
             deny = self.band_deny[mode, b, svc]
             priv = self.band_priv[mode, b, svc]
         else:
             deny = np.zeros(len(s), bool)
             priv = np.zeros(len(s), bool)
         for li, d, p in self.lists:
-            on = e.lists[li].since[s] != NEVER
+            on = e.listed(li, s)
             deny |= on & d[mode, svc]
             priv |= on & p[mode, svc]
         return deny, priv & ~deny
@@ -127,9 +127,9 @@ class RegimeGate:
         """Whether subjects ``s`` are on list ``li`` (False for subjects the regime does not cover)."""
         scope = self._in_scope(s)
         if scope is None:
-            return self.engine.lists[li].since[s] != NEVER
+            return self.engine.listed(li, s)
         out = np.zeros(len(s), bool)
-        out[scope] = self.engine.lists[li].since[s[scope]] != NEVER
+        out[scope] = self.engine.listed(li, s[scope])
         return out
 
     def marks(self, s: np.ndarray) -> np.ndarray:
@@ -145,9 +145,9 @@ class RegimeGate:
 
     def _marks(self, s: np.ndarray) -> np.ndarray:
         e = self.engine
-        m = self.band_mark[e._band_idx(s)] if self.band_mark.any() else \
+        m = self.band_mark[e.band_index(s)] if self.band_mark.any() else \
             np.zeros((len(s), self.band_mark.shape[1]), bool)
         for li, mk in self.mark_lists:
-            on = e.lists[li].since[s] != NEVER
+            on = e.listed(li, s)
             m |= on[:, None] & mk[None, :]
         return m

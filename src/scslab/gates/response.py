@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scslab.regime.engine import NEVER, Engine
+from scslab.regime.engine import Engine
 
 FAR = np.iinfo(np.int32).max  # no performance scheduled
 
@@ -38,7 +38,7 @@ class Performance:
     def __init__(self, engine: Engine, list_index: int, act: int, base_per_day: float,
                  per_denial_per_day: float, n_subjects: int, end: int,
                  rng: np.random.Generator) -> None:
-        self.ls = engine.lists[list_index]
+        self.engine = engine
         self.list_index = list_index
         self.act = act
         self.base = base_per_day
@@ -68,7 +68,7 @@ class Performance:
         s = np.unique(touched)
         # A subject whose clock already runs keeps it (a renewed listing, or a clock left from an
         # earlier listing): exponential clocks are memoryless, so it stays exact for the base rate.
-        new = (self.ls.since[s] == day) & (self.when[s] == FAR)
+        new = (self.engine.listed_since(self.list_index, s) == day) & (self.when[s] == FAR)
         self._schedule(day, s[new], self.base)
 
     def denied(self, day: int, s: np.ndarray) -> None:
@@ -83,6 +83,7 @@ class Performance:
         s = np.unique(np.concatenate(chunks)).astype(np.int64)
         s = s[self.when[s] == day]
         self.when[s] = FAR
-        s = s[(self.ls.since[s] != NEVER) & (self.ls.pending[s] == NEVER)]
+        li = self.list_index
+        s = s[self.engine.listed(li, s) & ~self.engine.deletion_pending(li, s)]
         self.emitted += len(s)
         return s

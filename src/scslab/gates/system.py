@@ -285,7 +285,7 @@ def build_gates(sim: Any) -> Gates | None:
             raise InputError(f"unknown regime {rc.regime!r}; the scenario runs {', '.join(ids)}",
                              file=file, key="gates.response.regime")
         r = ids.index(rc.regime)
-        lists = [lt.id for lt in sim.engines[r].t.lists]
+        lists = sim.engines[r].list_ids
         if rc.list not in lists:
             raise InputError(f"regime {rc.regime} has no list {rc.list!r} (lists: {', '.join(lists)})",
                              file=file, key="gates.response.list")

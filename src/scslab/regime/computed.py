@@ -1,82 +1,25 @@
-"""Computed scores: the engine extension for scores of kind "factor" and "evaluation".
+"""Computed scores (``[score] kind = "factor"`` or ``"evaluation"``): update calendars and the
+descriptions ``scslab regimes show`` prints.
 
-The point engine moves a score record by record. A computed score instead is recomputed for
-every subject at once on the update days of ``[update]`` (monthly, quarterly, yearly). The
-engine holds one extension (``engine.ext``, None for point scores) and calls it through a narrow
-interface:
+The point rules move a score record by record. A computed score is instead recomputed for
+every subject at once on the update days of ``[update]`` (monthly, quarterly, yearly) by a
+strategy (:class:`~scslab.regime.factor.FactorModel`,
+:class:`~scslab.regime.evaluation.AnnualEvaluation`) that the engine calls at the end of every
+day: it notes the day's records (O(records)) and, on an update day only, recomputes every score
+(O(subjects)), writing through the state's API, so a score still equals its initial value plus
+the sum of its ledger deltas.
 
-* ``ext.after_day(engine, day, subj, act, value, age, touched)`` at the end of every
-  :meth:`Engine.step`: the extension notes the day's records (O(records)) and, on an update day
-  only, recomputes every score (O(subjects)). It returns the subjects whose file changed.
-* ``ext.next_due()``: the next update day, so that replay steps to it like a calendar event.
-
-Every score change is a ledger line (``delta = new - old``, act ``SYSTEM_ACT``), so a score still
-equals its initial value plus the sum of its ledger deltas.
-
-What a caller supplies (the simulation loop, once after building the engines)::
-
-    from scslab.regime.computed import bind_society
-    for e in engines:
-        bind_society(e, society, start_day)   # no-op for point scores
-
-Replay has no society: :func:`bind_records` (called by :func:`scslab.regime.replay.replay`) binds
-what a record file says (ages in the records, the ``representative`` column); everything else
-takes the defaults the rulebook declares (no friends, the attribute ``default``).
+A simulation binds the society's inputs once (``Engine.bind_society``); replay has no society
+and binds what a record file says (``Engine.bind_records``): ages in the records, the
+``representative`` column; everything else takes the defaults the rulebook declares.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Protocol
-
-import numpy as np
 
 from scslab.dates import to_date, to_day
 from scslab.regime.schema import Update
-
-if TYPE_CHECKING:
-    from scslab.regime.engine import Engine
-    from scslab.regime.replay import Records
-    from scslab.society import Society
-
-
-class Extension(Protocol):
-    """What the engine calls on a computed score (see the module docstring)."""
-
-    def after_day(self, engine: Engine, day: int, subj, act, value, age,
-                  touched: np.ndarray) -> np.ndarray: ...
-
-    def next_due(self) -> int | None: ...
-
-
-def build_extension(engine: Engine) -> Extension | None:
-    """The extension for ``engine``'s rulebook: None for a point score."""
-    score = engine.rulebook.score
-    if score is None or score.kind == "points":
-        return None
-    if score.kind == "factor":
-        from scslab.regime.factor import FactorModel
-
-        return FactorModel(engine)
-    from scslab.regime.evaluation import AnnualEvaluation
-
-    return AnnualEvaluation(engine)
-
-
-def bind_society(engine: Engine, society: Society, start_day: int) -> None:
-    """Give a computed score the society's inputs: friends (CSR), ability to pay, ages on
-    ``start_day``, legal representatives; which rows an evaluation rates (organisations).
-    Nothing for point scores. Call once, after ``Engine.init()`` and before the first step."""
-    ext = getattr(engine, "ext", None)
-    if ext is not None:
-        ext.bind_society(society, start_day)
-
-
-def bind_records(engine: Engine, records: Records) -> None:
-    """Replay: what a record file says about the subjects (see :func:`bind_society`)."""
-    ext = getattr(engine, "ext", None)
-    if ext is not None:
-        ext.bind_records(records)
 
 
 # ------------------------------------------------------------------------------------ calendar
@@ -110,24 +53,6 @@ def update_after(spec: Update, day: int) -> int:
 def cadence_word(spec: Update) -> str:
     """``monthly``, ``quarterly`` or ``yearly``: for ledger rules."""
     return spec.cadence
-
-
-def refresh_aggregates(engine: Engine) -> None:
-    """Recount ``band_counts`` and ``score_sum`` after an update touched every subject (O(n))."""
-    nb = len(engine.t.band_labels) + 1
-    engine.band_counts[:] = np.bincount(engine._band_idx(np.arange(engine.n_subjects)),
-                                        minlength=nb)
-    engine.score_sum = int(engine.score.sum(dtype=np.int64))
-
-
-def normalise_day(subj, act, value, age) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A day's records as arrays (``Engine.step`` allows None for all but ``day``)."""
-    s = np.zeros(0, np.int64) if subj is None else np.asarray(subj, np.int64)
-    k = len(s)
-    a = np.zeros(0, np.int64) if act is None else np.asarray(act, np.int64)
-    v = np.ones(k) if value is None else np.asarray(value, np.float64)
-    g = np.full(k, np.nan) if age is None else np.asarray(age, np.float64)
-    return s, a, v, g
 
 
 # ---------------------------------------------------------------------------------- describe

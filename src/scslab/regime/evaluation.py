@@ -33,18 +33,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scslab.dates import to_date, to_day
-from scslab.regime.computed import (
-    normalise_day,
-    refresh_aggregates,
-    update_after,
-    update_on_or_after,
-)
-from scslab.regime.engine import NEVER
+from scslab.regime.computed import update_after, update_on_or_after
 from scslab.regime.ledger import SYSTEM_ACT
+from scslab.regime.rules import Rule
+from scslab.regime.schema import Rulebook
+from scslab.regime.state import RegimeState
 from scslab.regime.tables import NO_TERM
 
 if TYPE_CHECKING:
-    from scslab.regime.engine import Engine
     from scslab.regime.replay import Records
     from scslab.society import Society
 
@@ -75,20 +71,22 @@ class Result:
     evaluated: np.ndarray  # bool
     indicator: np.ndarray  # int64
     klass: np.ndarray  # int64: index into classes, len(classes) = new-entity class, -1 none
-    reason: list[str]  # reason texts
-    why: np.ndarray  # int64 index into ``reason`` per subject
+    why: np.ndarray  # int64 :class:`~scslab.regime.rules.Rule` evaluation code per subject
+    ref: np.ndarray  # int64: what the reason quotes (a threshold, the direct act, a year)
 
 
 class AnnualEvaluation:
-    """The engine extension of an evaluation score (see :mod:`scslab.regime.computed`)."""
+    """The strategy of an evaluation score: it tallies records and rates every known subject on
+    evaluation days, through the state's write API."""
 
-    def __init__(self, engine: Engine) -> None:
-        rb = engine.rulebook
+    def __init__(self, rb: Rulebook, state: RegimeState) -> None:
+        self.state = state
+        assert rb.evaluation is not None and rb.update is not None and rb.score is not None
         ev = self.ev = rb.evaluation
         self.update_spec = rb.update
         self._kinds = list(rb.regime.subject_kinds)
         self.lo, self.hi = int(rb.score.min), int(rb.score.max)
-        n = self.n = engine.n_subjects
+        n = self.n = state.n
         ids = rb.act_ids()
         idx = {a: i for i, a in enumerate(ids)}
         self.act_ids = ids
@@ -161,22 +159,22 @@ class AnnualEvaluation:
         """The next evaluation day (None before the first step)."""
         return self.next_update
 
-    def after_day(self, engine: Engine, day: int, subj, act, value, age,
+    def after_day(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray, g: np.ndarray,
                   touched: np.ndarray) -> np.ndarray:
-        """Tally the day's records; on an evaluation day rate every known subject."""
-        s, a, _, _ = normalise_day(subj, act, value, age)
+        """Tally the day's records; on an evaluation day rate every known subject. Returns the
+        subjects whose file changed."""
         if self.next_update is None:
             # The first evaluation rates the year of the first day seen (a part year, possibly).
             first = to_day(_dt.date(to_date(day).year + 1, 1, 1))
             self.next_update = update_on_or_after(self.update_spec, first)
         changed = []
         while self.next_update < day:  # a caller skipped an evaluation day: catch up, as of it
-            changed.append(self.update(engine, self.next_update))
+            changed.append(self.update(self.next_update))
             self.next_update = update_after(self.update_spec, self.next_update)
         if len(s):
             self.observe(day, s, a)
         if day == self.next_update:
-            changed.append(self.update(engine, day))
+            changed.append(self.update(day))
             self.next_update = update_after(self.update_spec, day)
         return np.concatenate([touched, *changed]) if changed else touched
 
@@ -212,28 +210,19 @@ class AnnualEvaluation:
         end = to_day(_dt.date(year, 12, 31))
         evaluated = self.rated & (self.known_since <= end)
         ind = np.clip(ev.start - tally.deducted, self.lo, self.hi)
-        reasons: list[str] = []
-
-        def reason(text: str) -> int:
-            if text not in reasons:
-                reasons.append(text)
-            return reasons.index(text)
-
         why = np.full(n, -1, np.int64)
+        ref = np.zeros(n, np.int64)
         low = len(ev.classes) - 1
-        d = self.labels[low]
         # class by indicator
         klass = np.zeros(n, np.int64)
         for m in self.mins:
             klass += ind < m
-        why[evaluated] = reason("indicator score")
+        why[evaluated] = Rule.EVALUATION_INDICATOR
         # D afresh by own conduct
         below = evaluated & (ind < self.mins[-1])
-        why[below] = reason(f"indicator below {self.mins[-1]}")
+        why[below], ref[below] = Rule.EVALUATION_BELOW, self.mins[-1]
         direct = evaluated & (tally.direct_act >= 0)
-        for act_i in np.unique(tally.direct_act[direct]):
-            why[direct & (tally.direct_act == act_i)] = reason(
-                f"direct {d}: {self.act_ids[act_i]}")
+        why[direct], ref[direct] = Rule.EVALUATION_DIRECT, tally.direct_act[direct]
         own = below | direct
         spread = np.zeros(n, bool)
         if ev.lowest_spreads_to_representative and self.representative is not None:
@@ -242,12 +231,11 @@ class AnnualEvaluation:
             r = rep[own]
             marked[r[r >= 0]] = True
             spread = evaluated & ~own & (rep >= 0) & marked[np.maximum(rep, 0)]
-            why[spread] = reason(f"{d}: another subject with the same legal representative is {d}")
+            why[spread] = Rule.EVALUATION_SPREAD
         fresh = own | spread
         since = year - self.last_lowest
         kept = evaluated & ~fresh & (since >= 1) & (since <= ev.lowest_kept)
-        for k in range(1, ev.lowest_kept + 1):
-            why[kept & (since == k)] = reason(f"{d} of the evaluation of {year - k} kept")
+        why[kept], ref[kept] = Rule.EVALUATION_KEPT, self.last_lowest[kept]
         lowest = fresh | kept
         klass[lowest] = low
         rest = evaluated & ~lowest
@@ -255,46 +243,41 @@ class AnnualEvaluation:
             new = rest & tally.new_entity
             norev = rest & ~new & tally.no_revenue & (ind >= (ev.no_revenue_min_score or 0))
             klass[new | norev] = len(ev.classes)
-            why[new] = reason("new entity")
-            why[norev] = reason(f"no operating revenue, indicator at least {ev.no_revenue_min_score}")
+            why[new] = Rule.EVALUATION_NEW_ENTITY
+            why[norev] = Rule.EVALUATION_NO_REVENUE
             rest &= ~(new | norev)
         first_free = ev.lowest_kept
         barred = rest & (klass == 0) & (since > first_free) & (since <= first_free + ev.no_top_after_lowest)
         klass[barred] = 1
-        for k in range(first_free + 1, first_free + ev.no_top_after_lowest + 1):
-            why[barred & (since == k)] = reason(
-                f"{self.labels[0]} barred after {d} in the evaluation of {year - k}")
+        why[barred], ref[barred] = Rule.EVALUATION_BARRED, self.last_lowest[barred]
         self.last_lowest[fresh] = year
         klass[~evaluated] = -1
-        return Result(year, evaluated, ind, klass, reasons, why)
+        return Result(year, evaluated, ind, klass, why, ref)
 
-    def update(self, engine: Engine, day: int) -> np.ndarray:
-        """Evaluate, write scores and classes to the engine with ledger lines; return the rated
+    def update(self, day: int) -> np.ndarray:
+        """Evaluate; write scores and classes through the state's write API; return the rated
         subjects."""
+        st = self.state
         r = self.evaluate(day)
         s = np.flatnonzero(r.evaluated)
-        led = engine.ledger
-        old = engine.score[s].astype(np.int64)
         new = r.indicator[s]
-        engine.score[s] = new
-        key = r.klass[s] * (len(r.reason) + 1) + r.why[s]
-        for k in np.unique(key):
-            m = key == k
-            c, w = r.klass[s[m][0]], r.why[s[m][0]]
-            led.add(day, s[m], SYSTEM_ACT, new[m] - old[m], new[m], led.code(
-                f"evaluation of {r.year}: class {self.labels[c]} ({r.reason[w]})"))
+        # One write per (class, reason, what it quotes): lines of a group share their fields.
+        key = np.stack([r.klass[s], r.why[s], r.ref[s]], axis=1)
+        groups, inverse = np.unique(key, axis=0, return_inverse=True)
+        for g, (c, w, q) in enumerate(groups):
+            m = inverse.reshape(-1) == g
+            st.set_scores(day, s[m], new[m], SYSTEM_ACT, int(w), item=int(c), amount=float(r.year),
+                          ref=int(q))
         cur = np.full(self.n, -1, np.int64)
         for k, li in enumerate(self.class_lists):
-            cur[engine.lists[li].since != NEVER] = k
+            cur[st.listed(li, np.arange(self.n))] = k
         move = s[cur[s] != r.klass[s]]
-        prefix = f"evaluation of {r.year}: "
         for k, li in enumerate(self.class_lists):
             out = move[cur[move] == k]
             if len(out):
-                engine._delete(day, li, out)
+                st.delete(day, li, out)
         for k, li in enumerate(self.class_lists):
             into = move[r.klass[move] == k]
             if len(into):
-                engine._enter(day, li, into, SYSTEM_ACT, NO_TERM, 0, prefix)
-        refresh_aggregates(engine)
+                st.enter(day, li, into, SYSTEM_ACT, NO_TERM, 0, year=r.year)
         return s

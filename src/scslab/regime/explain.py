@@ -13,6 +13,7 @@ from scslab.regime.engine import Engine
 from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT
 from scslab.regime.replay import Records, replay
 from scslab.regime.schema import Rulebook
+from scslab.regime.tables import band_index
 
 
 @dataclass
@@ -77,6 +78,7 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
 
     def snapshot(engine: Engine, day: int) -> None:
         lines = engine.ledger.drain()
+        texts = engine.rule_texts(lines)
         for i in range(len(lines)):
             sa = int(lines.score_after[i])
             cf.lines.append(FileLine(
@@ -85,7 +87,7 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
                 delta=int(lines.delta[i]),
                 score_after=None if sa == NO_SCORE else sa,
                 band=_band_for(engine, sa),
-                rule=engine.ledger.rules[lines.rule[i]],
+                rule=texts[i],
             ))
         state = _state(engine, day, mine.representative)
         key = (state.band, state.lists, state.restrictions, state.privileges)
@@ -100,16 +102,13 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
 
 def _band_for(engine: Engine, score: int) -> str:
     """The score band a score falls in (ignoring list overrides)."""
-    t = engine.t
-    if score == NO_SCORE or not t.n_score_bands:
+    if score == NO_SCORE:
         return ""
-    k = int(np.searchsorted(t.band_asc, score, side="right"))
-    if t.bottom_open:
-        return t.band_labels[t.n_score_bands - 1 - k]
-    return "" if k == 0 else t.band_labels[t.n_score_bands - k]
+    labels = [*engine.band_labels, ""]
+    return labels[int(band_index(engine.tables, np.array([score]))[0])]
 
 
 def _state(engine: Engine, day: int, representative: np.ndarray | None = None) -> StateChange:
     bearer = bearer_from_representative(representative, engine.n_subjects)
     r, p = held_consequences(engine, bearer, np.array([0]))[0]
-    return StateChange(iso(day), str(engine.bands(np.array([0]))[0]), engine.list_ids(0), r, p)
+    return StateChange(iso(day), str(engine.bands(np.array([0]))[0]), engine.lists_of(0), r, p)

@@ -23,18 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scslab.dates import add_months
-from scslab.regime.computed import (
-    normalise_day,
-    refresh_aggregates,
-    update_after,
-    update_on_or_after,
-)
-from scslab.regime.engine import NEVER
+from scslab.regime.computed import update_after, update_on_or_after
 from scslab.regime.ledger import SYSTEM_ACT
+from scslab.regime.rules import Rule
 from scslab.regime.schema import Rulebook
+from scslab.regime.state import RegimeState
 
 if TYPE_CHECKING:
-    from scslab.regime.engine import Engine
     from scslab.regime.replay import Records
     from scslab.society import Society
 
@@ -139,7 +134,8 @@ def factor_scores(spec: FactorSpec, quantities: list[np.ndarray],
 
 
 class FactorModel:
-    """The engine extension of a factor score (see :mod:`scslab.regime.computed`).
+    """The strategy of a factor score: it notes records and recomputes every score on update
+    days, through the state's write API.
 
     Inputs the caller may bind (:meth:`bind`): the friendship graph, ``ability_to_pay`` and
     ``age`` arrays (rows beyond an array, and NaN, take the input's ``default``). Unbound, ages
@@ -147,12 +143,12 @@ class FactorModel:
     from the defaults: a subject without friends, the default ability.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        rb = engine.rulebook
+    def __init__(self, rb: Rulebook, state: RegimeState) -> None:
+        self.state = state
         self.spec = FactorSpec(rb)
+        assert rb.update is not None, "a factor score has an [update] (checked by the schema)"
         self.update_spec = rb.update
-        self.word = rb.update.cadence
-        n = self.n = engine.n_subjects
+        n = self.n = state.n
         self.next_update: int | None = None
         self._acc: dict[int, np.ndarray] = {}  # input -> running or decayed sum per subject
         self._last: dict[int, np.ndarray] = {}  # input -> day of the decayed sum
@@ -211,20 +207,20 @@ class FactorModel:
         """The next update day (None before the first step)."""
         return self.next_update
 
-    def after_day(self, engine: Engine, day: int, subj, act, value, age,
+    def after_day(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray, g: np.ndarray,
                   touched: np.ndarray) -> np.ndarray:
-        """Note the day's records; on an update day recompute every score."""
-        s, a, v, g = normalise_day(subj, act, value, age)
+        """Note the day's records; on an update day recompute every score. Returns the subjects
+        whose file changed (``touched`` and those the update changed)."""
         if self.next_update is None:
             self.next_update = update_on_or_after(self.update_spec, day)
         changed = []
         while self.next_update < day:  # a caller skipped an update day: catch up, as of it
-            changed.append(self.update(engine, self.next_update))
+            changed.append(self.update(self.next_update))
             self.next_update = update_after(self.update_spec, self.next_update)
         if len(s):
             self.observe(day, s, a, v, g)
         if day == self.next_update:
-            changed.append(self.update(engine, day))
+            changed.append(self.update(day))
             self.next_update = update_after(self.update_spec, day)
         return np.concatenate([touched, *changed]) if changed else touched
 
@@ -254,7 +250,7 @@ class FactorModel:
             self._rec_age[s[k]] = g[k]
             self._rec_age_day[s[k]] = day
 
-    def quantities(self, engine: Engine, day: int) -> list[np.ndarray]:
+    def quantities(self, day: int) -> list[np.ndarray]:
         """The quantity of every input for every subject on update day ``day`` (scores as they
         stand before the update)."""
         n = self.n
@@ -273,9 +269,10 @@ class FactorModel:
                 if self.friends is None:
                     out.append(np.full(n, p.default))
                 else:
-                    out.append(friends_mean(engine.score, *self.friends, p.default))
+                    out.append(friends_mean(self.state.score, *self.friends, p.default))
             else:  # on_list
-                out.append((engine.lists[p.list_index].since != NEVER).astype(np.float64))
+                on = self.state.listed(p.list_index, np.arange(n))
+                out.append(on.astype(np.float64))
         return out
 
     def _windowed(self, i: int, p: InputPlan, day: int) -> np.ndarray:
@@ -305,25 +302,19 @@ class FactorModel:
         out[np.isnan(out)] = p.default
         return out
 
-    def scores(self, engine: Engine, day: int) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """New scores of every subject on update day ``day`` and their min/max flags."""
-        return factor_scores(self.spec, self.quantities(engine, day), self.n)
+        return factor_scores(self.spec, self.quantities(day), self.n)
 
-    def update(self, engine: Engine, day: int) -> np.ndarray:
+    def update(self, day: int) -> np.ndarray:
         """Recompute every score; a ledger line for each that changed. Returns those subjects."""
-        old = engine.score.astype(np.int64)
-        new, flag = self.scores(engine, day)
+        st = self.state
+        old = st.score.astype(np.int64)
+        new, flag = self.scores(day)
         changed = np.flatnonzero(new != old)
-        if not len(changed):
-            refresh_aggregates(engine)
-            return changed
-        engine.score[changed] = new[changed]
-        led = engine.ledger
-        for f, why in ((0, ""), (1, f", limited by the maximum score {self.spec.max}"),
-                       (-1, f", limited by the minimum score {self.spec.min}")):
+        for f, rule in ((0, Rule.FACTOR_UPDATE), (1, Rule.FACTOR_UPDATE_AT_MAX),
+                        (-1, Rule.FACTOR_UPDATE_AT_MIN)):
             s = changed[flag[changed] == f]
             if len(s):
-                led.add(day, s, SYSTEM_ACT, new[s] - old[s], new[s],
-                        led.code(f"{self.word} factor update{why}"))
-        refresh_aggregates(engine)
+                st.set_scores(day, s, new[s], SYSTEM_ACT, int(rule))
         return changed

@@ -1,32 +1,48 @@
-"""The ledger: every change the engine makes, with the rule that made it.
+"""The ledger: every change a regime makes, as data (a rule code plus structured fields).
 
-Lines are kept as column chunks (numpy arrays) and the rule text as codes into a string
-table, so a day of 10^4 lines costs a few array appends, not 10^4 Python objects.
+Lines are kept as column chunks (numpy arrays; a field that is the same for a whole chunk is
+kept as a scalar until :meth:`Ledger.drain`), so a day of 10^4 lines costs a few appends, not
+10^4 Python objects. The codes and fields are documented in :mod:`scslab.regime.rules`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from scslab.regime.rules import NEVER
+
 NO_SCORE = np.iinfo(np.int32).min  # score_after of regimes without a score
-SYSTEM_ACT = -1  # act index of lines made by the calendar (expiry, term end, deletion)
+SYSTEM_ACT = -1  # act index of lines made by the calendar or an update (expiry, term end, ...)
 
 
 @dataclass
 class LedgerLines:
-    """Ledger lines as columns: day number, subject row, act index, delta, score after, rule code."""
+    """Ledger lines as columns (one entry per line)."""
 
-    day: np.ndarray
-    subject: np.ndarray
-    act: np.ndarray
-    delta: np.ndarray
-    score_after: np.ndarray
-    rule: np.ndarray
+    day: np.ndarray  # int32 day number
+    subject: np.ndarray  # int32 subject row
+    act: np.ndarray  # int16 act index, SYSTEM_ACT for calendar and update lines
+    delta: np.ndarray  # int32 change of the score [points]
+    score_after: np.ndarray  # int32 score after the line (NO_SCORE: the regime has none)
+    rule: np.ndarray  # int16 :class:`~scslab.regime.rules.Rule` code
+    list: np.ndarray  # int16 list index, -1 none
+    until: np.ndarray  # int32 day the line sets (NEVER none)
+    ref: np.ndarray  # int32 day or year the line refers to (NEVER none)
+    amount: np.ndarray  # float64 number the line carries (NaN none)
+    item: np.ndarray  # int32 window, trigger, class or act index (-1 none)
 
     def __len__(self) -> int:
         return len(self.subject)
+
+    def take(self, idx: np.ndarray) -> LedgerLines:
+        """The lines at positions ``idx``."""
+        return LedgerLines(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+
+_DTYPES = (np.int32, np.int32, np.int16, np.int32, np.int32, np.int16, np.int16, np.int32,
+           np.int32, np.float64, np.int32)
 
 
 class Ledger:
@@ -38,43 +54,28 @@ class Ledger:
 
     def __init__(self, keep: bool = True) -> None:
         self.keep = keep
-        self.rules: list[str] = []
-        self._codes: dict[str, int] = {}
-        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._chunks: list[tuple] = []
         self.n_lines = 0
 
-    def code(self, rule: str) -> int:
-        """The code of a rule text, adding it to the table if new."""
-        c = self._codes.get(rule)
-        if c is None:
-            c = self._codes[rule] = len(self.rules)
-            self.rules.append(rule)
-        return c
-
-    def add(self, day: int, subject, act, delta, score_after, rule) -> None:
+    def add(self, day: int, subject, act, delta, score_after, rule, *, lst=-1, until=NEVER,
+            ref=NEVER, amount=np.nan, item=-1) -> None:
         """Append lines; scalars broadcast to the length of ``subject``."""
-        subject = np.asarray(subject, np.int32)
         k = len(subject)
         if k == 0:
             return
         self.n_lines += k
-        if not self.keep:
-            return
-
-        def col(x, dtype):
-            a = np.asarray(x, dtype)
-            return np.full(k, a, dtype) if a.ndim == 0 else a
-
-        self._chunks.append((
-            np.full(k, day, np.int32), subject, col(act, np.int16), col(delta, np.int32),
-            col(score_after, np.int32), col(rule, np.int32),
-        ))
+        if self.keep:
+            self._chunks.append((k, day, subject, act, delta, score_after, rule, lst, until, ref,
+                                 amount, item))
 
     def drain(self) -> LedgerLines:
         """All lines stored since the last drain, in the order they were made."""
-        if not self._chunks:
-            e = np.zeros(0, np.int32)
-            return LedgerLines(e, e, e.astype(np.int16), e, e, e)
-        cols = [np.concatenate(c) for c in zip(*self._chunks, strict=True)]
-        self._chunks = []
+        chunks, self._chunks = self._chunks, []
+        cols = []
+        for j, dtype in enumerate(_DTYPES):
+            parts = []
+            for c in chunks:
+                x = np.asarray(c[j + 1], dtype)
+                parts.append(np.full(c[0], x, dtype) if x.ndim == 0 else x)
+            cols.append(np.concatenate(parts) if parts else np.zeros(0, dtype))
         return LedgerLines(*cols)

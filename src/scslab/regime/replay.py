@@ -27,7 +27,6 @@ import numpy as np
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.regime.bearers import bearer_from_representative, held_consequences
-from scslab.regime.computed import bind_records
 from scslab.regime.engine import Engine
 from scslab.regime.schema import Rulebook
 
@@ -183,7 +182,7 @@ class ReplayResult:
                 "subject": sid,
                 "score": None if e.score is None else int(e.score[i]),
                 "band": bands[i],
-                "lists": e.list_ids(i),
+                "lists": e.lists_of(i),
                 "restrictions": restr,
                 "privileges": priv,
             })
@@ -204,7 +203,7 @@ def replay(rulebook: Rulebook, records: Records, as_of: int | None = None,
     if as_of is None:
         as_of = int(records.day[-1]) if len(records) else 0
     engine = Engine(rulebook, len(records.subject_ids)).init()
-    bind_records(engine, records)  # computed scores: no society, defaults (scslab.regime.computed)
+    engine.bind_records(records)  # computed scores: no society, defaults (scslab.regime.computed)
     n_keep = int(np.searchsorted(records.day, as_of, side="right"))
     day_vals, starts = np.unique(records.day[:n_keep], return_index=True)
     bounds = [*starts.tolist(), n_keep]

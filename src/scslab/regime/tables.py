@@ -65,6 +65,20 @@ class Tables:
         return {a: i for i, a in enumerate(self.act_ids)}
 
 
+def band_index(t: Tables, score: np.ndarray) -> np.ndarray:
+    """Score band index of each score (``len(t.band_labels)`` = no band): the one place where a
+    score becomes a band. List bands, which override it while listed, are the state's business
+    (:meth:`scslab.regime.state.RegimeState.band_index`); the compiled kernel repeats this rule
+    for single scores (``_kernels._band``, tested equal)."""
+    nb = len(t.band_labels)
+    if not t.has_score or not t.n_score_bands:
+        return np.full(len(score), nb, np.int64)
+    k = np.searchsorted(t.band_asc, score, side="right")
+    if t.bottom_open:
+        return t.n_score_bands - 1 - k
+    return np.where(k == 0, nb, t.n_score_bands - k)
+
+
 def compile_rulebook(rb: Rulebook) -> Tables:
     """Compile a checked rulebook into lookup arrays."""
     ids = rb.act_ids()

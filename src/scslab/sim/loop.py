@@ -19,7 +19,6 @@ from scslab.conduct.scheduler import Scheduler
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates import Gates, build_gates
-from scslab.regime.computed import bind_society
 from scslab.regime.engine import Engine
 from scslab.regime.load import load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
@@ -85,7 +84,7 @@ class Simulation:
         # bands, lists and means count persons only.
         self.engines = [Engine(rb, self._rows_of(rb), self.keep_ledger).init() for rb in self.rulebooks]
         for e in self.engines:  # computed scores read friends, attributes, representatives
-            bind_society(e, self.society, self.start)
+            e.bind_society(self.society, self.start)
         self._init_acts()
         b = sc.behaviour
         self.scheduler = Scheduler(self.tables, self.society.propensity, self.start,
@@ -134,7 +133,7 @@ class Simulation:
             self.act_map.append(np.array([idx.get(a, -1) for a in self.act_ids], np.int64))
         # Regimes whose act indices equal the scenario's need no translation.
         self._identity = [bool((m == np.arange(n)).all()) for m in self.act_map]
-        self._needs_age = any(lt.min_age is not None for e in self.engines for lt in e.t.lists)
+        self._needs_age = any(lst.min_age is not None for rb in self.rulebooks for lst in rb.lists)
 
     def _primary_score(self) -> np.ndarray | None:
         """Scores of the regime that drives deterrence and incentives (None if no regime scores)."""
@@ -154,7 +153,7 @@ class Simulation:
         daily = Daily(np.zeros((D, A), np.int64), np.zeros((D, A), np.int64))
         for e in self.engines:
             daily.bands.append(np.zeros((D, len(e.band_counts)), np.int64))
-            daily.lists.append(np.zeros((D, len(e.lists)), np.int64))
+            daily.lists.append(np.zeros((D, len(e.list_ids)), np.int64))
             daily.score_sum.append(np.zeros(D, np.int64))
         sched, soc = self.scheduler, self.society
         score = self._primary_score()
@@ -185,7 +184,7 @@ class Simulation:
                     touched = t
                 changed.append(t)
                 daily.bands[r][k] = e.band_counts
-                daily.lists[r][k] = [ls.size for ls in e.lists]
+                daily.lists[r][k] = e.list_sizes()
                 daily.score_sum[r][k] = e.score_sum
                 if on_ledger is not None and (k % 32 == 31):
                     on_ledger(r, e)

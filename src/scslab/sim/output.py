@@ -18,23 +18,43 @@ from scslab.dates import EPOCH
 from scslab.io import ParquetStream, write_json, write_parquet, write_text
 from scslab.regime.engine import NEVER, Engine
 from scslab.regime.ledger import NO_SCORE
+from scslab.regime.rules import RULE_CODES
 from scslab.sim.loop import Daily, Simulation
 from scslab.society import org_codes, resident_ids
 
 LEDGER_SCHEMA = pa.schema([
-    ("day", pa.int32()), ("subject", pa.int32()), ("regime", pa.string()), ("act", pa.string()),
-    ("delta", pa.int32()), ("score_after", pa.int32()), ("rule", pa.string()),
+    ("day", pa.int32()), ("date", pa.date32()), ("subject", pa.int32()),
+    ("regime", pa.dictionary(pa.int32(), pa.string())),
+    ("act", pa.dictionary(pa.int32(), pa.string())), ("delta", pa.int32()),
+    ("score_after", pa.int32()), ("rule", pa.dictionary(pa.int32(), pa.string())),
+    ("list", pa.dictionary(pa.int32(), pa.string())), ("until", pa.date32()),
+    ("ref", pa.int32()), ("amount", pa.float64()), ("item", pa.dictionary(pa.int32(), pa.string())),
 ])
+"""``ledger.parquet``: one row per ledger line; ``rule`` is a code of
+:class:`scslab.regime.rules.Rule` and the other fields are documented there."""
 DEPENDENCIES = ("numpy", "pyarrow", "pydantic", "python-stdnum", "typer", "rich", "matplotlib",
                 "jinja2", "tomli-w")
 
 
 def _dict_strings(codes: np.ndarray, values: list[str]) -> pa.Array:
     """Strings from integer codes into ``values`` (code -1 = null), decoded in Arrow."""
+    return _dictionary(codes, values).dictionary_decode()
+
+
+def _dictionary(codes: np.ndarray, values: list[str]) -> pa.DictionaryArray:
+    """A dictionary array of integer codes into ``values`` (code < 0 = null): no per-row strings."""
+    codes = np.asarray(codes, np.int32)
     mask = codes < 0
-    arr = pa.DictionaryArray.from_arrays(pa.array(np.where(mask, 0, codes).astype(np.int32),
-                                                  mask=mask), pa.array(values or [""]))
-    return arr.dictionary_decode()
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.where(mask, 0, codes), pa.int32(), mask=mask if mask.any() else None),
+        pa.array(values or [""], pa.string()))
+
+
+def _days(day: np.ndarray, missing: int | None = None) -> pa.Array:
+    """date32 of day numbers (``missing`` = null)."""
+    d = np.asarray(day, np.int32)
+    mask = None if missing is None else d == missing
+    return pa.array(d, pa.date32(), mask=mask if mask is not None and mask.any() else None)
 
 
 class LedgerWriter:
@@ -43,10 +63,18 @@ class LedgerWriter:
     def __init__(self, path: Path, sim: Simulation) -> None:
         self.stream = ParquetStream(path, LEDGER_SCHEMA)
         self.sim = sim
+        self._items: dict[int, tuple[np.ndarray, list[str]]] = {}
 
     def __enter__(self) -> LedgerWriter:
         self.stream.__enter__()
         return self
+
+    def _item_names(self, r: int, engine: Engine) -> tuple[np.ndarray, list[str]]:
+        """Per rule code, the offset of its kind of item in one name list (-1: no item)."""
+        if r not in self._items:
+            names, offset = engine.vocabulary().item_names()
+            self._items[r] = (np.array(offset, np.int64), names)
+        return self._items[r]
 
     def __call__(self, r: int, engine: Engine) -> None:
         """Drain the ledger of regime ``r`` into the file."""
@@ -54,14 +82,23 @@ class LedgerWriter:
         if not len(lines):
             return
         k = len(lines)
+        offset, names = self._item_names(r, engine)
+        off = offset[lines.rule]
+        item = np.where((off >= 0) & (lines.item >= 0), off + lines.item, -1)
         self.stream.write({
             "day": lines.day - self.sim.start,
+            "date": _days(lines.day),
             "subject": lines.subject,
-            "regime": pa.array(np.full(k, engine.rulebook.regime.id, dtype=object), pa.string()),
-            "act": _dict_strings(lines.act.astype(np.int32), engine.t.act_ids),
+            "regime": _dictionary(np.zeros(k, np.int32), [engine.rulebook.regime.id]),
+            "act": _dictionary(lines.act, engine.act_ids),
             "delta": lines.delta,
             "score_after": pa.array(lines.score_after, mask=lines.score_after == NO_SCORE),
-            "rule": _dict_strings(lines.rule, engine.ledger.rules),
+            "rule": _dictionary(lines.rule, RULE_CODES),
+            "list": _dictionary(lines.list, engine.list_ids),
+            "until": _days(lines.until, NEVER),
+            "ref": pa.array(lines.ref, mask=lines.ref == NEVER),
+            "amount": pa.array(lines.amount, mask=np.isnan(lines.amount)),
+            "item": _dictionary(item, names),
         })
 
     def __exit__(self, *exc) -> None:
@@ -69,20 +106,9 @@ class LedgerWriter:
 
 
 def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
-    """Per restriction or privilege id, per day: subjects holding it through a band or a list.
-
-    Derived from the daily band counts and list sizes, so it costs nothing per day. A subject
-    holding one id through two triggers (a band and a list) counts twice.
-    """
-    labels = e.t.band_labels
-    list_ids = [x.id for x in e.t.lists]
-    out: dict[str, np.ndarray] = {}
-    for c in e.rulebook.consequences:
-        series = bands[:, labels.index(c.band)] if c.band is not None else \
-            lists[:, list_ids.index(c.list)]
-        for cid in (*c.restrictions, *c.privileges):
-            out[cid] = out.get(cid, 0) + series
-    return dict(sorted(out.items()))
+    """Per restriction or privilege id, per day: subjects holding it through a band or a list
+    (see :meth:`scslab.regime.consequences.ConsequenceTable.counts`)."""
+    return e.consequence_table.counts(bands, lists)
 
 
 def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
@@ -91,11 +117,11 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     parts: list[tuple[str, str, list[str], np.ndarray]] = []
     for r, e in enumerate(sim.engines):
         rid = e.rulebook.regime.id
-        labels = e.t.band_labels
+        labels = e.band_labels
         if labels:
             parts.append((rid, "band", labels, daily.bands[r][:, : len(labels)]))
-        if e.lists:
-            parts.append((rid, "list", [x.id for x in e.t.lists], daily.lists[r]))
+        if e.list_ids:
+            parts.append((rid, "list", e.list_ids, daily.lists[r]))
         if e.score is not None:
             parts.append((rid, "mean_score", [""], (daily.score_sum[r] / e.n_subjects)[:, None]))
         held = consequence_counts(e, daily.bands[r], daily.lists[r])
@@ -148,20 +174,22 @@ def subjects_table(sim: Simulation) -> pa.Table:
         k = e.n_subjects  # rows the regime covers; the rest are null
         covered = np.arange(n) >= k
         if e.score is not None:
-            cols[f"{rid}.score_start"] = pa.array(np.full(n, e.t.initial, np.int32), mask=covered)
+            cols[f"{rid}.score_start"] = pa.array(np.full(n, e.rulebook.score.initial, np.int32),
+                                                  mask=covered)
             cols[f"{rid}.score"] = pa.array(np.pad(e.score, (0, n - k)), mask=covered)
         else:
             cols[f"{rid}.score_start"] = pa.nulls(n, pa.int32())
             cols[f"{rid}.score"] = pa.nulls(n, pa.int32())
         band = np.full(n, -1, np.int32)
-        band[:k] = e._band_idx(np.arange(k))
-        band[:k][band[:k] == len(e.t.band_labels)] = -1
-        cols[f"{rid}.band"] = _dict_strings(band, e.t.band_labels)
+        band[:k] = e.band_index(np.arange(k))
+        band[:k][band[:k] == len(e.band_labels)] = -1
+        cols[f"{rid}.band"] = _dict_strings(band, e.band_labels)
         lists = np.full(n, "", dtype=object)
-        for lt, ls in zip(e.t.lists, e.lists, strict=True):  # rulebook order; joined sorted below
-            on = np.flatnonzero(ls.since != NEVER)
-            lists[on] = np.where(lists[on] == "", lt.id, lists[on] + ";" + lt.id)
-        if len(e.t.lists) > 1:
+        everyone = np.arange(k)
+        for li, lid in enumerate(e.list_ids):  # rulebook order; joined sorted below
+            on = np.flatnonzero(e.listed(li, everyone))
+            lists[on] = np.where(lists[on] == "", lid, lists[on] + ";" + lid)
+        if len(e.list_ids) > 1:
             on = np.flatnonzero(lists != "")
             lists[on] = [";".join(sorted(x.split(";"))) for x in lists[on]]
         cols[f"{rid}.lists"] = pa.array(lists, pa.string())

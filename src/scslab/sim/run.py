@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scslab.regime.tables import band_index
 from scslab.sim.loop import Daily, Simulation
 from scslab.sim.output import LedgerWriter, write_outputs
 from scslab.sim.scenario import Scenario, load_scenario
@@ -29,16 +30,17 @@ class RunResult:
         """Per regime: band counts at the start and end, acts recorded, mean score."""
         rows = []
         for e in self.sim.engines:
-            labels = e.t.band_labels
+            labels = e.band_labels
             n = e.n_subjects
             start = np.zeros(len(labels) + 1, np.int64)
-            start[e._band_idx(np.zeros(1, np.int64))[0]] = n  # everyone starts alike
+            initial = 0 if e.rulebook.score is None else e.rulebook.score.initial
+            start[band_index(e.tables, np.array([initial]))[0]] = n  # everyone starts alike
             rows.append({
                 "regime": e.rulebook.regime.id,
                 "bands_start": dict(zip(labels, start[:-1].tolist(), strict=True)),
                 "bands_end": dict(zip(labels, e.band_counts[:-1].tolist(), strict=True)),
-                "lists_end": {lt.id: ls.size for lt, ls in zip(e.t.lists, e.lists, strict=True)},
-                "mean_score_start": None if e.score is None else float(e.t.initial),
+                "lists_end": dict(zip(e.list_ids, e.list_sizes().tolist(), strict=True)),
+                "mean_score_start": None if e.score is None else float(initial),
                 "mean_score_end": None if e.score is None else e.score_sum / n,
             })
         return rows
@@ -109,7 +111,7 @@ def bench(persons: int = 1_000_000, days: int = 365, seed: int = 0) -> dict:
         "seconds": round(seconds, 4),
         "person_days_per_s": round(persons * days / seconds),
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "bands": dict(zip(e.t.band_labels, e.band_counts[:-1].tolist(), strict=True)),
+        "bands": dict(zip(e.band_labels, e.band_counts[:-1].tolist(), strict=True)),
         "mean_score": e.score_sum / e.n_subjects,
         "occurrences": dict(zip(sim.act_ids, occ.tolist(), strict=True)),
         "recorded": dict(zip(sim.act_ids, rec.tolist(), strict=True)),
