@@ -3,8 +3,9 @@ says so (``[[consequences]] organisation_falls_on = "legal_representative"``).
 
 The 2015 restrictions on high consumption apply, where the debtor is a unit, to its legal
 representative (2015 Art. 3; see the court-defaulters rulebook's sources): an organisation
-cannot take a flight or enrol a child in a private school. Such consequences are therefore
-moved from the organisation's row to its representative's row; the organisation keeps only consequences that fall on itself.
+cannot take a flight or enrol a child in a private school. Such consequences are therefore moved
+from the organisation's row to its representative's row; the organisation keeps only
+consequences that fall on itself.
 
 A *bearer* array gives, per subject row, the row that bears its representative-borne
 consequences: the subject itself for a person (or an organisation with no known representative,
