@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from helpers import records_from
 from scslab.dates import to_day
 from scslab.regime import Engine, describe_rulebook, load_rulebook, replay
 from scslab.regime.evaluation import AnnualEvaluation
@@ -194,23 +191,6 @@ def test_simulation_binding_rates_organisations_with_their_representatives():
 
 N = 6
 ACTS = TAX.act_ids()
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 1400), st.integers(0, N - 1),
-                          st.integers(0, len(ACTS) - 1)), min_size=1, max_size=120),
-       st.integers(0, 800))
-def test_score_is_initial_plus_ledger_one_class_each(draws, extra):
-    recs = records_from(draws, "2022-09-01", N, prefix="f")
-    recs.representative = np.full(N, -1)
-    e = replay(TAX, recs, as_of=int(recs.day[-1]) + extra).engine
-    lines = e.ledger.drain()
-    total = np.bincount(lines.subject, weights=lines.delta, minlength=N).astype(np.int64)
-    assert np.array_equal(e.score, TAX.score.initial + total)
-    assert e.score.min() >= 0 and e.score.max() <= 100
-    on = sum(e.listed(li, np.arange(N)).astype(int) for li in range(len(e.list_ids)))
-    assert on.max() <= 1  # at most one class list per subject
-    assert e.score_sum == int(e.score.sum()) and e.band_counts.sum() == N
 
 
 def test_cli_as_of_steps_to_the_april_evaluation(tmp_path):

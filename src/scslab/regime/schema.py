@@ -11,7 +11,7 @@ import itertools
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 CATEGORIES = (
     "financial",
@@ -57,6 +57,11 @@ class Duration(BaseModel):
             )
         y, mo, d = (int(g) if g else 0 for g in m.groups())
         return cls(months=12 * y + mo, days=d)
+
+    @model_serializer
+    def _as_text(self) -> str:
+        # Dumped as it is written ("2y6m"), so a dumped rulebook loads again unchanged.
+        return str(self)
 
     def __str__(self) -> str:
         y, mo = divmod(self.months, 12)
