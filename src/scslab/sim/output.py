@@ -7,6 +7,7 @@ memory does not grow with the ledger. ``manifest.json`` is written last.
 from __future__ import annotations
 
 import platform
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from scslab.regime.engine import NEVER, Engine
 from scslab.regime.ledger import NO_SCORE
 from scslab.regime.rules import RULE_CODES
 from scslab.sim.loop import Daily, Simulation
-from scslab.society import org_codes, resident_ids
+from scslab.society import org_code_chars, resident_id_chars
 
 LEDGER_SCHEMA = pa.schema([
     ("day", pa.int32()), ("date", pa.date32()), ("subject", pa.int32()),
@@ -58,16 +59,28 @@ def _days(day: np.ndarray, missing: int | None = None) -> pa.Array:
 
 
 class LedgerWriter:
-    """Streams engine ledgers into ``ledger.parquet``."""
+    """Streams engine ledgers into ``ledger.parquet``.
+
+    Parquet encoding runs in one background thread (pyarrow releases the GIL), so it overlaps
+    with the next days of simulation; at most one batch waits, so memory stays bounded, and an
+    encoding error surfaces at the next batch or on exit.
+    """
 
     def __init__(self, path: Path, sim: Simulation) -> None:
         self.stream = ParquetStream(path, LEDGER_SCHEMA)
         self.sim = sim
         self._items: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ledger")
+        self._pending: Future | None = None
 
     def __enter__(self) -> LedgerWriter:
         self.stream.__enter__()
         return self
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def _item_names(self, r: int, engine: Engine) -> tuple[np.ndarray, list[str]]:
         """Per rule code, the offset of its kind of item in one name list (-1: no item)."""
@@ -85,7 +98,7 @@ class LedgerWriter:
         offset, names = self._item_names(r, engine)
         off = offset[lines.rule]
         item = np.where((off >= 0) & (lines.item >= 0), off + lines.item, -1)
-        self.stream.write({
+        batch = {
             "day": lines.day - self.sim.start,
             "date": _days(lines.day),
             "subject": lines.subject,
@@ -99,10 +112,16 @@ class LedgerWriter:
             "ref": pa.array(lines.ref, mask=lines.ref == NEVER),
             "amount": pa.array(lines.amount, mask=np.isnan(lines.amount)),
             "item": _dictionary(item, names),
-        })
+        }
+        self._wait()
+        self._pending = self._pool.submit(self.stream.write, batch)
 
     def __exit__(self, *exc) -> None:
-        self.stream.__exit__(*exc)
+        try:
+            self._wait()
+        finally:
+            self._pool.shutdown(wait=True)
+            self.stream.__exit__(*exc)
 
 
 def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
@@ -151,21 +170,44 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     })
 
 
+def _fixed_strings(chars: np.ndarray) -> pa.Array:
+    """A string array from (width, n) ASCII codes, built from one buffer: no Python strings."""
+    width, n = chars.shape
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int32)
+    data = np.ascontiguousarray(chars.T)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _list_sets(e: Engine, n: int) -> pa.Array:
+    """Per row, the ids of the lists it is on, sorted and ``;``-joined (dictionary-encoded: each
+    distinct set of lists is one bit pattern, so this is O(n) array work whatever the lists)."""
+    k = e.n_subjects
+    bits = np.zeros(n, np.int64)
+    everyone = np.arange(k)
+    for li in range(len(e.list_ids)):
+        bits[:k] |= e.listed(li, everyone).astype(np.int64) << li
+    patterns, codes = np.unique(bits, return_inverse=True)
+    names = [";".join(sorted(lid for li, lid in enumerate(e.list_ids) if p >> li & 1))
+             for p in patterns.tolist()]
+    return _dictionary(codes.reshape(-1), names)
+
+
 def subjects_table(sim: Simulation) -> pa.Table:
     """The final state of every subject."""
     soc = sim.society
     n_p, n = soc.n_persons, soc.n_subjects
-    ids = np.concatenate([resident_ids(soc), org_codes(soc)]) if soc.n_orgs else resident_ids(soc)
+    chars = resident_id_chars(soc)
+    if soc.n_orgs:
+        chars = np.concatenate([chars, org_code_chars(soc)], axis=1)
     kind = np.where(np.arange(n) < n_p, 0, 1)
-    region_codes = np.asarray(soc.region_codes, dtype=object)
     region = np.concatenate([soc.region, soc.org_region]).astype(np.int64)
     cols: dict[str, pa.Array | np.ndarray] = {
         "subject": np.arange(n, dtype=np.int32),
-        "id": pa.array(ids, pa.string()),
-        "kind": _dict_strings(kind.astype(np.int32), ["person", "organisation"]),
+        "id": _fixed_strings(chars),
+        "kind": _dictionary(kind, ["person", "organisation"]),
         "age": pa.array(np.concatenate([soc.age.astype(np.int16), np.zeros(soc.n_orgs, np.int16)]),
                         mask=kind == 1),
-        "region": pa.array(region_codes[region], pa.string()),
+        "region": _dictionary(region, list(soc.region_codes)),
         "household": pa.array(np.concatenate([soc.household, np.zeros(soc.n_orgs, np.int32)]),
                               mask=kind == 1),
     }
@@ -183,16 +225,8 @@ def subjects_table(sim: Simulation) -> pa.Table:
         band = np.full(n, -1, np.int32)
         band[:k] = e.band_index(np.arange(k))
         band[:k][band[:k] == len(e.band_labels)] = -1
-        cols[f"{rid}.band"] = _dict_strings(band, e.band_labels)
-        lists = np.full(n, "", dtype=object)
-        everyone = np.arange(k)
-        for li, lid in enumerate(e.list_ids):  # rulebook order; joined sorted below
-            on = np.flatnonzero(e.listed(li, everyone))
-            lists[on] = np.where(lists[on] == "", lid, lists[on] + ";" + lid)
-        if len(e.list_ids) > 1:
-            on = np.flatnonzero(lists != "")
-            lists[on] = [";".join(sorted(x.split(";"))) for x in lists[on]]
-        cols[f"{rid}.lists"] = pa.array(lists, pa.string())
+        cols[f"{rid}.band"] = _dictionary(band, e.band_labels)
+        cols[f"{rid}.lists"] = _list_sets(e, n)
     return pa.table(cols)
 
 
@@ -231,6 +265,9 @@ def resolved_scenario(sim: Simulation) -> str:
 def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:
     """Write everything but the ledger (streamed separately), manifest last."""
     write_text(out / "scenario.toml", resolved_scenario(sim))
-    write_parquet(out / "daily.parquet", daily_table(sim, daily))
-    write_parquet(out / "subjects.parquet", subjects_table(sim))
+    # The two tables encode in parallel (pyarrow releases the GIL while writing).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-out") as pool:
+        daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
+        write_parquet(out / "subjects.parquet", subjects_table(sim))
+        daily_done.result()
     write_json(out / "manifest.json", manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))

