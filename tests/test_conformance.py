@@ -180,3 +180,11 @@ def test_every_state_array_is_declared(name):
                   isinstance(x, np.ndarray) for x in (v.values() if isinstance(v, dict) else v))))}
     assert arrays <= declared, arrays - declared
     assert isinstance(e.state, RegimeState)
+
+
+def test_every_rule_code_is_documented():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "ledger.md").read_text(encoding="utf-8")
+    missing = [r.code for r in Rule if f"`{r.code}`" not in text]
+    assert not missing, missing
