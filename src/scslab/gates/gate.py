@@ -7,8 +7,8 @@ A regime's consequences attach restriction and privilege ids to bands and lists
 read per relevant list: no per-request Python, no pass over the population.
 
 Who bears a consequence follows the rulebook (``organisation_falls_on``, see
-``scslab.regime.bearers``): a person bears all of their own; an organisation's own row bears those
-that fall on the organisation; its legal representative bears those that fall on the legal
+``scslab.regime.consequences``, whose tables these are built from): a person bears all of their
+own; an organisation's own row bears those that fall on the organisation; its legal representative bears those that fall on the legal
 representative (an organisation without a representative bears them itself). So the tables come
 in three *modes* (:data:`PERSON`, :data:`ORG_OWN`, :data:`VIA_REP`), chosen per gate subject.
 
@@ -20,19 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from scslab.gates.services import JointPunishment, ServiceTable
+from scslab.gates.services import ServiceTable
+from scslab.regime.consequences import ORG_OWN, PERSON, VIA_REP, ConsequenceTable
 from scslab.regime.engine import Engine
 
-PERSON, ORG_OWN, VIA_REP = 0, 1, 2
-"""Modes: a person's own status; an organisation's own status (its own request); an organisation's
-status as borne by its legal representative (a request of the representative)."""
-
-REPRESENTATIVE = "legal_representative"
-
-
-def _falls_on(c) -> str:
-    # Rulebooks written before ``organisation_falls_on`` existed: the organisation bears it.
-    return getattr(c, "organisation_falls_on", "organisation")
+__all__ = ["ORG_OWN", "PERSON", "VIA_REP", "RegimeGate"]
 
 
 class RegimeGate:
@@ -52,33 +44,28 @@ class RegimeGate:
         self.persons_in_scope = "person" in kinds
         self.orgs_in_scope = "organisation" in kinds
         services, channels = table.services, table.channels
-        labels = engine.band_labels
-        list_index = {lid: i for i, lid in enumerate(engine.list_ids)}
-        nb, ns, nc = len(labels) + 1, len(services), len(channels)
-        self.band_deny = np.zeros((3, nb, ns), bool)  # (mode, band, service); last band: none
-        self.band_priv = np.zeros((3, nb, ns), bool)
-        self.band_mark = np.zeros((nb, nc), bool)
-        per_list: dict[int, list[np.ndarray]] = {}
+        list_index = set(engine.list_ids)
         joint = [j for j in table.joint_punishment if j.regime == self.id and j.list in list_index]
-        for c in [*engine.rulebook.consequences, *joint]:
-            r, p = set(c.restrictions), set(getattr(c, "privileges", ()))
-            deny = np.array([bool(r & set(s.denied_by)) for s in services], bool)
-            priv = np.array([bool(p & set(s.privileged_by)) for s in services], bool)
-            mark = np.array([ch.id in r for ch in channels], bool)
-            modes = [PERSON, VIA_REP] if _falls_on(c) == REPRESENTATIVE else [PERSON, ORG_OWN]
-            band = None if isinstance(c, JointPunishment) else c.band
-            if band is not None:
-                b = labels.index(band)
-                self.band_deny[modes, b] |= deny
-                self.band_priv[modes, b] |= priv
-                self.band_mark[b] |= mark
-            else:
-                rows = per_list.setdefault(list_index[c.list], [np.zeros((3, ns), bool),
-                                                                np.zeros((3, ns), bool),
-                                                                np.zeros(nc, bool)])
-                rows[0][modes] |= deny
-                rows[1][modes] |= priv
-                rows[2] |= mark
+        # Which ids hold per band and list, per mode: the regime's one consequences table, with
+        # the joint-punishment restrictions the simulation adds to its lists.
+        ct = ConsequenceTable(engine.rulebook, engine.tables, joint)
+        ids = ct.ids
+        restr = ~ct.is_privilege
+        deny = np.array([[x in s.denied_by for s in services] for x in ids], bool).reshape(-1, len(services))
+        deny &= restr[:, None]
+        priv = np.array([[x in s.privileged_by for s in services] for x in ids],
+                        bool).reshape(-1, len(services)) & ct.is_privilege[:, None]
+        mark = np.array([[x == ch.id for ch in channels] for x in ids], bool).reshape(-1, len(channels))
+        mark &= restr[:, None]
+
+        def any_of(held: np.ndarray, what: np.ndarray) -> np.ndarray:
+            return (held.astype(np.int64) @ what.astype(np.int64)) > 0
+
+        self.band_deny = any_of(ct.band, deny)  # (mode, band, service); last band: none
+        self.band_priv = any_of(ct.band, priv)
+        self.band_mark = any_of(ct.band[PERSON], mark)  # (band, channel), whoever bears it
+        per_list = {li: (any_of(ct.list[:, li], deny), any_of(ct.list[:, li], priv),
+                         any_of(ct.list[PERSON, li], mark)) for li in ct.used_lists}
         # Only lists that gate or shame anything are read per request.
         self.lists = [(li, d, p) for li, (d, p, _) in sorted(per_list.items()) if d.any() or p.any()]
         self.mark_lists = [(li, m) for li, (_, _, m) in sorted(per_list.items()) if m.any()]
