@@ -8,9 +8,10 @@ read per relevant list: no per-request Python, no pass over the population.
 
 Who bears a consequence follows the rulebook (``organisation_falls_on``, see
 ``scslab.regime.consequences``, whose tables these are built from): a person bears all of their
-own; an organisation's own row bears those that fall on the organisation; its legal representative bears those that fall on the legal
-representative (an organisation without a representative bears them itself). So the tables come
-in three *modes* (:data:`PERSON`, :data:`ORG_OWN`, :data:`VIA_REP`), chosen per gate subject.
+own; an organisation's own row bears those that fall on the organisation; its legal representative
+bears those that fall on the legal representative (an organisation without a representative bears
+them itself). So the tables come in three *modes* (:data:`PERSON`, :data:`ORG_OWN`,
+:data:`VIA_REP`), chosen per gate subject.
 
 Joint punishment (``[[joint_punishment]]`` in the services table) adds restrictions to a regime's
 list in the simulation: the memorandum's signatories apply the list in their own fields.
