@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from scslab import inputfile
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.regime.load import parse_toml, validation_error
@@ -119,10 +120,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     Relative rulebook paths in ``regimes`` are resolved against the scenario file's folder.
     """
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise InputError("no such scenario file", file=p)
-        text, file, base = p.read_text(encoding="utf-8"), str(p), p.parent
+    if p.suffix == ".toml" or inputfile.exists(p):
+        text, file, base = inputfile.read_text(p, "scenario file"), str(p), p.parent
     elif str(name_or_path) in builtin_scenarios():
         text = (resources.files(_LIBRARY) / f"{name_or_path}.toml").read_text(encoding="utf-8")
         file, base = f"<built-in scenario {name_or_path}>", None
