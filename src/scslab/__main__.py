@@ -1,5 +1,8 @@
 """``python -m scslab``: the CLI."""
 
-from scslab.cli import main
+import sys
 
-main()
+from scslab.entry import main
+
+if __name__ == "__main__":
+    sys.exit(main())

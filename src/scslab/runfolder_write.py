@@ -69,6 +69,7 @@ def _check(p: Path, force: bool) -> Path:
         raise _refuse(f"the output folder lies under {existing}, which is a file", p)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise _refuse(f"the output folder cannot be written (no write permission on {existing})", p)
+    _probe(existing, p)
     if existing != p:
         return p
     for name in (MANIFEST, *OUTPUTS):
@@ -83,6 +84,16 @@ def _check(p: Path, force: bool) -> Path:
     return p
 
 
+def _probe(folder: Path, p: Path) -> None:
+    """Create and remove a temporary folder in ``folder``: permission bits do not tell a
+    read-only mount, an ACL or /proc from a writable folder, and root passes every access()."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".scslab-probe.", suffix=".part", dir=folder))
+    except OSError as exc:
+        raise _refuse(f"the output folder cannot be written: {os_problem(exc)} (in {folder})",
+                      p) from None
+
+
 def prepare_output_folder(path: str | Path, force: bool = False) -> Path:
     """Make ``path`` ready for a run and return it: created, writable, without old outputs.
 
@@ -92,10 +103,6 @@ def prepare_output_folder(path: str | Path, force: bool = False) -> Path:
     p = check_output_folder(path, force)
     try:
         p.mkdir(parents=True, exist_ok=True)
-        # os.access trusts permission bits; a read-only mount or an ACL says no only on writing.
-        fd, probe = tempfile.mkstemp(prefix=".scslab-probe.", suffix=".part", dir=p)
-        os.close(fd)
-        os.unlink(probe)
         for name in (MANIFEST, *sorted(x.name for x in p.iterdir() if x.name != MANIFEST)):
             if _own(name) and (p / name).is_file():
                 (p / name).unlink()
