@@ -169,20 +169,50 @@ def _checked_out(out_dir: str | None, force: bool) -> Path | None:
 
 def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
          dest: Path | None, label: str, force: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from scslab.memory import check_memory
     from scslab.sim import load_scenario, run_scenario
 
-    # Everything that can be checked is checked before the progress bar appears.
     sc = load_scenario(scenario)
     n_days = days if days is not None else sc.horizon.days
     check_memory(persons if persons is not None else sc.horizon.persons, len(sc.regimes))
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-                  TimeRemainingColumn(), console=err, transient=False) as p:
-        task = p.add_task(label, total=n_days)
+    # The bar starts with the first simulated day: the regimes, the society table and the dates
+    # are checked while the simulation is set up, and an error there must stay one line.
+    with _LazyProgress(label, n_days) as p:
         return run_scenario(sc, persons=persons, days=days, seed=seed, out=dest, force=force,
-                            on_day=lambda k: p.update(task, completed=k + 1))
+                            on_day=p.update)
+
+
+class _LazyProgress:
+    """A rich progress bar over days that appears on the first :meth:`update`."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total = label, total
+        self.bar = None
+        self.task = None
+
+    def update(self, day: int) -> None:
+        if self.bar is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("days"), TimeRemainingColumn(), console=err,
+                                transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=self.total)
+        self.bar.update(self.task, completed=day + 1)
+
+    def __enter__(self) -> _LazyProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _print_summary(res) -> None:

@@ -64,6 +64,21 @@ def decode(data: bytes, file: str | Path) -> str:
                          "the file as UTF-8", file=file, line=line) from None
 
 
+def bad_utf8_line(path: str | Path) -> int:
+    """The 1-based line of the first byte of ``path`` that is not UTF-8 (read in chunks, for
+    record files too large to hold twice)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with Path(path).open("rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk.count(b"\n", 0, max(exc.start, 0))
+            line += chunk.count(b"\n")
+    return line
+
+
 def read_text(path: str | Path, what: str) -> str:
     """The UTF-8 text of the file ``path``; ``what`` names it in errors ("rulebook file")."""
     p = Path(path)

@@ -68,7 +68,7 @@ def read_records(path: str | Path, rulebook: Rulebook) -> Records:
                 return _read_rows(reader, path, rulebook)
             except UnicodeDecodeError:
                 raise InputError("not UTF-8 text; save the file as UTF-8", file=path,
-                                 line=reader.line_num + 1) from None
+                                 line=inputfile.bad_utf8_line(path)) from None
             except csv.Error as exc:
                 # e.g. a field over csv.field_size_limit() (131,072 characters): no record
                 # field is anywhere near that long, so it is reported, not accommodated.
