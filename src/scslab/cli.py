@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -66,7 +67,7 @@ def _day(text: str | None, option: str) -> int | None:
     if text is None:
         return None
     try:
-        if len(text) != 10 or not text[:4].isascii() or text.count("-") != 2:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # not 2020-W01-1, 20200101
             raise ValueError
         return to_day(_dt.date.fromisoformat(text))
     except ValueError:
@@ -173,13 +174,28 @@ def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
     from scslab.sim import load_scenario, run_scenario
 
     sc = load_scenario(scenario)
+    _check_regimes(scenario, sc.regimes)
     n_days = days if days is not None else sc.horizon.days
-    check_memory(persons if persons is not None else sc.horizon.persons, len(sc.regimes))
+    check_memory(persons if persons is not None else sc.horizon.persons, len(sc.regimes),
+                 "--persons" if persons is not None else f"{scenario}: [horizon] persons")
     # The bar starts with the first simulated day: the regimes, the society table and the dates
     # are checked while the simulation is set up, and an error there must stay one line.
     with _LazyProgress(label, n_days) as p:
         return run_scenario(sc, persons=persons, days=days, seed=seed, out=dest, force=force,
                             on_day=p.update)
+
+
+def _check_regimes(scenario: str, regimes: list[str]) -> None:
+    """Load each regime the scenario names; an unknown name is the scenario's error."""
+    from scslab.regime import load_rulebook
+
+    for i, name in enumerate(regimes):
+        try:
+            load_rulebook(name)
+        except InputError as e:
+            if e.file is not None:
+                raise
+            raise InputError(e.message, file=scenario, key=f"regimes[{i}]") from None
 
 
 class _LazyProgress:
@@ -429,7 +445,7 @@ def check(path: Annotated[str, typer.Argument(help="a rulebook or scenario TOML 
         if e.total > MAX_SHOWN_ERRORS:
             _say(f"... and {e.total - MAX_SHOWN_ERRORS} more")
         raise typer.Exit(2) from None
-    out.print(f"{_t(path)}: a valid {kind} ({_t(text)})")
+    out.print(f"{_t(path)}: a valid {kind} ({escape(_line(text))})")
 
 
 def _check(path: str) -> tuple[str, str]:

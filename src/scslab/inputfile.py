@@ -28,7 +28,7 @@ def is_file(path: str | Path) -> bool:
     try:
         return Path(path).is_file()
     except OSError as exc:  # ENAMETOOLONG and friends: pathlib ignores only "not found"
-        raise InputError(f"unusable path: {os_problem(exc)}", file=_short(path)) from None
+        raise InputError(f"unusable path: {os_problem(exc)}", file=shown_path(path)) from None
 
 
 def exists(path: str | Path) -> bool:
@@ -36,10 +36,10 @@ def exists(path: str | Path) -> bool:
     try:
         return Path(path).exists()
     except OSError as exc:
-        raise InputError(f"unusable path: {os_problem(exc)}", file=_short(path)) from None
+        raise InputError(f"unusable path: {os_problem(exc)}", file=shown_path(path)) from None
 
 
-def _short(path: str | Path) -> str:
+def shown_path(path: str | Path) -> str:
     """The path for a message, cut if very long (a 300-character name is not worth repeating)."""
     s = str(path)
     return s if len(s) <= 200 else s[:120] + "..." + s[-60:]
@@ -83,7 +83,7 @@ def read_text(path: str | Path, what: str) -> str:
     """The UTF-8 text of the file ``path``; ``what`` names it in errors ("rulebook file")."""
     p = Path(path)
     if not is_file(p):
-        raise InputError(f"no such {what}", file=_short(p))
+        raise InputError(f"no such {what}", file=shown_path(p))
     try:
         size = os.path.getsize(p)
         if size > MAX_TEXT_BYTES:
@@ -91,5 +91,5 @@ def read_text(path: str | Path, what: str) -> str:
                              file=p)
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the {what}: {os_problem(exc)}", file=_short(p)) from None
+        raise InputError(f"cannot read the {what}: {os_problem(exc)}", file=shown_path(p)) from None
     return decode(data, p)

@@ -52,11 +52,13 @@ def available_bytes() -> int | None:
 
 
 def check_memory(persons: int, regimes: int, option: str = "--persons") -> None:
-    """Raise :class:`InputError` if a run of ``persons`` persons would not fit in memory."""
+    """Raise :class:`InputError` if a run of ``persons`` persons would not fit in memory;
+    ``option`` says where the number came from (an option, or a scenario key)."""
     need = run_bytes(persons, regimes)
     have = available_bytes()
     if have is not None and need > have:
-        raise InputError(f"option {option}: {persons:,} persons need about {_gib(need)} of memory "
+        where = f"option {option}" if option.startswith("--") else option
+        raise InputError(f"{where}: {persons:,} persons need about {_gib(need)} of memory "
                          f"and {_gib(have)} is available; use fewer persons")
 
 

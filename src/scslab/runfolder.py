@@ -268,5 +268,5 @@ def read_run(path: str | Path) -> RunFolder:
                          if scenario_path.is_file() else "")
     except OSError as exc:
         raise InputError(f"cannot read the run folder: {inputfile.os_problem(exc)}",
-                         file=root) from None
+                         file=inputfile.shown_path(root)) from None
     return RunFolder(root, manifest, scenario_text, daily)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scslab.errors import InputError
-from scslab.inputfile import os_problem
+from scslab.inputfile import os_problem, shown_path
 from scslab.io import write_json
 
 MANIFEST = "manifest.json"
@@ -30,12 +30,7 @@ def _own(name: str) -> bool:
 
 
 def _refuse(message: str, path: Path) -> InputError:
-    return InputError(message, file=_short(path))
-
-
-def _short(path: Path) -> str:
-    s = str(path)
-    return s if len(s) <= 200 else s[:120] + "..." + s[-60:]
+    return InputError(message, file=shown_path(path))
 
 
 def check_output_folder(path: str | Path, force: bool = False) -> Path:
