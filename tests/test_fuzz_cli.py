@@ -177,3 +177,15 @@ def test_force_replaces_only_scslabs_own_files(tmp_path):
     assert names == ["daily.parquet", "ledger.parquet", "manifest.json", "notes.txt",
                      "scenario.toml", "subjects.parquet"]
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_console_script_exits_uninterruptibly_after_the_command(monkeypatch):
+    """After the command, Ctrl-C during interpreter shutdown must not turn exit 0 into 'killed'."""
+    import signal
+
+    calls = []
+    monkeypatch.setattr(entry, "main", lambda argv=None: 0)
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: calls.append((sig, handler)))
+    with pytest.raises(SystemExit) as info:
+        entry.run()
+    assert info.value.code == 0 and calls == [(signal.SIGINT, signal.SIG_IGN)]

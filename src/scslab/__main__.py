@@ -1,8 +1,6 @@
 """``python -m scslab``: the CLI."""
 
-import sys
-
-from scslab.entry import main
+from scslab.entry import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -6,6 +6,7 @@ numpy or numba for most commands) still ends in one line and exit code 130, not 
 
 from __future__ import annotations
 
+import signal
 import sys
 
 INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
@@ -20,3 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("scslab: interrupted\n")
         return INTERRUPTED
+
+
+def run() -> None:
+    """The console script: :func:`main`, then exit without being interruptible.
+
+    Once the command is done, Ctrl-C can change nothing; but while the interpreter shuts down
+    (a second, for a large run) Python restores the default SIGINT action, and the shell would
+    report the finished command as killed. Ignoring SIGINT from here on keeps the exit code.
+    """
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
