@@ -6,7 +6,9 @@ expressions to evaluate.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
+import math
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -27,14 +29,19 @@ def _rate(v: Any) -> float:
     """A rate given as a number or as a fraction string like "1/200"."""
     if isinstance(v, bool):
         raise ValueError(f"a number or a fraction like '1/200' was expected, got {v!r}")
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(Fraction(v.replace(" ", "")))
-        except (ValueError, ZeroDivisionError):
-            pass
-    raise ValueError(f"a number or a fraction like '1/200' was expected, got {v!r}")
+    try:
+        if isinstance(v, int | float):
+            x = float(v)
+        elif isinstance(v, str):
+            x = float(Fraction(v.replace(" ", "")))
+        else:
+            raise ValueError
+    except (ValueError, ZeroDivisionError, OverflowError):  # "1e309" overflows a float
+        raise ValueError(f"a number or a fraction like '1/200' was expected, got {str(v)[:40]!r}") \
+            from None
+    if not math.isfinite(x):
+        raise ValueError(f"a finite rate was expected, got {str(v)[:40]!r}")
+    return x
 
 
 Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0)]
@@ -133,6 +140,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, file) from None
+    try:  # the schema checks the shape YYYY-MM-DD; 2021-02-30 has it and is no date
+        _dt.date.fromisoformat(sc.horizon.start_date)
+    except ValueError:
+        raise InputError(f"no such date {sc.horizon.start_date!r}", file=file,
+                         key="horizon.start_date") from None
     if base is not None:
         sc.regimes = [str(base / r) if r.endswith(".toml") and not Path(r).is_absolute() else r
                       for r in sc.regimes]
