@@ -8,6 +8,8 @@ import sys
 from importlib import resources
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import assert_one_line_error, cli
 from scslab import entry
@@ -189,3 +191,18 @@ def test_console_script_exits_uninterruptibly_after_the_command(monkeypatch):
     with pytest.raises(SystemExit) as info:
         entry.run()
     assert info.value.code == 0 and calls == [(signal.SIGINT, signal.SIG_IGN)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(["--persons", "--days", "--seed"]),
+       value=st.one_of(st.text(max_size=12), st.integers(-2**80, 2**80).map(str)))
+def test_any_option_value_gives_one_line(tmp_path, monkeypatch, option, value):
+    """Property: with --out an existing file (given last, so it wins), every command line fails,
+    always with one line naming the option at fault or the output folder, never a traceback."""
+    monkeypatch.chdir(tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    r = cli("run", "rongcheng", option, value, "--out", blocker)
+    assert_one_line_error(r)
+    assert option in r.stderr or "a-file" in r.stderr or "No such option" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"] and blocker.read_text() == "x"

@@ -43,8 +43,6 @@ app.add_typer(scenarios_app, name="scenarios")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
-#: ``check`` prints at most this many errors of one file, then how many more there were.
-MAX_SHOWN_ERRORS = 20
 #: Built-in descriptions are shown on one line of at most this many characters.
 LINE_CHARS = 120
 INTERRUPTED = 130
@@ -440,10 +438,12 @@ def check(path: Annotated[str, typer.Argument(help="a rulebook or scenario TOML 
     try:
         kind, text = _check(path)
     except InputError as e:
-        for x in e.related[:MAX_SHOWN_ERRORS]:
+        from scslab.regime.load import MAX_ERRORS  # the cap on the errors one file reports
+
+        for x in e.related[:MAX_ERRORS]:
             _say(f"error: {x}")
-        if e.total > MAX_SHOWN_ERRORS:
-            _say(f"... and {e.total - MAX_SHOWN_ERRORS} more")
+        if e.total > MAX_ERRORS:
+            _say(f"... and {e.total - MAX_ERRORS} more")
         raise typer.Exit(2) from None
     out.print(f"{_t(path)}: a valid {kind} ({escape(_line(text))})")
 

@@ -78,8 +78,8 @@ def read_records(path: str | Path, rulebook: Rulebook) -> Records:
                          file=path) from None
 
 
-#: Largest magnitude of a record's value: amounts, years and counts are far below; above it
-#: float sums over many records lose the units.
+#: Largest magnitude of a record's value. Amounts, years and counts are far below; and sums of
+#: values (``value_sum`` inputs) stay exact in float64 (2^53 = 9e15) for 9,000 records at it.
 MAX_VALUE = 1e12
 #: The oldest age a record may give [years]: anything above is a typing error.
 MAX_AGE = 150
