@@ -206,3 +206,14 @@ def test_any_option_value_gives_one_line(tmp_path, monkeypatch, option, value):
     assert_one_line_error(r)
     assert option in r.stderr or "a-file" in r.stderr or "No such option" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"] and blocker.read_text() == "x"
+
+
+def test_memory_estimate_follows_the_measurements():
+    """run_bytes holds the measured peaks (docs in scslab.memory) with its margin, and grows
+    with persons and regimes."""
+    from scslab.memory import MARGIN, run_bytes
+
+    mib = 2**20
+    assert 499 * mib <= run_bytes(10**6, 1) <= 499 * mib * MARGIN
+    assert 614 * mib <= run_bytes(10**6, 2) <= 614 * mib * MARGIN
+    assert run_bytes(2 * 10**6, 1) > run_bytes(10**6, 1) and run_bytes(10**6, 3) > run_bytes(10**6, 2)

@@ -36,8 +36,19 @@ def run_bytes(persons: int, regimes: int) -> int:
 
 
 def available_bytes() -> int | None:
-    """Memory available to a new run [bytes]: ``MemAvailable`` on Linux, else physical memory;
-    None where neither is known."""
+    """Memory available to a new run [bytes]: ``MemAvailable`` on Linux (capped by a container's
+    cgroup limit, which MemAvailable does not see), else physical memory; None if unknown."""
+    have = _meminfo_available()
+    if have is None:
+        try:
+            have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return None
+    limit = _cgroup_room()
+    return have if limit is None else min(have, limit)
+
+
+def _meminfo_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
@@ -45,10 +56,25 @@ def available_bytes() -> int | None:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    return None
+
+
+def _cgroup_room() -> int | None:
+    """Limit minus usage of this process's memory cgroup (v2, else v1); None if unlimited."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit_file, encoding="ascii") as f:
+                text = f.read().strip()
+            with open(usage_file, encoding="ascii") as f:
+                used = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if text == "max" or int(text) >= 2**62:  # v1 writes "unlimited" as a huge number
+            return None
+        return max(int(text) - used, 0)
+    return None
 
 
 def check_memory(persons: int, regimes: int, option: str = "--persons") -> None:
