@@ -8,6 +8,8 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import assert_one_line_error, cli
 from scslab.errors import InputError
@@ -170,3 +172,28 @@ def test_series_without_a_regime_when_there_is_one(small_run, tmp_path):
     with pytest.raises(ValueError, match="rongcheng, courts"):
         read_run(tmp_path).series("band")
     assert read_run(tmp_path).total("occurred")  # shared metrics need no regime
+
+
+JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(),
+                              st.text(max_size=8)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                    max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(["days", "regimes", "files", "persons", "seed", "scenario", "acts"]),
+       value=JSON)
+def test_any_manifest_value_gives_a_run_or_an_input_error(tmp_path, key, value):
+    """Property: whatever a manifest key holds, read_run either refuses it with an InputError
+    naming the manifest, or gives a run whose days, regimes and series can be read."""
+    root = tmp_path / "run"
+    build_run(root, gates=False, exposures=False)
+    put_manifest(root, **{key: value})
+    try:
+        run = read_run(root)
+    except InputError as e:
+        assert e.file == str(root / "manifest.json")
+        return
+    assert 0 <= run.n_days <= 100_000 and all(isinstance(r, str) for r in run.regimes)
+    assert run.total("occurred")
