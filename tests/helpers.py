@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from typer.testing import CliRunner
 
 from scslab.dates import iso, to_day
 from scslab.regime import Records, load_rulebook, read_records, replay
@@ -34,3 +37,36 @@ def records_from(draws: list[tuple[int, int, int]], first_day: str, n_subjects: 
                    act=np.array([a for *_, a in draws], np.int64),
                    value=np.ones(len(draws)), age=np.full(len(draws), np.nan),
                    subject_ids=[f"{prefix}{i}" for i in range(n_subjects)])
+
+
+@dataclass
+class CliResult:
+    """What one in-process ``scslab`` call gave: exit code, stdout, stderr."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: object) -> CliResult:
+    """Run ``scslab ARGS`` in-process through :func:`scslab.cli.main`, the executable's own
+    error handling, with typer's ``CliRunner`` capturing stdout and stderr."""
+    from scslab.cli import main
+
+    with CliRunner().isolation() as (out, err, _):
+        code = main([str(a) for a in args])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def assert_one_line_error(r: CliResult, *names: object) -> None:
+    """Bad input: exit code 2, nothing on stdout, exactly one line on stderr (no traceback)
+    that names each of ``names`` (the file, line, key or option at fault)."""
+    assert r.code == 2, (r.code, r.stderr)
+    assert r.stdout == "", r.stdout
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr and lines[0].startswith("error: "), r.stderr
+    for name in names:
+        assert str(name) in lines[0], (name, lines[0])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
+from helpers import cli
 from scslab.errors import InputError
 from scslab.regime import load_rulebook, read_records
 
@@ -54,9 +52,8 @@ def test_unknown_act_lists_valid_ids(tmp_path, rb):
 def test_cli_replay_bad_input_exit_2_nothing_on_stdout(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act\n2024-01-01,a,traffic_ticket\n2024-02-30,b,traffic_ticket\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "replay", "rongcheng", str(p)],
-                       capture_output=True, text=True)
-    assert r.returncode == 2
+    r = cli("replay", "rongcheng", p)
+    assert r.code == 2
     assert r.stdout == ""
     assert "Traceback" not in r.stderr
     assert f"{p}:3" in r.stderr and "malformed date" in r.stderr
@@ -65,6 +62,5 @@ def test_cli_replay_bad_input_exit_2_nothing_on_stdout(tmp_path):
 def test_cli_bad_as_of(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act\n2024-01-01,a,traffic_ticket\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "replay", "rongcheng", str(p), "--as-of", "soon"],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and r.stdout == "" and "--as-of" in r.stderr
+    r = cli("replay", "rongcheng", p, "--as-of", "soon")
+    assert r.code == 2 and r.stdout == "" and "--as-of" in r.stderr

@@ -8,8 +8,6 @@ A deletion takes effect on the 3rd working day (Mon-Fri) after its trigger.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from helpers import cli
 from scslab.dates import add_months, add_working_days, iso, to_day
 from scslab.errors import InputError
 from scslab.regime import Records, explain, load_rulebook, read_records, replay
@@ -391,8 +390,8 @@ def test_cli_replay_prints_empty_score_and_representatives(tmp_path):
 
     p = tmp_path / "orgs.csv"
     p.write_text(textwrap.dedent(ORG_CSV).strip() + "\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "replay", "court-defaulters", str(p)],
-                       capture_output=True, text=True, check=True)
+    r = cli("replay", "court-defaulters", p)
+    assert r.code == 0, r.stderr
     ids = ";".join(RESTRICTIONS)
     assert r.stdout.splitlines() == [
         "subject,score,band,lists,restrictions,privileges",
@@ -430,8 +429,8 @@ def test_explain_an_organisation_names_its_representative(tmp_path):
     cf = explain(RB, read_records(p, RB), "org1", to_day("2024-04-01"))
     assert cf.representative == "rep1"
     assert (cf.final.lists, cf.final.restrictions) == ([LIST], [])
-    r = subprocess.run([sys.executable, "-m", "scslab", "explain", "court-defaulters", str(p),
-                        "org1"], capture_output=True, text=True, check=True)
+    r = cli("explain", "court-defaulters", p, "org1")
+    assert r.code == 0, r.stderr
     assert "borne by rep1" in r.stdout
 
 
@@ -452,8 +451,8 @@ def test_cli_explain_shows_the_rule_texts(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text(csv("2024-01-15 obstructs_enforcement", "2024-06-01 serious_violence_extension 1",
                      "2024-07-01 sham_litigation 1 17") + "\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "explain", "court-defaulters", str(p), "a",
-                        "--as-of", "2027-01-20"], capture_output=True, text=True, check=True)
+    r = cli("explain", "court-defaulters", p, "a", "--as-of", "2027-01-20")
+    assert r.code == 0, r.stderr
     for text in (f"entered {LIST} (until 2026-01-15)",
                  f"{LIST}: term extended by 1 year to 2027-01-15",
                  f"ignored: {LIST} never lists a subject under 18 (age 17)",

@@ -239,15 +239,14 @@ ACTS = SESAME.act_ids()
 
 
 def test_cli_as_of_steps_to_the_monthly_update(tmp_path):
-    import subprocess
-    import sys
+    from helpers import cli as scslab
 
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act,value\n2024-01-10,a,platform_spending,10000\n")
 
     def cli(as_of: str) -> list[str]:
-        r = subprocess.run([sys.executable, "-m", "scslab", "replay", "sesame", str(p),
-                            "--as-of", as_of], capture_output=True, text=True, check=True)
+        r = scslab("replay", "sesame", p, "--as-of", as_of)
+        assert r.code == 0, r.stderr
         return r.stdout.splitlines()
 
     assert cli("2024-01-31")[1] == "a,575,fair,,,"

@@ -194,16 +194,15 @@ ACTS = TAX.act_ids()
 
 
 def test_cli_as_of_steps_to_the_april_evaluation(tmp_path):
-    import subprocess
-    import sys
+    from helpers import cli as scslab
 
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act,representative\n2023-03-01,f1,false_vat_invoice,p1\n"
                  "2023-03-02,f2,late_filing,p1\n")
 
     def cli(as_of: str) -> list[str]:
-        r = subprocess.run([sys.executable, "-m", "scslab", "replay", "tax-credit", str(p),
-                            "--as-of", as_of], capture_output=True, text=True, check=True)
+        r = scslab("replay", "tax-credit", p, "--as-of", as_of)
+        assert r.code == 0, r.stderr
         return [line.split(",")[:4] for line in r.stdout.splitlines()[1:]]
 
     assert cli("2024-03-31") == [["f1", "100", "", ""], ["f2", "100", "", ""],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+
+from helpers import cli
 
 # Bands (unverified): AAA >= 1050, AA 1030-1049, A 960-1029, B 850-959, C 600-849, D <= 599.
 
@@ -98,15 +98,15 @@ def test_as_of_ignores_later_records(replay_rows):
 def test_cli_csv_and_json(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act\n2024-01-01,zed,heroic_act\n2024-01-01,amy,drunk_driving\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "replay", "rongcheng", str(p)],
-                       capture_output=True, text=True, check=True)
+    r = cli("replay", "rongcheng", p)
+    assert r.code == 0, r.stderr
     assert r.stdout.splitlines() == [
         "subject,score,band,lists,restrictions,privileges",
         "amy,849,C,,loan_scrutiny,",
         "zed,1030,AA,,,expedited_handling;green_channel;simplified_procedures",
     ]
-    j = subprocess.run([sys.executable, "-m", "scslab", "replay", "rongcheng", str(p), "--json"],
-                       capture_output=True, text=True, check=True)
+    j = cli("replay", "rongcheng", p, "--json")
+    assert j.code == 0, j.stderr
     rows = [json.loads(x) for x in j.stdout.splitlines()]
     assert rows[0] == {"subject": "amy", "score": 849, "band": "C", "lists": [],
                        "restrictions": ["loan_scrutiny"], "privileges": []}
@@ -115,7 +115,7 @@ def test_cli_csv_and_json(tmp_path):
 def test_cli_explain_shows_rules(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("date,subject,act\n2024-01-01,amy,heroic_act\n2024-01-02,amy,drunk_driving\n")
-    r = subprocess.run([sys.executable, "-m", "scslab", "explain", "rongcheng", str(p), "amy"],
-                       capture_output=True, text=True, check=True)
+    r = cli("explain", "rongcheng", p, "amy")
+    assert r.code == 0, r.stderr
     assert "drop to band C (at most 849)" in r.stdout
     assert "-181" in r.stdout and "849" in r.stdout

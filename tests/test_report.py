@@ -169,9 +169,12 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
 
 
 def test_import_does_not_load_matplotlib() -> None:
+    """Importing the report package, or the CLI to print --version or an option error, loads
+    neither matplotlib nor numba (a second or more at every start)."""
     import subprocess
     import sys
 
-    code = "import sys, scslab.report; print('matplotlib' in sys.modules)"
+    code = ("import sys, scslab.report, scslab.cli; "
+            "print('matplotlib' in sys.modules, 'numba' in sys.modules, 'pyarrow' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False False"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
+from helpers import cli
 from scslab.errors import InputError
 from scslab.regime import load_rulebook
 
@@ -116,17 +115,16 @@ def test_unknown_builtin_lists_known():
 
 def test_cli_check_bad_rulebook_exit_2_no_traceback(tmp_path):
     p = write(tmp_path, VALID.replace('category = "financial"', 'category = "finance"', 1))
-    r = subprocess.run([sys.executable, "-m", "scslab", "check", str(p)], capture_output=True, text=True)
-    assert r.returncode == 2
+    r = cli("check", p)
+    assert r.code == 2
     assert "Traceback" not in r.stderr
     assert re.search(r"rb\.toml.*acts\[0\]\.category.*category must be one of", r.stderr)
     assert r.stdout == ""
 
 
 def test_cli_check_good_rulebook(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "scslab", "check", str(write(tmp_path, VALID))],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    r = cli("check", write(tmp_path, VALID))
+    assert r.code == 0, r.stderr
     assert "valid rulebook" in r.stdout
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from helpers import cli
 from scslab.io import ParquetStream, write_text
 from scslab.sim import run_scenario
 
@@ -95,6 +96,7 @@ def test_atomic_text_replaces_whole_file(tmp_path):
 
 
 def test_cli_run_and_report(tmp_path):
+    """The one CLI test in a subprocess: the installed entry point, end to end."""
     out = tmp_path / "run"
     r = subprocess.run([sys.executable, "-m", "scslab", "run", "rongcheng", "--persons", "2000",
                         "--days", "30", "--seed", "3", "--out", str(out), "--report"],
@@ -108,16 +110,14 @@ def test_cli_run_and_report(tmp_path):
 def test_cli_run_bad_scenario(tmp_path):
     bad = tmp_path / "s.toml"
     bad.write_text('regimes = ["rongcheng"]\n[scenario]\nname = "x"\n[behaviour]\nrates = {jaywalk = 0.1}\n')
-    r = subprocess.run([sys.executable, "-m", "scslab", "run", str(bad), "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = cli("run", bad, "--out", tmp_path / "o")
+    assert r.code == 2 and "Traceback" not in r.stderr
     assert "jaywalk" in r.stderr and "s.toml" in r.stderr
 
 
 def test_cli_bench_json():
-    r = subprocess.run([sys.executable, "-m", "scslab", "bench", "--persons", "2000", "--days", "10",
-                        "--json"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    r = cli("bench", "--persons", "2000", "--days", "10", "--json")
+    assert r.code == 0, r.stderr
     res = json.loads(r.stdout)
     assert set(res) == {"persons", "days", "seconds", "person_days_per_s", "peak_rss_mb", "bands",
                         "mean_score", "occurrences", "recorded"}
@@ -139,7 +139,6 @@ def test_bad_society_table_names_key(tmp_path, society, key):
     bad = tmp_path / "s.toml"
     bad.write_text('regimes = ["rongcheng"]\n[scenario]\nname = "x"\n[society]\n' + society +
                    '\n[behaviour]\nrates = {traffic_ticket = 0.01}\n')
-    r = subprocess.run([sys.executable, "-m", "scslab", "run", str(bad), "--out", str(tmp_path / "o"),
-                        "--persons", "100", "--days", "2"], capture_output=True, text=True)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = cli("run", bad, "--out", tmp_path / "o", "--persons", "100", "--days", "2")
+    assert r.code == 2 and "Traceback" not in r.stderr
     assert key in r.stderr and "s.toml" in r.stderr

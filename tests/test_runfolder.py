@@ -19,6 +19,7 @@ from scslab import io
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.runfolder import read_run
+from scslab.runfolder_write import write_manifest
 
 N_DAYS = 10
 N_PERSONS = 6
@@ -172,8 +173,8 @@ def build_run(
         "acts": ACTS,
         "ledger_lines": 2,
     }
-    io.write_json(root / "manifest.json", manifest)
-    expected["manifest"] = manifest
+    write_manifest(root, manifest)  # adds each file's size and SHA-256, as scslab.sim does
+    expected["manifest"] = {**manifest, "files": json.loads((root / "manifest.json").read_text())["files"]}
     return expected
 
 
@@ -252,10 +253,11 @@ def test_read_run_rejects_missing_dir_and_bad_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not valid JSON") as info:
         read_run(tmp_path)
     assert info.value.line == 1
-    io.write_json(tmp_path / "manifest.json", {})
+    write_manifest(tmp_path, {})
     with pytest.raises(InputError, match="Parquet"):
         read_run(tmp_path)
     io.write_parquet(tmp_path / "daily.parquet", pa.table({"day": pa.array([0], pa.int32())}))
+    write_manifest(tmp_path, {})
     with pytest.raises(InputError, match="lacks column"):
         read_run(tmp_path)
 
@@ -264,6 +266,8 @@ def test_optional_files_missing(tmp_path: Path) -> None:
     build_run(tmp_path, subjects=False)
     (tmp_path / "ledger.parquet").unlink()
     (tmp_path / "scenario.toml").unlink()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    write_manifest(tmp_path, manifest)  # a run that wrote neither lists neither
     run = read_run(tmp_path)
     assert run.scenario_text == ""
     assert not run.has("subjects.parquet")

@@ -1,5 +1,6 @@
 """``python -m scslab``: the CLI."""
 
-from scslab.cli import main
+from scslab.entry import run
 
-main()
+if __name__ == "__main__":
+    run()

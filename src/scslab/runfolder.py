@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scslab import inputfile
 from scslab.errors import InputError
+from scslab.runfolder_write import verify_files
 
 MANIFEST = "manifest.json"
 SCENARIO = "scenario.toml"
@@ -130,16 +132,31 @@ class RunFolder:
         """Keys of ``metric`` in order of first appearance in ``daily`` (rulebook order for bands)."""
         return _first_appearance(self.rows(metric, regime).column("key"))
 
+    def _regime_of(self, metric: str, regime: str | None) -> str:
+        """``regime``, or where omitted: "" for a shared metric, else the run's only regime."""
+        if regime is not None:
+            return regime
+        if self.has_metric(metric, ""):
+            return ""
+        if len(self.regimes) == 1:
+            return self.regimes[0]
+        if self.has_metric(metric, None):
+            raise ValueError(f"metric {metric!r} is per regime; name one of "
+                             f"{', '.join(self.regimes)}")
+        return ""
+
     def series(
-        self, metric: str, regime: str = "", key: str | None = None, *, fill: float = 0.0
+        self, metric: str, regime: str | None = None, key: str | None = None, *, fill: float = 0.0
     ) -> dict[str, np.ndarray]:
         """Per-key day series of one metric: ``{key: float64 array of length n_days}``.
 
         Index ``d`` holds the value on day ``d`` (0-based). Days without a row get ``fill``:
         0 suits counts (a tidy table may leave zero rows out); use ``nan`` for means.
         Keys come in order of first appearance in ``daily``; ``key`` selects a single one.
+        ``regime`` may be omitted for a metric shared by all regimes (``occurred``) and, when
+        the run has one regime, for that regime's metrics (``band``).
         """
-        rows = self.rows(metric, regime)
+        rows = self.rows(metric, self._regime_of(metric, regime))
         if key is not None:
             rows = rows.filter(pc.equal(rows.column("key"), key))
         n_days = self.n_days
@@ -155,7 +172,7 @@ class RunFolder:
         out[codes[keep], days[keep]] = values[keep]
         return dict(zip(names, out, strict=True))
 
-    def total(self, metric: str, regime: str = "") -> dict[str, float]:
+    def total(self, metric: str, regime: str | None = None) -> dict[str, float]:
         """Sum over all days per key (``{key: total}``), keys in first-appearance order."""
         return {k: float(np.nansum(v)) for k, v in self.series(metric, regime).items()}
 
@@ -169,15 +186,34 @@ def _first_appearance(column: pa.ChunkedArray | pa.Array) -> list[str]:
     return pc.dictionary_encode(column).dictionary.to_pylist()
 
 
+#: Largest ``days`` a manifest may claim: the longest horizon a scenario allows is far below,
+#: and per-day arrays of a larger claim would not fit in memory.
+MAX_DAYS = 100_000
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read manifest: {exc}", file=path) from exc
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise InputError(f"manifest is over {MAX_MANIFEST_BYTES:,} bytes; scslab writes a few "
+                             "kilobytes", file=path)
+        manifest = json.loads(inputfile.decode(path.read_bytes(), path))
+    except OSError as exc:
+        raise InputError(f"cannot read manifest: {inputfile.os_problem(exc)}", file=path) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"manifest is not valid JSON: {exc.msg}", file=path, line=exc.lineno) from exc
+        raise InputError(f"manifest is not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("manifest is not valid JSON: nested too deeply", file=path) from None
     if not isinstance(manifest, dict):
         raise InputError("manifest must be a JSON object", file=path)
+    days = manifest.get("days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                             or not 0 <= days <= MAX_DAYS):
+        raise InputError(f"manifest claims {str(days)[:40]} days; a whole number from 0 to "
+                         f"{MAX_DAYS:,} was expected", file=path, key="days")
+    regimes = manifest.get("regimes")
+    if regimes is not None and not isinstance(regimes, list):
+        raise InputError("manifest 'regimes' must be a list", file=path, key="regimes")
     return manifest
 
 
@@ -213,16 +249,24 @@ def read_run(path: str | Path) -> RunFolder:
 
     Raises:
         InputError: ``path`` is not a folder, or lacks or has a malformed ``manifest.json``
-            or ``daily.parquet`` (the message names the file).
+            or ``daily.parquet``, or a file differs from the size and SHA-256 the manifest
+            lists (the message names the file).
     """
     root = Path(path)
-    if not root.is_dir():
-        raise InputError("not a run folder (no such directory)", file=root)
-    for name in (MANIFEST, DAILY):
-        if not (root / name).is_file():
-            raise InputError(f"not a run folder: {name} is missing", file=root / name)
-    manifest = _read_manifest(root / MANIFEST)
-    daily = _read_daily(root / DAILY)
-    scenario_path = root / SCENARIO
-    scenario_text = scenario_path.read_text(encoding="utf-8") if scenario_path.is_file() else ""
+    try:
+        if not root.is_dir():
+            raise InputError("not a run folder (no such directory)", file=root)
+        for name in (MANIFEST, DAILY):
+            if not (root / name).is_file():
+                raise InputError(f"not a run folder: {name} is missing", file=root / name)
+        manifest = _read_manifest(root / MANIFEST)
+        # Files written over (or beside) an earlier run's manifest must not pass for that run.
+        verify_files(root, manifest)
+        daily = _read_daily(root / DAILY)
+        scenario_path = root / SCENARIO
+        scenario_text = (inputfile.read_text(scenario_path, "scenario file")
+                         if scenario_path.is_file() else "")
+    except OSError as exc:
+        raise InputError(f"cannot read the run folder: {inputfile.os_problem(exc)}",
+                         file=inputfile.shown_path(root)) from None
     return RunFolder(root, manifest, scenario_text, daily)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scslab.regime.computed import describe_act, describe_lines
 from scslab.regime.schema import Rulebook
+from scslab.text import safe_text
 
 
 def _mark(item) -> str:
@@ -12,7 +13,11 @@ def _mark(item) -> str:
 
 
 def describe_rulebook(rb: Rulebook) -> str:
-    """The rulebook as readable text, with each value's sources and verification flag."""
+    """The rulebook as readable text, with each value's sources and verification flag.
+
+    Terminal escape codes and control characters in the rulebook's strings are removed: the
+    text is meant for a terminal, and a rulebook is untrusted input.
+    """
     r = rb.regime
     out = [f"{r.id}: {r.name}", f"  {r.description}"]
     if r.jurisdiction:
@@ -104,4 +109,4 @@ def describe_rulebook(rb: Rulebook) -> str:
     out += ["", "Sources:"]
     for s in rb.sources:
         out.append(f"  [{s.key}] {s.title}\n      {s.url}")
-    return "\n".join(out)
+    return safe_text("\n".join(out))

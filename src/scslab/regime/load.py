@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from scslab import inputfile
 from scslab.errors import InputError
 from scslab.regime.schema import Rulebook
 
@@ -28,13 +29,23 @@ def parse_toml(text: str, file: str) -> dict:
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise InputError(f"invalid TOML: {e}", file=file, line=int(m.group(1)) if m else None) from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively; no rulebook nests deeply.
+        raise InputError("invalid TOML: arrays or tables nested too deeply", file=file) from None
 
 
-def validation_error(e: ValidationError, file: str) -> InputError:
-    """The first error of a pydantic ValidationError, as an InputError with its key path."""
-    err = e.errors()[0]
+#: ``check`` prints at most this many errors of one file, then how many more there were.
+MAX_ERRORS = 20
+_SHOWN_CHARS = 60  # of a bad value or a key in a message: enough to recognise it
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
+
+
+def _one_error(err: dict, file: str) -> InputError:
     key = ".".join(
-        f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]
+        f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in err["loc"]
     ).replace(".[", "[")
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
@@ -42,11 +53,21 @@ def validation_error(e: ValidationError, file: str) -> InputError:
     elif err["type"] == "missing":
         msg = "required key is missing"
     elif "input" in err and err["type"] not in ("value_error",):
-        msg = f"{msg}; got {err['input']!r}"
-    more = len(e.errors()) - 1
+        msg = f"{msg}; got {_clip(repr(err['input']))}"
+    return InputError(msg, file=file, key=key or None)
+
+
+def validation_error(e: ValidationError, file: str) -> InputError:
+    """A pydantic ValidationError as one InputError: the first error with its key path, and
+    all of them (up to :data:`MAX_ERRORS`) in ``related`` for ``scslab check``."""
+    errors = e.errors()
+    shown = [_one_error(x, file) for x in errors[:MAX_ERRORS]]
+    first = shown[0]
+    more = len(errors) - 1
+    msg = first.message
     if more:
         msg += f" (and {more} more error{'s' if more > 1 else ''})"
-    return InputError(msg, file=file, key=key or None)
+    return InputError(msg, file=file, key=first.key, related=shown, total=len(errors))
 
 
 def load_rulebook(name_or_path: str | Path) -> Rulebook:
@@ -61,15 +82,20 @@ def load_rulebook(name_or_path: str | Path) -> Rulebook:
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise InputError("no such rulebook file", file=str(p))
-        return p.read_text(encoding="utf-8"), str(p)
+    if p.suffix == ".toml" or inputfile.exists(p):
+        return inputfile.read_text(p, "rulebook file"), str(p)
     name = str(name_or_path)
     if name in builtin_regimes():
-        res = resources.files(_LIBRARY) / f"{name}.toml"
-        return res.read_text(encoding="utf-8"), f"<built-in {name}>"
+        return builtin_text(name), f"<built-in {name}>"
     raise InputError(
-        f"unknown regime {name!r}: not a file, and not a built-in regime "
+        f"unknown regime {_clip(repr(name))}: not a file, and not a built-in regime "
         f"({', '.join(builtin_regimes())})"
     )
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of the built-in regime ``name`` (``scslab regimes export``)."""
+    if name not in builtin_regimes():
+        raise InputError(f"unknown regime {_clip(repr(name))}; built-in regimes are "
+                         f"{', '.join(builtin_regimes())}")
+    return (resources.files(_LIBRARY) / f"{name}.toml").read_text(encoding="utf-8")

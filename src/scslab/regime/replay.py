@@ -19,16 +19,19 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from scslab import inputfile
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.regime.bearers import bearer_from_representative, held_consequences
 from scslab.regime.engine import Engine
-from scslab.regime.schema import Rulebook
+from scslab.regime.schema import MAX_CHANGE, Rulebook
+from scslab.text import forbidden_char
 
 REQUIRED = ("date", "subject", "act")
 OPTIONAL = ("value", "age", "representative")
@@ -54,55 +57,127 @@ class Records:
 def read_records(path: str | Path, rulebook: Rulebook) -> Records:
     """Read and check a record CSV; raise :class:`InputError` naming file, line and problem."""
     path = Path(path)
-    if not path.is_file():
+    if not inputfile.is_file(path):
         raise InputError("no such record file", file=path)
+    try:
+        with path.open("rb") as fb:
+            inputfile.refuse_utf16(fb.read(4), path)
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            try:
+                return _read_rows(reader, path, rulebook)
+            except UnicodeDecodeError:
+                raise InputError("not UTF-8 text; save the file as UTF-8", file=path,
+                                 line=inputfile.bad_utf8_line(path)) from None
+            except csv.Error as exc:
+                # e.g. a field over csv.field_size_limit() (131,072 characters): no record
+                # field is anywhere near that long, so it is reported, not accommodated.
+                raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the record file: {inputfile.os_problem(exc)}",
+                         file=path) from None
+
+
+#: Largest magnitude of a record's value. Amounts, years and counts are far below; and sums of
+#: values (``value_sum`` inputs) stay exact in float64 (2^53 = 9e15) for 9,000 records at it.
+MAX_VALUE = 1e12
+#: The oldest age a record may give [years]: anything above is a typing error.
+MAX_AGE = 150
+#: Longest subject id [characters]; ids are names or codes, never prose.
+MAX_ID_CHARS = 256
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _header(reader, path: Path) -> list[str]:
+    """The checked header: the required columns, known optional ones, each once."""
+    header = next(reader, None)
+    if header is None:
+        raise InputError("the file is empty; a header with date,subject,act was expected",
+                         file=path, line=1)
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError(f"missing required column(s): {', '.join(missing)} "
+                         f"(the header has: {', '.join(_shown(h) for h in header)})",
+                         file=path, line=1)
+    known = (*REQUIRED, *OPTIONAL)
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        # A misspelt optional column ("vlaue") would silently fall back to its default.
+        raise InputError(f"unknown column(s): {', '.join(_shown(h) or '(empty)' for h in unknown)}; "
+                         f"known columns are {', '.join(known)}", file=path, line=1)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"column(s) given twice: {', '.join(dupes)}", file=path, line=1)
+    return header
+
+
+def _shown(text: str) -> str:
+    """A cell for a message: control characters made visible, cut if long."""
+    r = repr(text)[1:-1]
+    return r if len(r) <= 60 else r[:60] + "..."
+
+
+def _subject_id(text: str, what: str, path: Path, line: int) -> str:
+    bad = forbidden_char(text)
+    if bad is not None:
+        raise InputError(f"{what} id {_shown(text)!r} holds the control character {bad}; ids are "
+                         "printable text", file=path, line=line)
+    if len(text) > MAX_ID_CHARS:
+        raise InputError(f"{what} id of {len(text):,} characters; at most {MAX_ID_CHARS}",
+                         file=path, line=line)
+    return text
+
+
+def _read_rows(reader, path: Path, rulebook: Rulebook) -> Records:
     acts = {a: i for i, a in enumerate(rulebook.act_ids())}
+    per_value = {acts[a.id]: a.points for a in rulebook.acts if a.per_value and a.points}
     days: list[int] = []
     subjects: list[str] = []
     act_idx: list[int] = []
     values: list[float] = []
     ages: list[float] = []
     reps: dict[str, tuple[str, int]] = {}  # organisation -> (representative, line first given)
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise InputError("the file is empty; a header with date,subject,act was expected",
-                             file=path, line=1)
-        header = [h.strip() for h in header]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise InputError(f"missing required column(s): {', '.join(missing)} "
-                             f"(the header has: {', '.join(header)})", file=path, line=1)
-        col = {c: header.index(c) for c in (*REQUIRED, *OPTIONAL) if c in header}
-        for row in reader:
-            line = reader.line_num
-            if not any(x.strip() for x in row):
-                continue
-            if len(row) < len(header):
-                raise InputError(f"expected {len(header)} fields, found {len(row)}",
-                                 file=path, line=line)
-            date = row[col["date"]].strip()
-            try:
-                if len(date) != 10:
-                    raise ValueError
-                days.append(to_day(_dt.date.fromisoformat(date)))
-            except ValueError:
-                raise InputError(f"malformed date {date!r}: YYYY-MM-DD expected",
-                                 file=path, line=line) from None
-            subject = row[col["subject"]].strip()
-            if not subject:
-                raise InputError("empty subject id", file=path, line=line)
-            subjects.append(subject)
-            act = row[col["act"]].strip()
-            if act not in acts:
-                raise InputError(f"unknown act {act!r} for regime {rulebook.regime.id}; "
-                                 f"valid acts: {', '.join(sorted(acts))}", file=path, line=line)
-            act_idx.append(acts[act])
-            values.append(_number(row, col, "value", 1.0, path, line))
-            ages.append(_number(row, col, "age", math.nan, path, line))
-            if "representative" in col:
-                _representative(reps, subject, row[col["representative"]].strip(), path, line)
+    header = _header(reader, path)
+    col = {c: header.index(c) for c in header}
+    for row in reader:
+        line = reader.line_num
+        if not any(x.strip() for x in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(f"expected {len(header)} fields, found {len(row)}",
+                             file=path, line=line)
+        date = row[col["date"]].strip()
+        try:
+            if not _DATE.match(date):  # fromisoformat also takes 2020-W01-1 and 20200101
+                raise ValueError
+            days.append(to_day(_dt.date.fromisoformat(date)))
+        except ValueError:
+            raise InputError(f"malformed date {_shown(date)!r}: YYYY-MM-DD expected",
+                             file=path, line=line) from None
+        subject = _subject_id(row[col["subject"]].strip(), "subject", path, line)
+        if not subject:
+            raise InputError("empty subject id", file=path, line=line)
+        subjects.append(subject)
+        act = row[col["act"]].strip()
+        if act not in acts:
+            raise InputError(f"unknown act {_shown(act)!r} for regime {rulebook.regime.id}; "
+                             f"valid acts: {', '.join(sorted(acts))}", file=path, line=line)
+        act_idx.append(acts[act])
+        value = _number(row, col, "value", 1.0, path, line)
+        points = per_value.get(acts[act])
+        if points is not None and abs(points * value) > MAX_CHANGE:
+            raise InputError(f"column 'value': {value:g} x {points} points per unit exceeds "
+                             f"{MAX_CHANGE:,} points in one record", file=path, line=line)
+        values.append(value)
+        age = _number(row, col, "age", math.nan, path, line)
+        if not (math.isnan(age) or 0 <= age <= MAX_AGE):
+            raise InputError(f"column 'age': an age from 0 to {MAX_AGE} years was expected, "
+                             f"got {age:g}", file=path, line=line)
+        ages.append(age)
+        if "representative" in col:
+            rep = _subject_id(row[col["representative"]].strip(), "representative", path, line)
+            _representative(reps, subject, rep, path, line)
     for org, (rep, line) in reps.items():
         if rep in reps:
             raise InputError(f"representative {rep!r} of {org!r} is itself an organisation (it has "
@@ -149,11 +224,13 @@ def _number(row, col, name, default, path, line) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise InputError(f"column '{name}': a number was expected, got {text!r}",
+        raise InputError(f"column '{name}': a number was expected, got {_shown(text)!r}",
                          file=path, line=line) from None
     if not math.isfinite(x):
-        raise InputError(f"column '{name}': a finite number was expected, got {text!r}",
+        raise InputError(f"column '{name}': a finite number was expected, got {_shown(text)!r}",
                          file=path, line=line)
+    if abs(x) > MAX_VALUE:
+        raise InputError(f"column '{name}': {x:g} is beyond {MAX_VALUE:g}", file=path, line=line)
     return x
 
 

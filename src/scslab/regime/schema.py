@@ -35,17 +35,39 @@ CATEGORIES = (
 SUBJECT_KINDS = ("person", "organisation")
 
 _ID = r"^[a-z][a-z0-9_]*$"
-_DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)d)?$")
+_DURATION = re.compile(r"^(?:(\d{1,5})y)?(?:(\d{1,5})m)?(?:(\d{1,6})d)?$")
 
-Id = Annotated[str, Field(pattern=_ID, description="lower-case id: letters, digits, _")]
+# Bounds on numbers. The engine holds scores, points and bounds as int32 (at most 2,147,483,647):
+# a score within SCORE_LIMIT plus one change within MAX_CHANGE stays inside int32, so no single
+# step can wrap around. Real regimes stay far below (the built-ins use scores up to 10,000 and
+# points up to 150).
+SCORE_LIMIT = 10**9
+"""Largest magnitude of a score, a bound, a band or a threshold [points]."""
+POINTS_LIMIT = 10**6
+"""Largest magnitude of the points of one act [points]."""
+MAX_CHANGE = 10**9
+"""Largest magnitude of one record's change: points x value for ``per_value`` acts [points]."""
+MAX_YEARS = 200
+"""Longest duration (term, expiry, retention, cooldown) [years]; also bounds day counts."""
+
+# Bounds on text: printing is linear, but rich's table layout is not, and a 100,000-character
+# name made `scslab regimes` take a minute. Ids are codes; names are a line; notes a paragraph.
+ID_CHARS, NAME_CHARS, TEXT_CHARS, NOTE_CHARS = 64, 200, 2_000, 10_000
+
+Id = Annotated[str, Field(pattern=_ID, max_length=ID_CHARS,
+                          description="lower-case id: letters, digits, _")]
+Points = Annotated[int, Field(ge=-SCORE_LIMIT, le=SCORE_LIMIT)]
+Name = Annotated[str, Field(max_length=NAME_CHARS)]
+Text = Annotated[str, Field(max_length=TEXT_CHARS)]
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)  # TOML has inf and nan literals
 
 
 class Duration(BaseModel):
     """A calendar duration: months (years are 12 months) plus days."""
 
     model_config = ConfigDict(frozen=True)
-    months: int = 0
-    days: int = 0
+    months: int = Field(0, ge=0, le=12 * MAX_YEARS)
+    days: int = Field(0, ge=0, le=366 * MAX_YEARS)
 
     @classmethod
     def parse(cls, text: str) -> Duration:
@@ -56,6 +78,8 @@ class Duration(BaseModel):
                 f"a duration like '2y', '2y6m', '6m' or '30d' was expected, got {text!r}"
             )
         y, mo, d = (int(g) if g else 0 for g in m.groups())
+        if 12 * y + mo > 12 * MAX_YEARS or d > 366 * MAX_YEARS:
+            raise ValueError(f"a duration of at most {MAX_YEARS} years was expected, got {text!r}")
         return cls(months=12 * y + mo, days=d)
 
     @model_serializer
@@ -80,31 +104,32 @@ def _duration(v: object) -> Duration | None:
 class Cited(BaseModel):
     """A value with its sources and whether it rests on verified reports."""
 
-    model_config = ConfigDict(extra="forbid")
-    sources: list[str] = Field(default_factory=list, description="keys of [[sources]] entries")
+    model_config = _STRICT
+    sources: list[Annotated[str, Field(max_length=ID_CHARS)]] = Field(
+        default_factory=list, description="keys of [[sources]] entries")
     verified: bool = Field(True, description="false if the value rests on unverified reports")
-    note: str = ""
+    note: str = Field("", max_length=NOTE_CHARS)
 
 
 class Source(BaseModel):
     """A cited document."""
 
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    url: str = Field(pattern=r"^(https?://|docs/)",
+    key: str = Field(min_length=1, max_length=ID_CHARS)
+    title: str = Field(min_length=1, max_length=TEXT_CHARS)
+    url: str = Field(pattern=r"^(https?://|docs/)", max_length=TEXT_CHARS,
                      description="where the document was read (a URL, or docs/... in this repo)")
 
 
 class RegimeInfo(Cited):
     """Identity and scope of the regime."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    name: str
-    description: str = Field(description="one line, shown by `scslab regimes`")
-    jurisdiction: str = ""
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=ID_CHARS)
+    name: Name
+    description: Text = Field(description="one line, shown by `scslab regimes`")
+    jurisdiction: Name = ""
     subject_kinds: list[Literal["person", "organisation"]] = Field(default_factory=lambda: ["person"])
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Name] = Field(default_factory=list)
 
 
 class Score(Cited):
@@ -116,9 +141,9 @@ class Score(Cited):
     :mod:`scslab.regime.evaluation`).
     """
 
-    initial: int
-    min: int | None = None
-    max: int | None = None
+    initial: Points
+    min: Points | None = None
+    max: Points | None = None
     # Why two modes: a cap that swallows a merit (Suining, 1000 at most) is "each_change"; a
     # floor under expiring deductions (FICO-like, 300) must let an absorbed deduction count once
     # older ones expire, so the score is the clipped total of the points that count ("total").
@@ -127,7 +152,7 @@ class Score(Cited):
                                    "applied (points cut off are lost); 'total' clips the total of "
                                    "the points that count (points cut off still count, and expire)")
     kind: Literal["points", "factor", "evaluation"] = "points"
-    scale: tuple[int, int] | None = Field(
+    scale: tuple[Points, Points] | None = Field(
         None, description="factor scores: [low, high], score = low + (high - low) * weighted mean "
                           "of the factor values (each 0..1), then held within min..max; "
                           "default [min, max]")
@@ -150,16 +175,16 @@ class Score(Cited):
 class Band(Cited):
     """A band: subjects whose score is at least ``min`` (and below the band above)."""
 
-    label: str = Field(min_length=1)
-    min: int | None = Field(None, description="inclusive lower bound [points]; omit for the lowest")
+    label: str = Field(min_length=1, max_length=ID_CHARS)
+    min: Points | None = Field(None, description="inclusive lower bound [points]; omit for the lowest")
 
 
 class Requires(BaseModel):
     """Conditions under which an act takes effect; otherwise the ledger says why not."""
 
-    model_config = ConfigDict(extra="forbid")
-    max_score: int | None = Field(None, description="score at most this [points]")
-    min_score: int | None = Field(None, description="score at least this [points]")
+    model_config = _STRICT
+    max_score: Points | None = Field(None, description="score at most this [points]")
+    min_score: Points | None = Field(None, description="score at least this [points]")
     cooldown: Duration | None = Field(None, description="at most once per this period")
 
     _v = field_validator("cooldown", mode="before")(_duration)
@@ -170,10 +195,12 @@ class Act(Cited):
 
     id: Id
     category: str
-    description: str = ""
-    points: int = Field(0, description="score change per unit of value [points]")
+    description: Text = ""
+    points: int = Field(0, ge=-POINTS_LIMIT, le=POINTS_LIMIT,
+                        description="score change per unit of value [points]")
     per_value: bool = Field(False, description="multiply points by the record's value")
-    drop_to_band: str | None = Field(None, description="score drops to at most the top of this band")
+    drop_to_band: str | None = Field(None, max_length=ID_CHARS,
+                                     description="score drops to at most the top of this band")
     expires: Duration | None = Field(None, description="points stop counting after this period")
     requires: Requires | None = None
     subject_kinds: list[Literal["person", "organisation"]] | None = None
@@ -204,7 +231,7 @@ class ListSpec(Cited):
     """A list (blacklist, redlist): who goes on, for how long, and how they come off."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     entries: list[ListEntry] = Field(default_factory=list)
     term: Duration | None = Field(None, description="term of entries made by [[triggers]]")
     extension_acts: list[Id] = Field(
@@ -212,17 +239,21 @@ class ListSpec(Cited):
     )
     # Outside this range an extension is ignored with a ledger line (not rejected when the records
     # are read): the engine holds the rule, so simulation and replay treat it alike.
-    extension_min_years: int = Field(1, ge=1, description="smallest extension [years]")
-    extension_max_years: int | None = Field(None, ge=1, description="largest extension [years]")
+    extension_min_years: int = Field(1, ge=1, le=MAX_YEARS, description="smallest extension [years]")
+    extension_max_years: int | None = Field(None, ge=1, le=MAX_YEARS,
+                                            description="largest extension [years]")
     removal_acts: list[Id] = Field(default_factory=list)
     removal_delay_working_days: int = Field(
-        0, ge=0, description="a deletion takes effect on this working day after its trigger"
+        0, ge=0, le=261 * MAX_YEARS,
+        description="a deletion takes effect on this working day after its trigger"
     )
     early_removal_on_performance: bool = Field(
         True, description="removal acts also end fixed-term listings early"
     )
-    min_age: int | None = Field(None, ge=0, description="records about younger subjects never list")
-    band: str | None = Field(None, description="band shown while listed, overriding the score band")
+    min_age: int | None = Field(None, ge=0, le=150,
+                                description="records about younger subjects never list")
+    band: str | None = Field(None, max_length=ID_CHARS,
+                             description="band shown while listed, overriding the score band")
     enter_resets_score: bool = Field(False, description="entering erases all points (score -> initial)")
 
     _v = field_validator("term", mode="before")(_duration)
@@ -240,8 +271,8 @@ class Trigger(Cited):
     after the day's calendar events (a term ending, points expiring) touched the subject."""
 
     id: Id
-    score_at_least: int | None = None
-    score_at_most: int | None = None
+    score_at_least: Points | None = None
+    score_at_most: Points | None = None
     enter_list: Id
 
     @model_validator(mode="after")
@@ -262,16 +293,16 @@ class Window(Cited):
 
     id: Id
     act: Id
-    days: int = Field(ge=1)
-    more_than: int = Field(ge=0)
+    days: int = Field(ge=1, le=366 * MAX_YEARS)
+    more_than: int = Field(ge=0, le=10**6)
     emit: Id
 
 
 class Consequence(Cited):
     """Restrictions and privileges that hold while a subject is in a band or on a list."""
 
-    band: str | None = None
-    list: str | None = None
+    band: str | None = Field(None, max_length=ID_CHARS)
+    list: str | None = Field(None, max_length=ID_CHARS)
     # ``builtins.list``: the field ``list`` above shadows the builtin inside this class.
     restrictions: builtins.list[Id] = Field(default_factory=builtins.list)
     privileges: builtins.list[Id] = Field(default_factory=builtins.list)
@@ -340,10 +371,11 @@ class FactorInput(Cited):
     acts: builtins.list[Id] = Field(default_factory=builtins.list)
     categories: builtins.list[str] = Field(default_factory=builtins.list)
     window: Duration | None = None
-    half_life_days: float | None = Field(None, gt=0)
+    half_life_days: float | None = Field(None, gt=0, le=366 * MAX_YEARS)
     attribute: Literal["ability_to_pay", "age"] | None = None
-    default: float | None = None
-    curve: builtins.list[tuple[float, float]] = Field(min_length=2)
+    default: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
+    curve: builtins.list[tuple[Annotated[float, Field(ge=-1e12, le=1e12)],
+                               Annotated[float, Field(ge=-1e12, le=1e12)]]] = Field(min_length=2)
     # ``builtins.list`` above: this field shadows the builtin inside the class.
     list: Id | None = None
 
@@ -384,8 +416,8 @@ class Factor(Cited):
     within 0..1. The score is the weighted mean of the factor values, scaled (``[score].scale``)."""
 
     id: Id
-    name: str = ""
-    weight: float = Field(gt=0, description="relative weight (weights need not sum to 100)")
+    name: Name = ""
+    weight: float = Field(gt=0, le=1e6, description="relative weight (weights need not sum to 100)")
     baseline: float = Field(ge=0, le=1, description="value before any input [0..1]")
     inputs: builtins.list[FactorInput] = Field(default_factory=builtins.list)
 
@@ -393,7 +425,7 @@ class Factor(Cited):
 class EvaluationClass(Cited):
     """A class of a periodic rating, held by a list (whose ``band`` is the class label)."""
 
-    min_score: int | None = Field(None, description="indicator score at least this; omit for the "
+    min_score: Points | None = Field(None, description="indicator score at least this; omit for the "
                                                     "lowest class")
     # Last: shadows the builtin inside the class.
     list: Id
@@ -403,7 +435,7 @@ class Deduction(Cited):
     """Points an act deducts from the indicator score of the evaluation year it falls in."""
 
     act: Id
-    points: int = Field(gt=0, description="deducted per record [points]")
+    points: int = Field(gt=0, le=POINTS_LIMIT, description="deducted per record [points]")
 
 
 class Evaluation(Cited):
@@ -419,12 +451,12 @@ class Evaluation(Cited):
     ``no_top_after_lowest`` evaluations after the kept ones.
     """
 
-    start: int = Field(description="indicator score before deductions [points]")
+    start: Points = Field(description="indicator score before deductions [points]")
     classes: builtins.list[EvaluationClass] = Field(min_length=2, description="highest first")
     deductions: builtins.list[Deduction] = Field(default_factory=builtins.list)
     direct_lowest_acts: builtins.list[Id] = Field(default_factory=builtins.list)
-    lowest_kept: int = Field(0, ge=0, description="further evaluations that keep the lowest class")
-    no_top_after_lowest: int = Field(0, ge=0, description="evaluations after those barred from "
+    lowest_kept: int = Field(0, ge=0, le=100, description="further evaluations that keep the lowest class")
+    no_top_after_lowest: int = Field(0, ge=0, le=100, description="evaluations after those barred from "
                                                           "the top class")
     lowest_spreads_to_representative: bool = False
     new_entity_list: Id | None = Field(None, description="list holding the new-entity class")
@@ -434,13 +466,13 @@ class Evaluation(Cited):
         default_factory=builtins.list,
         description="a record in the evaluation year: new-entity class if the indicator is at "
                     "least no_revenue_min_score")
-    no_revenue_min_score: int | None = None
+    no_revenue_min_score: Points | None = None
 
 
 class Rulebook(BaseModel):
     """A whole regime."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
     regime: RegimeInfo
     score: Score | None = None
     bands: list[Band] = Field(default_factory=list)

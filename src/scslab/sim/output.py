@@ -16,10 +16,11 @@ import pyarrow as pa
 
 from scslab._version import __version__
 from scslab.dates import EPOCH
-from scslab.io import ParquetStream, write_json, write_parquet, write_text
+from scslab.io import ParquetStream, write_parquet, write_text
 from scslab.regime.engine import NEVER, Engine
 from scslab.regime.ledger import NO_SCORE
 from scslab.regime.rules import RULE_CODES
+from scslab.runfolder_write import write_manifest
 from scslab.sim.loop import Daily, Simulation
 from scslab.society import org_code_chars, resident_id_chars
 
@@ -263,11 +264,12 @@ def resolved_scenario(sim: Simulation) -> str:
 
 
 def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:
-    """Write everything but the ledger (streamed separately), manifest last."""
+    """Write everything but the ledger (streamed separately), manifest last, with the size and
+    SHA-256 of every file (scslab.runfolder_write)."""
     write_text(out / "scenario.toml", resolved_scenario(sim))
     # The two tables encode in parallel (pyarrow releases the GIL while writing).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-out") as pool:
         daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
         write_parquet(out / "subjects.parquet", subjects_table(sim))
         daily_done.result()
-    write_json(out / "manifest.json", manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))
+    write_manifest(out, manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))

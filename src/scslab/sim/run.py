@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from scslab.regime.tables import band_index
+from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
 from scslab.sim.output import LedgerWriter, write_outputs
 from scslab.sim.scenario import Scenario, load_scenario
@@ -60,23 +61,26 @@ def run_scenario(
     seed: int | None = None,
     out: str | Path | None = None,
     on_day: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario; if ``out`` is given, write the run folder there.
 
     Args:
         scenario: a built-in name, a scenario file, or a :class:`Scenario`.
         persons, days, seed: overrides of the scenario's horizon.
-        out: the run folder to write (created if needed).
+        out: the run folder to write (created if needed; refused if it holds files).
         on_day: progress callback with the 0-based day index.
+        force: write into a folder that holds files, removing scslab's own files there first.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if out is not None:
+        check_output_folder(out, force)  # before the society is built: refuse early
     t0 = time.perf_counter()
     sim = Simulation(sc, persons, days, seed, keep_ledger=out is not None).init()
     if out is None:
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_folder(out, force)
     with LedgerWriter(out / "ledger.parquet", sim) as ledger:
         daily = sim.run(on_day=on_day, on_ledger=ledger)
     write_outputs(sim, daily, out)

@@ -6,7 +6,9 @@ expressions to evaluate.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
+import math
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from scslab import inputfile
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.regime.load import parse_toml, validation_error
@@ -26,14 +29,19 @@ def _rate(v: Any) -> float:
     """A rate given as a number or as a fraction string like "1/200"."""
     if isinstance(v, bool):
         raise ValueError(f"a number or a fraction like '1/200' was expected, got {v!r}")
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(Fraction(v.replace(" ", "")))
-        except (ValueError, ZeroDivisionError):
-            pass
-    raise ValueError(f"a number or a fraction like '1/200' was expected, got {v!r}")
+    try:
+        if isinstance(v, int | float):
+            x = float(v)
+        elif isinstance(v, str):
+            x = float(Fraction(v.replace(" ", "")))
+        else:
+            raise ValueError
+    except (ValueError, ZeroDivisionError, OverflowError):  # "1e309" overflows a float
+        raise ValueError(f"a number or a fraction like '1/200' was expected, got {str(v)[:40]!r}") \
+            from None
+    if not math.isfinite(x):
+        raise ValueError(f"a finite rate was expected, got {str(v)[:40]!r}")
+    return x
 
 
 Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0)]
@@ -119,10 +127,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     Relative rulebook paths in ``regimes`` are resolved against the scenario file's folder.
     """
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise InputError("no such scenario file", file=p)
-        text, file, base = p.read_text(encoding="utf-8"), str(p), p.parent
+    if p.suffix == ".toml" or inputfile.exists(p):
+        text, file, base = inputfile.read_text(p, "scenario file"), str(p), p.parent
     elif str(name_or_path) in builtin_scenarios():
         text = (resources.files(_LIBRARY) / f"{name_or_path}.toml").read_text(encoding="utf-8")
         file, base = f"<built-in scenario {name_or_path}>", None
@@ -134,6 +140,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, file) from None
+    try:  # the schema checks the shape YYYY-MM-DD; 2021-02-30 has it and is no date
+        _dt.date.fromisoformat(sc.horizon.start_date)
+    except ValueError:
+        raise InputError(f"no such date {sc.horizon.start_date!r}", file=file,
+                         key="horizon.start_date") from None
     if base is not None:
         sc.regimes = [str(base / r) if r.endswith(".toml") and not Path(r).is_absolute() else r
                       for r in sc.regimes]
