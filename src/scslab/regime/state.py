@@ -195,6 +195,7 @@ class RegimeState:
         from scslab.regime._kernels import apply_points
 
         t = self.t
+        assert self.score is not None  # the compiled path serves regimes with a score only
         delta, after, flag, total = apply_points(
             s, a, self.score, points, t.cap, self.lo, self.hi, t.band_asc, t.n_score_bands,
             t.bottom_open, self._band_counts)
