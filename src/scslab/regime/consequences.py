@@ -17,7 +17,7 @@ Gates, replay, explain and the run outputs all read consequences from here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +41,8 @@ class ConsequenceTable:
             ``list``, ``restrictions`` and ``organisation_falls_on``.
     """
 
-    def __init__(self, rulebook: Rulebook, tables: Tables, extra: Sequence = ()) -> None:
+    # ``extra`` is duck-typed (fields read with getattr where optional), so entries stay Any.
+    def __init__(self, rulebook: Rulebook, tables: Tables, extra: Sequence[Any] = ()) -> None:
         entries = [*rulebook.consequences, *extra]
         restr = sorted({r for c in entries for r in c.restrictions})
         priv = sorted({p for c in entries for p in getattr(c, "privileges", ())})
