@@ -84,11 +84,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         Rulebook,
         builtin_regimes,
         describe_rulebook,
-        explain,
         load_rulebook,
         read_records,
-        replay,
     )
+
+    # From their defining modules: imported through scslab.regime, whose submodules of the same
+    # names they shadow, mypy reports them as redefined (no-redef).
+    from scslab.regime.explain import explain
+    from scslab.regime.replay import replay
     from scslab.report import write_report
     from scslab.rng import Streams
     from scslab.runfolder import RunFolder, read_run

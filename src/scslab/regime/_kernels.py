@@ -14,7 +14,8 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _band(score, band_asc, n_score_bands, bottom_open, no_band):
+def _band(score: int | np.integer, band_asc: np.ndarray, n_score_bands: int, bottom_open: bool,
+          no_band: int) -> int:
     k = 0
     while k < band_asc.shape[0] and band_asc[k] <= score:
         k += 1
@@ -24,12 +25,23 @@ def _band(score, band_asc, n_score_bands, bottom_open, no_band):
 
 
 @njit(cache=True, nogil=True)
-def apply_points(subj, act, score, points, cap, lo, hi, band_asc, n_score_bands, bottom_open,
-                 band_counts):
+def apply_points(subj: np.ndarray, act: np.ndarray, score: np.ndarray, points: np.ndarray,
+                 cap: np.ndarray, lo: int, hi: int, band_asc: np.ndarray, n_score_bands: int,
+                 bottom_open: bool, band_counts: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Apply point records in order.
 
     Args:
-        lo, hi: score bounds; ``lo > hi`` is never given; pass extreme values for "none".
+        subj: subject row of each record (int64).
+        act: act index of each record (int64).
+        score: every subject's score (int32), updated in place.
+        points: points per act (int64).
+        cap: score ceiling per act after drop_to_band (int32; NO_CAP if none).
+        lo: lower score bound; ``lo > hi`` is never given; pass an extreme value for "none".
+        hi: upper score bound; pass an extreme value for "none".
+        band_asc: ascending band thresholds, as in :func:`scslab.regime.tables.band_index`.
+        n_score_bands: number of score bands.
+        bottom_open: whether the lowest band has no minimum.
         band_counts: updated in place (last slot = no band).
 
     Returns:

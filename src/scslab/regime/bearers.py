@@ -1,5 +1,6 @@
-"""Who bears a subject's consequences: an organisation's legal representative, where the rulebook
-says so (``[[consequences]] organisation_falls_on = "legal_representative"``).
+"""Who bears a subject's consequences: an organisation's legal representative, where so ruled.
+
+The rulebook says so with ``[[consequences]] organisation_falls_on = "legal_representative"``.
 
 The 2015 restrictions on high consumption apply, where the debtor is a unit, to its legal
 representative (2015 Art. 3; see the court-defaulters rulebook's sources): an organisation
@@ -35,9 +36,11 @@ def bearer_from_representative(representative: np.ndarray | None, n: int) -> np.
 
 
 def bearer_from_society(org_legal_rep: np.ndarray, n_persons: int) -> np.ndarray:
-    """Bearer rows for a simulated society: persons ``0..n_persons-1`` bear their own, and
-    organisation ``n_persons + k`` has its consequences borne by person ``org_legal_rep[k]``
-    (itself where that is -1)."""
+    """Bearer rows for a simulated society.
+
+    Persons ``0..n_persons-1`` bear their own, and organisation ``n_persons + k`` has its
+    consequences borne by person ``org_legal_rep[k]`` (itself where that is -1).
+    """
     rep = np.asarray(org_legal_rep, np.int64)
     full = np.concatenate([np.full(n_persons, -1, np.int64), rep])
     return bearer_from_representative(full, n_persons + len(rep))

@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 class Event(Protocol):
     """A calendar event of some subjects."""
 
-    subjects: np.ndarray
+    # Read-only: the events are frozen dataclasses, and the calendar only reads their subjects.
+    @property
+    def subjects(self) -> np.ndarray:
+        """The subject rows the event concerns."""
+        ...
 
     def apply(self, state: RegimeState, day: int) -> None:
         """Apply the event on ``day``."""
@@ -38,8 +42,11 @@ class Event(Protocol):
 
 @dataclass(frozen=True)
 class Expire:
-    """Points of ``act`` recorded on day ``made`` stop counting: ``amount`` per subject is taken
-    back, unless the subject's points were erased since (``epoch`` changed)."""
+    """Points of ``act`` recorded on day ``made`` stop counting.
+
+    ``amount`` per subject is taken back, unless the subject's points were erased since
+    (``epoch`` changed).
+    """
 
     act: int
     subjects: np.ndarray
@@ -48,12 +55,15 @@ class Expire:
     made: int
 
     def apply(self, state: RegimeState, day: int) -> None:
+        """Take the points back on ``day`` from the subjects whose points still count."""
         s, amount = self.subjects, self.amount
         if state.epoch is not None and self.epoch is not None:
             live = state.epoch[s] == self.epoch
             s, amount = s[live], amount[live]
         if not len(s):
             return
+        # Only points are scheduled to expire, and only a regime with a score has points.
+        assert state.score is not None
         base = state.score[s].astype(np.int64) if state.raw is None else state.raw[s]
         raw = base - amount
         new = raw if state.t.lo is None and state.t.hi is None else \
@@ -69,6 +79,7 @@ class TermEnd:
     subjects: np.ndarray
 
     def apply(self, state: RegimeState, day: int) -> None:
+        """Request the deletion of the subjects whose term still ends on ``day``."""
         s = self.subjects
         s = s[(state.list_until[self.li][s] == day) & (state.list_pending[self.li][s] == NEVER)]
         if not len(s):
@@ -86,6 +97,7 @@ class Delete:
     subjects: np.ndarray
 
     def apply(self, state: RegimeState, day: int) -> None:
+        """Delete the subjects whose deletion is still scheduled for ``day``."""
         s = self.subjects[state.list_pending[self.li][self.subjects] == day]
         if len(s):
             state.delete(day, self.li, s)

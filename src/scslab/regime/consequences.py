@@ -17,7 +17,7 @@ Gates, replay, explain and the run outputs all read consequences from here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +41,8 @@ class ConsequenceTable:
             ``list``, ``restrictions`` and ``organisation_falls_on``.
     """
 
-    def __init__(self, rulebook: Rulebook, tables: Tables, extra: Sequence = ()) -> None:
+    # ``extra`` is duck-typed (fields read with getattr where optional), so entries stay Any.
+    def __init__(self, rulebook: Rulebook, tables: Tables, extra: Sequence[Any] = ()) -> None:
         entries = [*rulebook.consequences, *extra]
         restr = sorted({r for c in entries for r in c.restrictions})
         priv = sorted({p for c in entries for p in getattr(c, "privileges", ())})
@@ -68,8 +69,10 @@ class ConsequenceTable:
         self.used_lists = [li for li in range(nl) if self.list[:, li].any()]
 
     def held(self, state: RegimeState, s: np.ndarray, mode: int | np.ndarray = PERSON) -> np.ndarray:
-        """(len(s), ids) bool: the ids that hold for subjects ``s`` now, in ``mode`` (one, or
-        one per subject)."""
+        """(len(s), ids) bool: the ids that hold for subjects ``s`` now.
+
+        ``mode``: one mode for all subjects, or one per subject.
+        """
         s = np.asarray(s, np.int64)
         m = np.broadcast_to(np.asarray(mode, np.int64), s.shape)
         out = self.band[m, state.band_index(s)]
@@ -86,9 +89,11 @@ class ConsequenceTable:
                 [self.ids[i] for i in on if self.is_privilege[i]])
 
     def counts(self, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
-        """Per id, per day: subjects holding it through a band or a list, from daily band counts
-        (days, bands + 1) and list sizes (days, lists). A subject holding one id through a band
-        and a list counts twice; costs nothing per day."""
+        """Per id, per day: subjects holding it through a band or a list.
+
+        From daily band counts (days, bands + 1) and list sizes (days, lists). A subject holding
+        one id through a band and a list counts twice; costs nothing per day.
+        """
         total = bands.astype(np.int64) @ self.band[PERSON].astype(np.int64)
         if lists.shape[1]:
             total = total + lists.astype(np.int64) @ self.list[PERSON].astype(np.int64)
@@ -97,9 +102,10 @@ class ConsequenceTable:
 
 def held_by_bearer(table: ConsequenceTable, state: RegimeState, bearer: np.ndarray,
                    subjects: np.ndarray) -> list[tuple[list[str], list[str]]]:
-    """Sorted (restrictions, privileges) held by each of ``subjects`` now, where ``bearer[s]`` is
-    the row that bears organisation ``s``'s representative-borne consequences (``s`` itself for
-    a person or an organisation with no representative).
+    """Sorted (restrictions, privileges) held by each of ``subjects`` now.
+
+    ``bearer[s]`` is the row that bears organisation ``s``'s representative-borne consequences
+    (``s`` itself for a person or an organisation with no representative).
 
     A subject holds its own (all of them, or only those falling on the organisation when it has
     a bearer), plus those falling on the representative from every organisation it represents.

@@ -124,7 +124,8 @@ class Engine:
 
     def lists_of(self, s: int) -> list[str]:
         """Sorted ids of the lists subject ``s`` is on."""
-        return sorted(lid for li, lid in enumerate(self.list_ids) if self.state.listed(li, s))
+        row = np.array([s])
+        return sorted(lid for li, lid in enumerate(self.list_ids) if self.state.listed(li, row)[0])
 
     def next_due(self) -> int | None:
         """The earliest day with a calendar event (or a computed score's update), or None."""
@@ -160,8 +161,10 @@ class Engine:
 
     # ------------------------------------------------------------------------ inputs
     def bind_society(self, society: Society, start_day: int) -> None:
-        """Give a computed score the society's inputs (friends, attributes, ages on
-        ``start_day``, legal representatives). Nothing for point scores."""
+        """Give a computed score the society's inputs; nothing for point scores.
+
+        The inputs: friends, attributes, ages on ``start_day``, legal representatives.
+        """
         if self.ext is not None:
             self.ext.bind_society(society, start_day)
 
@@ -171,13 +174,17 @@ class Engine:
             self.ext.bind_records(records)
 
     # -------------------------------------------------------------------------- step
-    def step(self, day: int, subj=None, act=None, value=None, age=None) -> np.ndarray:
-        """Apply day ``day``: due calendar events, then records (file order), then, for a
-        computed score on its update day, the update of every score.
+    def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,
+             value: np.ndarray | None = None, age: np.ndarray | None = None) -> np.ndarray:
+        """Apply day ``day``.
+
+        First due calendar events, then records (file order), then, for a computed score on its
+        update day, the update of every score.
 
         Args:
             day: day number.
-            subj, act: int arrays, one entry per record.
+            subj: int array, the subject row of each record.
+            act: int array, the act index of each record.
             value: float array (default 1 per record).
             age: float array, the subject's age [years] (NaN = unknown).
 

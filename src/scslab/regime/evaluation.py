@@ -59,6 +59,7 @@ class YearTally:
 
     @classmethod
     def empty(cls, n: int) -> YearTally:
+        """A year without records for ``n`` subjects."""
         return cls(np.zeros(n, np.int64), np.full(n, -1, np.int64), np.zeros(n, bool),
                    np.zeros(n, bool))
 
@@ -76,12 +77,17 @@ class Result:
 
 
 class AnnualEvaluation:
-    """The strategy of an evaluation score: it tallies records and rates every known subject on
-    evaluation days, through the state's write API."""
+    """The strategy of an evaluation score.
+
+    It tallies records and rates every known subject on evaluation days, through the state's
+    write API.
+    """
 
     def __init__(self, rb: Rulebook, state: RegimeState) -> None:
         self.state = state
         assert rb.evaluation is not None and rb.update is not None and rb.score is not None
+        # A computed score has both bounds (checked by the schema).
+        assert rb.score.min is not None and rb.score.max is not None
         ev = self.ev = rb.evaluation
         self.update_spec = rb.update
         self._kinds = list(rb.regime.subject_kinds)
@@ -99,11 +105,14 @@ class AnnualEvaluation:
         list_idx = {x.id: i for i, x in enumerate(rb.lists)}
         band_of = {x.id: x.band for x in rb.lists}
         self.class_lists = [list_idx[c.list] for c in ev.classes]
-        self.labels = [band_of[c.list] for c in ev.classes]
-        self.mins = [c.min_score for c in ev.classes[:-1]]
+        self.labels: list[str] = [_label(band_of, c.list) for c in ev.classes]
+        self.mins: list[int] = []
+        for c in ev.classes[:-1]:
+            assert c.min_score is not None  # every class but the last has one (schema)
+            self.mins.append(c.min_score)
         if ev.new_entity_list is not None:
             self.class_lists.append(list_idx[ev.new_entity_list])
-            self.labels.append(band_of[ev.new_entity_list])
+            self.labels.append(_label(band_of, ev.new_entity_list))
         self.years: dict[int, YearTally] = {}
         self.last_lowest = np.full(n, NO_YEAR, np.int64)  # evaluation year of the last fresh D
         self.known_since = np.full(n, NOT_YET, np.int64)  # first day the subject is known
@@ -115,8 +124,14 @@ class AnnualEvaluation:
     # ------------------------------------------------------------------ inputs
     def bind(self, representative: np.ndarray | None = None, rated: np.ndarray | None = None,
              known_since: int | None = None) -> None:
-        """Legal representatives (row per subject, -1 none), which rows are rated, and a day from
-        which every rated row is known (default: from its first record)."""
+        """Bind the caller's inputs (any subset).
+
+        Args:
+            representative: the legal representative's row per subject, -1 none.
+            rated: which rows are rated.
+            known_since: a day from which every rated row is known (default: from its first
+                record).
+        """
         if representative is not None:
             rep = np.full(self.n, -1, np.int64)
             r = np.asarray(representative, np.int64)[:self.n]
@@ -129,8 +144,11 @@ class AnnualEvaluation:
             self._bound_known = True
 
     def bind_society(self, society: Society, start_day: int) -> None:
-        """Rows of the kinds the regime covers are rated and known from ``start_day``;
-        organisations' legal representatives come from the society."""
+        """Bind what the society says about the subjects.
+
+        Rows of the kinds the regime covers are rated and known from ``start_day``;
+        organisations' legal representatives come from the society.
+        """
         kinds = set(self._kinds)
         n, npers = self.n, society.n_persons
         rated = np.zeros(n, bool)
@@ -144,8 +162,11 @@ class AnnualEvaluation:
         self.bind(representative=rep, rated=rated, known_since=start_day)
 
     def bind_records(self, records: Records) -> None:
-        """Replay: the ``representative`` column. A row named as someone's representative is a
-        person, rated only if the regime covers persons."""
+        """Replay: bind the ``representative`` column.
+
+        A row named as someone's representative is a person, rated only if the regime covers
+        persons.
+        """
         if records.representative is None:
             return
         rep = np.asarray(records.representative, np.int64)
@@ -161,8 +182,10 @@ class AnnualEvaluation:
 
     def after_day(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray, g: np.ndarray,
                   touched: np.ndarray) -> np.ndarray:
-        """Tally the day's records; on an evaluation day rate every known subject. Returns the
-        subjects whose file changed."""
+        """Tally the day's records; on an evaluation day rate every known subject.
+
+        Returns the subjects whose file changed.
+        """
         if self.next_update is None:
             # The first evaluation rates the year of the first day seen (a part year, possibly).
             first = to_day(_dt.date(to_date(day).year + 1, 1, 1))
@@ -200,8 +223,10 @@ class AnnualEvaluation:
 
     # --------------------------------------------------------------- the rating
     def evaluate(self, day: int) -> Result:
-        """Rate the evaluation year of update day ``day``; updates the D history (pure of the
-        engine otherwise)."""
+        """Rate the evaluation year of update day ``day``.
+
+        Updates the D history; pure of the engine otherwise.
+        """
         ev, n = self.ev, self.n
         year = to_date(day).year - 1
         tally = self.years.pop(year, None) or YearTally.empty(n)
@@ -255,8 +280,10 @@ class AnnualEvaluation:
         return Result(year, evaluated, ind, klass, why, ref)
 
     def update(self, day: int) -> np.ndarray:
-        """Evaluate; write scores and classes through the state's write API; return the rated
-        subjects."""
+        """Evaluate, and write scores and classes through the state's write API.
+
+        Returns the rated subjects.
+        """
         st = self.state
         r = self.evaluate(day)
         s = np.flatnonzero(r.evaluated)
@@ -281,3 +308,10 @@ class AnnualEvaluation:
             if len(into):
                 st.enter(day, li, into, SYSTEM_ACT, NO_TERM, 0, year=r.year)
         return s
+
+
+def _label(band_of: dict[str, str | None], list_id: str) -> str:
+    """The class label of a class list: the list's band."""
+    label = band_of[list_id]
+    assert label is not None  # a list holding a class has a band (checked by the schema)
+    return label

@@ -74,7 +74,7 @@ def explain(rulebook: Rulebook, records: Records, subject: str, as_of: int | Non
                     representative=records.subject_ids[rep] if rep >= 0 else None)
     cf.records = [(iso(d), acts[a], float(v)) for d, a, v in zip(mine.day, mine.act, mine.value,
                                                                   strict=True)]
-    last: list[tuple] = []
+    last: list[tuple[str, list[str], list[str], list[str]]] = []  # the last state's key
 
     def snapshot(engine: Engine, day: int) -> None:
         lines = engine.ledger.drain()

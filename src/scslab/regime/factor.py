@@ -60,6 +60,8 @@ class FactorSpec:
         score = rb.score
         if score is None or score.kind != "factor":
             raise ValueError(f"regime {rb.regime.id} has no factor score")
+        # A computed score has both bounds (checked by the schema).
+        assert score.min is not None and score.max is not None
         self.low, self.high = score.scale if score.scale is not None else (score.min, score.max)
         self.min, self.max = int(score.min), int(score.max)
         self.factor_ids = [f.id for f in rb.factors]
@@ -86,9 +88,11 @@ class FactorSpec:
 
 def friends_mean(score: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
                  default: float) -> np.ndarray:
-    """Mean of each subject's friends' scores (float64), ``default`` for a subject without
-    friends. Rows ``0..len(indptr)-2`` of the CSR graph are subjects ``0..``; rows beyond the
-    graph have no friends, and friends beyond ``len(score)`` are ignored."""
+    """Mean of each subject's friends' scores (float64), ``default`` for a subject without friends.
+
+    Rows ``0..len(indptr)-2`` of the CSR graph are subjects ``0..``; rows beyond the graph have no
+    friends, and friends beyond ``len(score)`` are ignored.
+    """
     n = len(score)
     indptr = np.asarray(indptr, np.int64)
     g = min(len(indptr) - 1, n)
@@ -134,8 +138,9 @@ def factor_scores(spec: FactorSpec, quantities: list[np.ndarray],
 
 
 class FactorModel:
-    """The strategy of a factor score: it notes records and recomputes every score on update
-    days, through the state's write API.
+    """The strategy of a factor score.
+
+    It notes records and recomputes every score on update days, through the state's write API.
 
     Inputs the caller may bind (:meth:`bind`): the friendship graph, ``ability_to_pay`` and
     ``age`` arrays (rows beyond an array, and NaN, take the input's ``default``). Unbound, ages
@@ -187,12 +192,14 @@ class FactorModel:
             self.age_day = int(age_day)
 
     def bind_society(self, society: Society, start_day: int) -> None:
-        """Bind what the rulebook's inputs read from the society (society attributes are drawn on
-        first use, so only those)."""
-        friends = None
+        """Bind what the rulebook's inputs read from the society.
+
+        Society attributes are drawn on first use, so only those are read.
+        """
+        friends: tuple[np.ndarray, np.ndarray] | None = None
         if "friends_mean_score" in self._uses:
-            friends = society.friends
-            friends = friends() if callable(friends) else friends  # built on first use
+            graph = society.friends
+            friends = graph() if callable(graph) else graph  # built on first use
         self.bind(
             friends=friends,
             ability_to_pay=society.ability_to_pay if "ability_to_pay" in self._uses else None,
@@ -209,8 +216,10 @@ class FactorModel:
 
     def after_day(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray, g: np.ndarray,
                   touched: np.ndarray) -> np.ndarray:
-        """Note the day's records; on an update day recompute every score. Returns the subjects
-        whose file changed (``touched`` and those the update changed)."""
+        """Note the day's records; on an update day recompute every score.
+
+        Returns the subjects whose file changed (``touched`` and those the update changed).
+        """
         if self.next_update is None:
             self.next_update = update_on_or_after(self.update_spec, day)
         changed = []
@@ -246,13 +255,16 @@ class FactorModel:
                 last[u] = day
             np.add.at(acc, ss, val)
         if self._rec_age is not None:
+            assert self._rec_age_day is not None  # allocated together with _rec_age
             k = np.isfinite(g)
             self._rec_age[s[k]] = g[k]
             self._rec_age_day[s[k]] = day
 
     def quantities(self, day: int) -> list[np.ndarray]:
-        """The quantity of every input for every subject on update day ``day`` (scores as they
-        stand before the update)."""
+        """The quantity of every input for every subject on update day ``day``.
+
+        Scores count as they stand before the update.
+        """
         n = self.n
         out = []
         for i, p in enumerate(self.spec.inputs):
@@ -269,13 +281,16 @@ class FactorModel:
                 if self.friends is None:
                     out.append(np.full(n, p.default))
                 else:
-                    out.append(friends_mean(self.state.score, *self.friends, p.default))
+                    score = self.state.score
+                    assert score is not None  # a factor regime has a score
+                    out.append(friends_mean(score, *self.friends, p.default))
             else:  # on_list
                 on = self.state.listed(p.list_index, np.arange(n))
                 out.append(on.astype(np.float64))
         return out
 
     def _windowed(self, i: int, p: InputPlan, day: int) -> np.ndarray:
+        assert p.window is not None  # called for windowed inputs only (quantities)
         chunks = self._log[i]
         cutoff = int(add_months(day, -p.window[0])) - p.window[1]  # counts: cutoff < d <= day
         if not chunks:
@@ -290,13 +305,15 @@ class FactorModel:
     def _attribute(self, p: InputPlan, day: int) -> np.ndarray:
         n = self.n
         out = np.full(n, p.default)
-        bound = self.attributes.get(p.attribute)
+        bound = self.attributes.get(p.attribute) if p.attribute is not None else None
         if bound is not None:
             k = min(len(bound), n)
             out[:k] = bound[:k]
             if p.attribute == "age":
+                assert self.age_day is not None  # bind() sets it with the bound ages
                 out[:k] += (day - self.age_day) / DAYS_PER_YEAR
         elif p.attribute == "age" and self._rec_age is not None:
+            assert self._rec_age_day is not None  # allocated together with _rec_age
             known = np.isfinite(self._rec_age)
             out[known] = self._rec_age[known] + (day - self._rec_age_day[known]) / DAYS_PER_YEAR
         out[np.isnan(out)] = p.default
@@ -309,6 +326,7 @@ class FactorModel:
     def update(self, day: int) -> np.ndarray:
         """Recompute every score; a ledger line for each that changed. Returns those subjects."""
         st = self.state
+        assert st.score is not None  # a factor regime has a score
         old = st.score.astype(np.int64)
         new, flag = self.scores(day)
         changed = np.flatnonzero(new != old)

@@ -8,6 +8,7 @@ kept as a scalar until :meth:`Ledger.drain`), so a day of 10^4 lines costs a few
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TypedDict
 
 import numpy as np
 
@@ -15,6 +16,19 @@ from scslab.regime.rules import NEVER
 
 NO_SCORE = np.iinfo(np.int32).min  # score_after of regimes without a score
 SYSTEM_ACT = -1  # act index of lines made by the calendar or an update (expiry, term end, ...)
+
+Column = int | np.ndarray
+"""A ledger field for a chunk of lines: one value for all of them, or one per line."""
+
+
+class LineFields(TypedDict, total=False):
+    """The structured fields of a chunk of lines (see :mod:`scslab.regime.rules`); omitted: none."""
+
+    lst: Column
+    until: Column
+    ref: Column
+    amount: float | np.ndarray
+    item: Column
 
 
 @dataclass
@@ -41,6 +55,10 @@ class LedgerLines:
         return LedgerLines(*(getattr(self, f.name)[idx] for f in fields(self)))
 
 
+# One add: (lines, day, subject, act, delta, score_after, rule, list, until, ref, amount, item).
+_Chunk = tuple[int, int, np.ndarray, Column, Column, Column, Column, Column, Column, Column,
+               float | np.ndarray, Column]
+
 _DTYPES = (np.int32, np.int32, np.int16, np.int32, np.int32, np.int16, np.int16, np.int32,
            np.int32, np.float64, np.int32)
 
@@ -54,11 +72,12 @@ class Ledger:
 
     def __init__(self, keep: bool = True) -> None:
         self.keep = keep
-        self._chunks: list[tuple] = []
+        self._chunks: list[_Chunk] = []
         self.n_lines = 0
 
-    def add(self, day: int, subject, act, delta, score_after, rule, *, lst=-1, until=NEVER,
-            ref=NEVER, amount=np.nan, item=-1) -> None:
+    def add(self, day: int, subject: np.ndarray, act: Column, delta: Column, score_after: Column,
+            rule: Column, *, lst: Column = -1, until: Column = NEVER, ref: Column = NEVER,
+            amount: float | np.ndarray = np.nan, item: Column = -1) -> None:
         """Append lines; scalars broadcast to the length of ``subject``."""
         k = len(subject)
         if k == 0:

@@ -79,7 +79,8 @@ class PointRules:
         """The distinct subjects of ``s``, in order of first occurrence."""
         return s[self.first(s)]
 
-    def _apply_records(self, day, subj, act, value, age) -> None:
+    def _apply_records(self, day: int, subj: np.ndarray, act: np.ndarray, value: np.ndarray,
+                       age: np.ndarray) -> None:
         # Pass k applies the k-th record (file order) of every subject that has one.
         f = self.first(subj)
         if f.all():
@@ -94,7 +95,8 @@ class PointRules:
                 break
             f = self.first(subj[rest])
 
-    def _apply_unique(self, day, s, a, v, age) -> None:
+    def _apply_unique(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray,
+                      age: np.ndarray) -> None:
         """Apply one record to each of the (distinct) subjects ``s``."""
         st, t = self.state, self.t
         handled = np.zeros(len(s), bool)
@@ -124,7 +126,8 @@ class PointRules:
             self._apply_records(day, ss, np.concatenate([e[1] for e in es]), np.ones(len(ss)),
                                 np.concatenate([e[2] for e in es]))
 
-    def _window(self, day, wi, ws, wage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _window(self, day: int, wi: int, ws: np.ndarray,
+                wage: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Count records of window ``wi``'s act; return the derived records it emits."""
         st = self.state
         _, wact, wdays, more, emit = self.t.windows[wi]
@@ -149,8 +152,9 @@ class PointRules:
         return ws[hit], np.full(int(hit.sum()), emit, np.int64), wage[hit]
 
     # ----------------------------------------------------------------------- points
-    def _points(self, day, s, a, v) -> None:
+    def _points(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray) -> None:
         st, t = self.state, self.t
+        assert st.score is not None  # called only for a regime with a score (_apply_unique)
         cur = st.score[s].astype(np.int64)
         fail_max = cur > t.req_max[a]
         fail_min = cur < t.req_min[a]
@@ -202,8 +206,9 @@ class PointRules:
                     st.calendar.schedule(when, Expire(int(act_i), s[m].copy(), amount[m].copy(),
                                                       ep, day))
 
-    def _triggers(self, day, s) -> None:
+    def _triggers(self, day: int, s: np.ndarray) -> None:
         st = self.state
+        assert st.score is not None  # triggers are checked only for a regime with a score
         for ti, (_, sign, thr, li) in enumerate(self.t.triggers):
             lt = self.t.lists[li]
             sc = st.score[s].astype(np.int64)
@@ -216,7 +221,8 @@ class PointRules:
             st.enter(day, li, hs, SYSTEM_ACT, lt.trigger_months, lt.trigger_days, item=ti)
 
     # ------------------------------------------------------------------------ lists
-    def _list_records(self, day, li, lt: ListTables, s, a, v, age) -> np.ndarray:
+    def _list_records(self, day: int, li: int, lt: ListTables, s: np.ndarray, a: np.ndarray,
+                      v: np.ndarray, age: np.ndarray) -> np.ndarray:
         """Apply list acts of list ``li``; return which records it handled."""
         st = self.state
         handled = np.zeros(len(s), bool)
@@ -243,7 +249,8 @@ class PointRules:
                          int(lt.entry_days[act_i]))
         return handled
 
-    def _extension(self, day, li, lt: ListTables, es, ea, ev) -> None:
+    def _extension(self, day: int, li: int, lt: ListTables, es: np.ndarray, ea: np.ndarray,
+                   ev: np.ndarray) -> None:
         st = self.state
         listed = st.listed(li, es)
         until, pending = st.list_until[li][es], st.list_pending[li][es]
@@ -265,7 +272,7 @@ class PointRules:
         if do.any():
             st.extend(day, li, es[do], ea[do], ev[do])
 
-    def _removal(self, day, li, lt: ListTables, s, a) -> None:
+    def _removal(self, day: int, li: int, lt: ListTables, s: np.ndarray, a: np.ndarray) -> None:
         st = self.state
         listed = st.listed(li, s)
         pending, until = st.list_pending[li][s], st.list_until[li][s]
@@ -286,8 +293,11 @@ class PointRules:
 
 
 def plain_point_acts(t: Tables, points_like: np.ndarray) -> np.ndarray:
-    """Acts the compiled sequential path can apply: points and drop-to-band caps only (no lists,
-    windows, expiry, conditions, cooldown or per-value points)."""
+    """Acts the compiled sequential path can apply.
+
+    Points and drop-to-band caps only: no lists, windows, expiry, conditions, cooldown or
+    per-value points.
+    """
     in_list = np.zeros(len(t.act_ids), bool)
     for lt in t.lists:
         in_list |= (lt.entry_months != NOT_ENTRY) | lt.is_extension | lt.is_removal

@@ -16,8 +16,10 @@ The codes' numbers are part of the ledger's meaning; new codes are appended, nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from scslab.dates import iso
 
@@ -111,8 +113,11 @@ class Vocabulary:
     no_revenue_min: int | None = None
 
     def item_names(self) -> tuple[list[str], list[int]]:
-        """All item names in one list (windows, triggers, classes) and, per rule code, the
-        offset of its kind of item in that list (-1: the code has no item)."""
+        """All item names in one list (windows, triggers, classes), and offsets into it.
+
+        The offsets: per rule code, where its kind of item starts in that list (-1: the code has
+        no item).
+        """
         names = [*self.window_ids, *self.trigger_ids, *self.class_labels]
         base = {"window": 0, "trigger": len(self.window_ids),
                 "class": len(self.window_ids) + len(self.trigger_ids), None: -1}
@@ -136,6 +141,22 @@ def _until(day: int) -> str:
     return "no fixed term" if day == OPEN_END else f"until {iso(day)}"
 
 
+class _Line(NamedTuple):
+    """One ledger line's fields, with the names its text quotes."""
+
+    r: Rule
+    act: int
+    day: int
+    lst: int
+    until: int
+    ref: int
+    amount: float
+    item: int
+    a: str  # the act's id ("" for lines the calendar or an update made)
+    lid: str  # the list's id ("" for none)
+    prefix: str  # "trigger T: " for a line a trigger made, else ""
+
+
 def render(v: Vocabulary, code: int, act: int, day: int, lst: int, until: int, ref: int,
            amount: float, item: int) -> str:
     """The text of one ledger line (``act`` is -1 for lines the calendar or an update made)."""
@@ -143,6 +164,13 @@ def render(v: Vocabulary, code: int, act: int, day: int, lst: int, until: int, r
     a = v.act_ids[act] if act >= 0 else ""
     lid = v.list_ids[lst] if lst >= 0 else ""
     prefix = f"trigger {v.trigger_ids[item]}: " if item >= 0 and item_kind(r) == "trigger" else ""
+    line = _Line(r, act, day, lst, until, ref, amount, item, a, lid, prefix)
+    return _RENDER[r](v, line)
+
+
+def _render_points(v: Vocabulary, x: _Line) -> str:
+    """Points, their limits and conditions, plain records and expiry."""
+    r, a, act = x.r, x.a, x.act
     if r is Rule.POINTS:
         return "points"
     if r is Rule.DROP_TO_BAND:
@@ -157,20 +185,27 @@ def render(v: Vocabulary, code: int, act: int, day: int, lst: int, until: int, r
         return f"not applied: {a} requires a score of at least {v.req_min[act]}"
     if r is Rule.NOT_APPLIED_COOLDOWN:
         months, _ = v.cooldown[act]
-        return f"not applied: {a} at most once per {months // 12}y{months % 12}m, last on {iso(ref)}"
+        return f"not applied: {a} at most once per {months // 12}y{months % 12}m, last on {iso(x.ref)}"
     if r is Rule.RECORDED:
         return "recorded (no effect on score or lists)"
-    if r is Rule.EXPIRED:
-        return f"expired: points of {a} recorded {iso(ref)}"
-    if r in (Rule.WINDOW_EMIT, Rule.WINDOW_COUNT):
-        w = item
-        wa, wd, more = v.act_ids[v.window_acts[w]], v.window_days[w], v.window_more[w]
-        if r is Rule.WINDOW_EMIT:
-            return (f"window {v.window_ids[w]}: more than {more} {wa} in {wd} days, emits "
-                    f"{v.act_ids[v.window_emits[w]]}")
-        return f"window {v.window_ids[w]}: {int(amount)} {wa} in {wd} days (emits above {more})"
+    return f"expired: points of {a} recorded {iso(x.ref)}"  # Rule.EXPIRED
+
+
+def _render_window(v: Vocabulary, x: _Line) -> str:
+    """A rolling window's count, or the derived record it emits."""
+    w = x.item
+    wa, wd, more = v.act_ids[v.window_acts[w]], v.window_days[w], v.window_more[w]
+    if x.r is Rule.WINDOW_EMIT:
+        return (f"window {v.window_ids[w]}: more than {more} {wa} in {wd} days, emits "
+                f"{v.act_ids[v.window_emits[w]]}")
+    return f"window {v.window_ids[w]}: {int(x.amount)} {wa} in {wd} days (emits above {more})"
+
+
+def _render_listing(v: Vocabulary, x: _Line) -> str:
+    """A trigger's reset, and entering, extending or leaving a list."""
+    r, lid, prefix, until, ref = x.r, x.lid, x.prefix, x.until, x.ref
     if r is Rule.TRIGGER_RESET:
-        return f"trigger {v.trigger_ids[item]}: all points erased"
+        return f"trigger {v.trigger_ids[x.item]}: all points erased"
     if r is Rule.LIST_ENTER:
         return f"{prefix}entered {lid} ({_until(until)})"
     if r is Rule.EVALUATION_LIST_ENTER:
@@ -178,24 +213,27 @@ def render(v: Vocabulary, code: int, act: int, day: int, lst: int, until: int, r
     if r is Rule.LIST_RENEWED:
         return (f"{prefix}listed again on {lid}: deletion pending for {iso(ref)} cancelled; "
                 f"new listing ({_until(until)})")
-    if r is Rule.LIST_LATER_END:
+    if r in (Rule.LIST_LATER_END, Rule.LIST_UNCHANGED):
         was = "no fixed term" if ref == OPEN_END else f"until {iso(ref)}"
-        return f"{prefix}listed again on {lid}: the later end wins: now {_until(until)} (was {was})"
-    if r is Rule.LIST_UNCHANGED:
-        was = "no fixed term" if ref == OPEN_END else f"until {iso(ref)}"
+        if r is Rule.LIST_LATER_END:
+            return f"{prefix}listed again on {lid}: the later end wins: now {_until(until)} (was {was})"
         return f"{prefix}listed again on {lid}: the running listing ({was}) ends no earlier; unchanged"
     if r is Rule.LIST_EXTEND:
-        y = int(amount)
+        y = int(x.amount)
         return f"{lid}: term extended by {y} year{'s' if y != 1 else ''} to {iso(until)}"
     if r in (Rule.LIST_DELETE_SCHEDULED, Rule.LIST_TERM_ENDED):
-        delay = v.list_delay[lst]
-        after = f" (working day {delay} after {iso(day)})" if delay else ""
+        delay = v.list_delay[x.lst]
+        after = f" (working day {delay} after {iso(x.day)})" if delay else ""
         what = "deletion requested," if r is Rule.LIST_DELETE_SCHEDULED else "term ended, deletion"
         return f"{lid}: {what} effective {iso(until)}{after}"
-    if r is Rule.LIST_DELETED:
-        return f"deleted from {lid}"
+    return f"deleted from {lid}"  # Rule.LIST_DELETED
+
+
+def _render_ignored(v: Vocabulary, x: _Line) -> str:
+    """A list act ignored: a minor, or an extension or removal that does not apply."""
+    r, lid, ref = x.r, x.lid, x.ref
     if r is Rule.IGNORED_MINOR:
-        return f"ignored: {lid} never lists a subject under {v.list_min_age[lst]} (age {int(amount)})"
+        return f"ignored: {lid} never lists a subject under {v.list_min_age[x.lst]} (age {int(x.amount)})"
     if r is Rule.IGNORED_EXTENSION_NOT_LISTED:
         return f"ignored: {lid} extension: not on the list"
     if r is Rule.IGNORED_EXTENSION_OPEN_END:
@@ -203,19 +241,46 @@ def render(v: Vocabulary, code: int, act: int, day: int, lst: int, until: int, r
     if r is Rule.IGNORED_EXTENSION_PENDING:
         return f"ignored: {lid} extension: the term has ended; deletion pending for {iso(ref)}"
     if r is Rule.IGNORED_EXTENSION_VALUE:
-        return (f"ignored: {lid} extension: value {amount:g} is not a whole number of years in "
-                f"{v.extension_span[lst]}")
+        return (f"ignored: {lid} extension: value {x.amount:g} is not a whole number of years in "
+                f"{v.extension_span[x.lst]}")
     if r is Rule.IGNORED_REMOVAL_NOT_LISTED:
         return f"ignored: {lid} removal: not on the list"
     if r is Rule.IGNORED_REMOVAL_PENDING:
         return f"ignored: {lid} removal: deletion already pending for {iso(ref)}"
-    if r is Rule.IGNORED_REMOVAL_FIXED_TERM:
-        return f"ignored: {lid} removal: fixed term runs to {iso(ref)}; early deletion is off"
-    if r in (Rule.FACTOR_UPDATE, Rule.FACTOR_UPDATE_AT_MAX, Rule.FACTOR_UPDATE_AT_MIN):
-        why = {Rule.FACTOR_UPDATE: "", Rule.FACTOR_UPDATE_AT_MAX: f", limited by the maximum score {v.hi}",
-               Rule.FACTOR_UPDATE_AT_MIN: f", limited by the minimum score {v.lo}"}[r]
-        return f"{v.cadence} factor update{why}"
-    return f"evaluation of {int(amount)}: class {v.class_labels[item]} ({_reason(v, r, ref)})"
+    return f"ignored: {lid} removal: fixed term runs to {iso(ref)}; early deletion is off"
+
+
+def _render_factor(v: Vocabulary, x: _Line) -> str:
+    """A factor score's update, possibly held at a bound."""
+    why = {Rule.FACTOR_UPDATE: "", Rule.FACTOR_UPDATE_AT_MAX: f", limited by the maximum score {v.hi}",
+           Rule.FACTOR_UPDATE_AT_MIN: f", limited by the minimum score {v.lo}"}[x.r]
+    return f"{v.cadence} factor update{why}"
+
+
+def _render_evaluation(v: Vocabulary, x: _Line) -> str:
+    """An evaluation's class and the reason for it."""
+    return f"evaluation of {int(x.amount)}: class {v.class_labels[x.item]} ({_reason(v, x.r, x.ref)})"
+
+
+_GROUPS: tuple[tuple[Callable[[Vocabulary, _Line], str], tuple[Rule, ...]], ...] = (
+    (_render_points, (Rule.POINTS, Rule.DROP_TO_BAND, Rule.POINTS_AT_MAX, Rule.POINTS_AT_MIN,
+                      Rule.NOT_APPLIED_MAX_SCORE, Rule.NOT_APPLIED_MIN_SCORE,
+                      Rule.NOT_APPLIED_COOLDOWN, Rule.RECORDED, Rule.EXPIRED)),
+    (_render_window, (Rule.WINDOW_EMIT, Rule.WINDOW_COUNT)),
+    (_render_listing, (Rule.TRIGGER_RESET, Rule.LIST_ENTER, Rule.EVALUATION_LIST_ENTER,
+                       Rule.LIST_RENEWED, Rule.LIST_LATER_END, Rule.LIST_UNCHANGED, Rule.LIST_EXTEND,
+                       Rule.LIST_DELETE_SCHEDULED, Rule.LIST_TERM_ENDED, Rule.LIST_DELETED)),
+    (_render_ignored, (Rule.IGNORED_MINOR, Rule.IGNORED_EXTENSION_NOT_LISTED,
+                       Rule.IGNORED_EXTENSION_OPEN_END, Rule.IGNORED_EXTENSION_PENDING,
+                       Rule.IGNORED_EXTENSION_VALUE, Rule.IGNORED_REMOVAL_NOT_LISTED,
+                       Rule.IGNORED_REMOVAL_PENDING, Rule.IGNORED_REMOVAL_FIXED_TERM)),
+    (_render_factor, (Rule.FACTOR_UPDATE, Rule.FACTOR_UPDATE_AT_MAX, Rule.FACTOR_UPDATE_AT_MIN)),
+    (_render_evaluation, EVALUATION_CODES),
+)
+# Each code's renderer; the assert keeps every code covered, and by one group only.
+_RENDER: dict[Rule, Callable[[Vocabulary, _Line], str]] = {
+    r: fn for fn, codes in _GROUPS for r in codes}
+assert len(_RENDER) == len(Rule) == sum(len(c) for _, c in _GROUPS), "a rule code without text"
 
 
 def _reason(v: Vocabulary, r: Rule, ref: int) -> str:

@@ -19,12 +19,13 @@ state only through this API.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 
 from scslab.dates import add_months
 from scslab.regime.calendar import Calendar, Delete, TermEnd
-from scslab.regime.ledger import NO_SCORE, Ledger
+from scslab.regime.ledger import NO_SCORE, Column, Ledger, LineFields
 from scslab.regime.rules import NEVER, OPEN_END, Rule
 from scslab.regime.tables import NO_TERM, Tables, band_index
 
@@ -107,8 +108,10 @@ class RegimeState:
 
     # ------------------------------------------------------------------------ read API
     def band_index(self, s: np.ndarray) -> np.ndarray:
-        """Band index of subjects ``s`` (``len(band_labels)`` = no band); a list's band overrides
-        the score band while the subject is listed."""
+        """Band index of subjects ``s`` (``len(band_labels)`` = no band).
+
+        A list's band overrides the score band while the subject is listed.
+        """
         s = np.asarray(s, np.int64)
         b = band_index(self.t, self.score[s]) if self.score is not None else \
             np.full(len(s), len(self.t.band_labels), np.int64)
@@ -149,14 +152,18 @@ class RegimeState:
         return int(self._score_sum)
 
     # ----------------------------------------------------------------------- write API
-    def note(self, day: int, s: np.ndarray, act, rule: Rule, **fields) -> None:
+    def note(self, day: int, s: np.ndarray, act: Column, rule: Column,
+             **fields: Unpack[LineFields]) -> None:
         """A ledger line that changes nothing (an act recorded, ignored or not applied)."""
         self.ledger.add(day, s, act, 0, self.score_of(s), rule, **fields)
 
-    def set_scores(self, day: int, s: np.ndarray, new: np.ndarray, act, rule, *,
-                   raw: np.ndarray | None = None, **fields) -> np.ndarray:
-        """Set the scores of distinct subjects ``s`` to ``new``; ``rule`` may be one code or one
-        per subject. Returns the deltas (new - old). ``raw``: the unclipped totals (clip total)."""
+    def set_scores(self, day: int, s: np.ndarray, new: np.ndarray, act: Column, rule: Column, *,
+                   raw: np.ndarray | None = None, **fields: Unpack[LineFields]) -> np.ndarray:
+        """Set the scores of distinct subjects ``s`` to ``new``.
+
+        ``rule`` may be one code or one per subject; ``raw``: the unclipped totals (clip total).
+        Returns the deltas (new - old).
+        """
         assert self.score is not None, "set_scores on a regime without a score"
         new = np.asarray(new, np.int64)
         old = self.score[s].astype(np.int64)
@@ -173,8 +180,10 @@ class RegimeState:
         return delta
 
     def reset_points(self, day: int, s: np.ndarray, item: int) -> None:
-        """Erase all points of subjects ``s`` (score and raw back to the initial score); points
-        scheduled to expire before no longer count (their epoch is gone)."""
+        """Erase all points of subjects ``s`` (score and raw back to the initial score).
+
+        Points scheduled to expire before no longer count (their epoch is gone).
+        """
         init = np.full(len(s), self.t.initial, np.int64)
         self.set_scores(day, s, init, -1, int(Rule.TRIGGER_RESET), raw=init, item=item)
         if self.epoch is not None:
@@ -186,6 +195,7 @@ class RegimeState:
         from scslab.regime._kernels import apply_points
 
         t = self.t
+        assert self.score is not None  # the compiled path serves regimes with a score only
         delta, after, flag, total = apply_points(
             s, a, self.score, points, t.cap, self.lo, self.hi, t.band_asc, t.n_score_bands,
             t.bottom_open, self._band_counts)
@@ -202,8 +212,11 @@ class RegimeState:
 
     def enter(self, day: int, li: int, s: np.ndarray, act: int, months: int, days: int, *,
               item: int = -1, year: int | None = None) -> None:
-        """Put distinct subjects ``s`` on list ``li`` for ``months`` + ``days`` (NO_TERM: no fixed
-        term). ``item``: the trigger that listed them; ``year``: the evaluation that did."""
+        """Put distinct subjects ``s`` on list ``li`` for ``months`` + ``days``.
+
+        ``months`` = NO_TERM: no fixed term. ``item``: the trigger that listed them; ``year``: the
+        evaluation that did.
+        """
         end = OPEN_END if months == NO_TERM else int(add_months(day, months)) + days
         term_m, term_d = (0, 0) if months == NO_TERM else (months, days)
         since, until = self.list_since[li], self.list_until[li]
@@ -259,10 +272,13 @@ class RegimeState:
             self.calendar.schedule(int(d), TermEnd(li, s[end == d].copy()))
         self.note(day, s, act, Rule.LIST_EXTEND, lst=li, until=end, amount=years)
 
-    def request_deletion(self, day: int, when: int, li: int, s: np.ndarray, act,
+    def request_deletion(self, day: int, when: int, li: int, s: np.ndarray, act: Column,
                          rule: Rule) -> None:
-        """Schedule the deletion of subjects ``s`` from list ``li`` on day ``when`` (today:
-        at once), with a line saying why (a removal act, or the term's end)."""
+        """Schedule the deletion of subjects ``s`` from list ``li`` on day ``when``.
+
+        On ``when`` = today they are deleted at once. A line says why (a removal act, or the
+        term's end).
+        """
         self.note(day, s, act, rule, lst=li, until=when)
         if when == day:
             self.delete(day, li, s)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scslab.regime.schema import Rulebook
+from scslab.regime.schema import Rulebook, Trigger
 
 NO_CAP = np.iinfo(np.int32).max
 NOT_ENTRY = -2  # act does not enter this list
@@ -66,10 +66,12 @@ class Tables:
 
 
 def band_index(t: Tables, score: np.ndarray) -> np.ndarray:
-    """Score band index of each score (``len(t.band_labels)`` = no band): the one place where a
-    score becomes a band. List bands, which override it while listed, are the state's business
-    (:meth:`scslab.regime.state.RegimeState.band_index`); the compiled kernel repeats this rule
-    for single scores (``_kernels._band``, tested equal)."""
+    """Score band index of each score (``len(t.band_labels)`` = no band).
+
+    The one place where a score becomes a band. List bands, which override it while listed, are
+    the state's business (:meth:`scslab.regime.state.RegimeState.band_index`); the compiled
+    kernel repeats this rule for single scores (``_kernels._band``, tested equal).
+    """
     nb = len(t.band_labels)
     if not t.has_score or not t.n_score_bands:
         return np.full(len(score), nb, np.int64)
@@ -88,8 +90,7 @@ def compile_rulebook(rb: Rulebook) -> Tables:
     mins = [b.min for b in rb.bands]
     bottom_open = bool(mins) and mins[-1] is None
     band_asc = np.array([m for m in mins if m is not None][::-1], dtype=np.int64)
-    # The ceiling of band i is one below the minimum of the band above it.
-    ceiling = {lab: (NO_CAP if i == 0 else int(mins[i - 1]) - 1) for i, lab in enumerate(labels)}
+    ceiling = _ceilings(labels, mins)
     override = [x.band for x in rb.lists if x.band and x.band not in labels]
     all_labels = labels + list(dict.fromkeys(override))
 
@@ -132,11 +133,7 @@ def compile_rulebook(rb: Rulebook) -> Tables:
             ext_min=lst.extension_min_years, ext_max=lst.extension_max_years,
         ))
     list_idx = {x.id: i for i, x in enumerate(rb.lists)}
-    triggers = [
-        (t.id, 1, t.score_at_least, list_idx[t.enter_list]) if t.score_at_least is not None
-        else (t.id, -1, t.score_at_most, list_idx[t.enter_list])
-        for t in rb.triggers
-    ]
+    triggers = [_trigger(t, list_idx) for t in rb.triggers]
     windows = [(w.id, idx[w.act], w.days, w.more_than, idx[w.emit]) for w in rb.windows]
     score = rb.score
     return Tables(
@@ -154,3 +151,24 @@ def compile_rulebook(rb: Rulebook) -> Tables:
         band_labels=all_labels, band_asc=band_asc, n_score_bands=len(labels),
         bottom_open=bottom_open, lists=lists, triggers=triggers, windows=windows,
     )
+
+
+def _ceilings(labels: list[str], mins: list[int | None]) -> dict[str, int]:
+    """The ceiling of band i: one below the minimum of the band above it (none for the top)."""
+    out: dict[str, int] = {}
+    for i, lab in enumerate(labels):
+        if i == 0:
+            out[lab] = NO_CAP
+            continue
+        above = mins[i - 1]
+        assert above is not None  # every band but the last has a min (checked by the schema)
+        out[lab] = int(above) - 1
+    return out
+
+
+def _trigger(t: Trigger, list_idx: dict[str, int]) -> tuple[str, int, int, int]:
+    """(id, sign, threshold, list index) of a trigger: sign +1 for score_at_least, -1 at_most."""
+    if t.score_at_least is not None:
+        return (t.id, 1, t.score_at_least, list_idx[t.enter_list])
+    assert t.score_at_most is not None  # exactly one of the two is given (checked by the schema)
+    return (t.id, -1, t.score_at_most, list_idx[t.enter_list])

@@ -47,6 +47,8 @@ class Table:
 
 @dataclass
 class RegimeSection:
+    """One regime's part of the report: its summary table, figures and notes."""
+
     regime: str
     summary: RegimeSummary
     plots: list[Plot] = field(default_factory=list)

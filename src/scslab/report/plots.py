@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -18,8 +19,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-#: Fixed style: a user's matplotlibrc must not change the report's bytes.
-_RC: dict[str, object] = {
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.typing import RcKeyType
+
+#: Fixed style: a user's matplotlibrc must not change the report's bytes. Keyed by matplotlib's
+#: own rc key type, so mypy rejects a misspelt key.
+_RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9.0,
     "axes.titlesize": 10.0,
@@ -58,7 +64,7 @@ def _png_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _legend(ax, n: int) -> None:
+def _legend(ax: Axes, n: int) -> None:
     if n > 0:
         ax.legend(
             loc="upper left",
@@ -72,14 +78,14 @@ def _days(n_days: int) -> np.ndarray:
     return np.arange(n_days, dtype=np.int64)
 
 
-
-def _finish(fig, ax, title: str, xlabel: str, ylabel: str, n_series: int) -> str:
+def _finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, n_series: int) -> str:
     """Title, axis labels and legend, then the figure as a PNG data URI."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _legend(ax, n_series)
     return _png_uri(fig)
+
 
 def stacked_area(
     series: dict[str, np.ndarray], *, title: str, ylabel: str, xlabel: str = "day of run (days)"
@@ -113,7 +119,7 @@ def lines(
         ax = fig.add_subplot()
         for label, values in series.items():
             # The remainder bucket is not one act: draw it apart from the real ones.
-            style = {"color": "0.45", "linestyle": "--"} if label == OTHER else {}
+            style: dict[str, Any] = {"color": "0.45", "linestyle": "--"} if label == OTHER else {}
             ax.plot(_days(len(values)), values, label=label, linewidth=1.2, **style)
         n_days = max((len(v) for v in series.values()), default=0)
         ax.set_xlim(0, max(n_days - 1, 1))
@@ -150,7 +156,7 @@ def histograms(
 
 def grouped_bars(
     categories: Sequence[str],
-    groups: dict[str, Sequence[float]],
+    groups: Mapping[str, Sequence[float]],
     *,
     title: str,
     xlabel: str,

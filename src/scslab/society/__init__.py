@@ -1,5 +1,6 @@
-"""scslab.society: synthetic persons and organisations (never real data), their households,
-friendships and synthetic identity numbers.
+"""scslab.society: synthetic persons and organisations (never real data).
+
+Also their households, friendships and synthetic identity numbers.
 
 ``build_society(params, streams)`` returns a :class:`Society` whose per-person arrays are drawn on
 first use from named streams; ``resident_ids`` / ``org_codes`` derive identity numbers on demand.

@@ -7,7 +7,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def _csr(n, src, dst):
+def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric CSR from an undirected edge list; drops self loops and duplicate edges."""
     deg = np.zeros(n + 1, np.int64)
     for k in range(src.shape[0]):

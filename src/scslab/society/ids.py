@@ -66,9 +66,13 @@ def _as_str(chars: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _ric_kernel(code, ymd, seq, weights, check, out):
-    """Fill (18, n) ``out`` with the ASCII codes of resident IDs: one pass per person instead of
-    17 digit passes and 17 check passes over the population (~10x faster at 10^6)."""
+def _ric_kernel(code: np.ndarray, ymd: np.ndarray, seq: np.ndarray, weights: np.ndarray,
+                check: np.ndarray, out: np.ndarray) -> None:
+    """Fill (18, n) ``out`` with the ASCII codes of resident IDs.
+
+    One pass per person instead of 17 digit passes and 17 check passes over the population
+    (~10x faster at 10^6).
+    """
     for i in range(code.shape[0]):
         total = 0
         for v, width, at in ((code[i], 6, 0), (ymd[i], 8, 6), (seq[i], 3, 14)):
@@ -127,8 +131,10 @@ def _address_codes(soc: Society, birth: np.ndarray) -> np.ndarray:
 
 
 def resident_ids(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
-    """18-character synthetic resident ID numbers of person ``rows`` (default all), str array
-    (see :func:`resident_id_chars`)."""
+    """18-character synthetic resident ID numbers of person ``rows`` (default all).
+
+    A str array; see :func:`resident_id_chars`.
+    """
     return _as_str(resident_id_chars(soc, rows))
 
 
@@ -181,8 +187,10 @@ def _sequences(code: np.ndarray, birth: np.ndarray, sex: np.ndarray) -> np.ndarr
 
 
 def org_codes(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
-    """18-character synthetic unified social credit codes of organisations ``rows`` (default
-    all), str array (see :func:`org_code_chars`)."""
+    """18-character synthetic unified social credit codes of organisations ``rows`` (default all).
+
+    A str array; see :func:`org_code_chars`.
+    """
     return _as_str(org_code_chars(soc, rows))
 
 

@@ -37,7 +37,7 @@ def age_pmf(share_under_15: float, share_60_plus: float) -> np.ndarray:
 
 
 def _shifted_poisson_pmf(lam: float) -> np.ndarray:
-    """pmf of 1 + Poisson(lam) over sizes 0..k (entry 0 is 0), k ~12 standard deviations out."""
+    """Probabilities of 1 + Poisson(lam) over sizes 0..k (entry 0 is 0), k ~12 std devs out."""
     k = np.arange(int(lam + 12 * np.sqrt(lam) + 12))
     logp = k * np.log(lam) - lam - np.cumsum(np.log(np.maximum(k, 1))) if lam > 0 else \
         np.where(k == 0, 0.0, -np.inf)
@@ -104,7 +104,7 @@ class Society:
     # ------------------------------------------------------------- attributes
     @cached_property
     def propensity(self) -> np.ndarray:
-        """m ~ LogNormal(mu=-sigma^2/2, sigma), mean 1, float32; sigma = 0.5, so mu = -0.125.
+        """Propensity m ~ LogNormal(mu=-sigma^2/2, sigma), mean 1, float32; sigma = 0.5, mu = -0.125.
 
         Drawn exactly as the benchmark specification (docs/benchmark.md) prescribes:
         ``streams.get("society.propensity").lognormal(-0.125, 0.5, n).astype(float32)``, in
@@ -205,8 +205,11 @@ class Society:
 
     # ---------------------------------------------------------------- derived
     def birth_day(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Birth date [day number] of persons ``rows``: within the year that ends on the start
-        date ``age`` years earlier, so the age on the start date is ``age`` (derived on demand)."""
+        """Birth date [day number] of persons ``rows`` (derived on demand).
+
+        It falls within the year that ends on the start date ``age`` years earlier, so the age on
+        the start date is ``age``.
+        """
         age = self.age if rows is None else self.age[np.asarray(rows, np.int64)]
         frac = self.birth_frac if rows is None else self.birth_frac[np.asarray(rows, np.int64)]
         # Calendar arithmetic once per age (256 values), then a gather per person.
