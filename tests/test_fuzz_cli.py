@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from helpers import assert_one_line_error, cli
 from scslab import entry
+from scslab.limits import DAYS
 from scslab.regime import builtin_regimes
 from scslab.sim import builtin_scenarios
 
@@ -27,8 +28,8 @@ OPTION_CASES = [
     ("persons 2^70", ("run", "rongcheng", "--persons", str(2**70)), "option --persons"),
     ("days text", ("run", "rongcheng", "--days", "abc"), "--days"),
     ("days zero", ("run", "rongcheng", "--days", "0"), "--days"),
-    ("days over the limit", ("run", "rongcheng", "--days", "32001"), "--days"),
-    ("days 32766", ("run", "rongcheng", "--days", "32766"), "--days"),
+    ("days over the limit", ("run", "rongcheng", "--days", str(DAYS.hi + 1)), "--days"),
+    ("days 2^31", ("run", "rongcheng", "--days", str(2**31)), "--days"),
     ("seed negative", ("run", "rongcheng", "--seed", "-1"), "--seed"),
     ("seed 2^64", ("run", "rongcheng", "--seed", str(2**64)), "--seed"),
     ("unknown option", ("run", "rongcheng", "--pesrons", "5"), "--pesrons"),
@@ -147,7 +148,7 @@ def test_ctrl_c_during_a_command_exits_130(tmp_path, monkeypatch):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scslab.sim, "load_scenario", interrupted)
+    monkeypatch.setattr(scslab.sim, "resolve", interrupted)
     r = cli("run", "rongcheng", "--out", tmp_path / "o")
     assert r.code == 130 and r.stderr == "scslab: interrupted\n" and r.stdout == ""
     assert not (tmp_path / "o").exists()

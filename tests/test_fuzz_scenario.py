@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import assert_one_line_error, cli
+from scslab.limits import PERSONS
 
 VALID = """regimes = ["rongcheng"]
 
@@ -57,8 +58,10 @@ CASES = [
     ("days over the limit", sub("days = 2", "days = 40000").encode(), "horizon.days"),
     ("persons zero", sub("persons = 50", "persons = 0").encode(), "horizon.persons"),
     ("persons text", sub("persons = 50", 'persons = "many"').encode(), "horizon.persons"),
-    ("persons beyond memory", sub("persons = 50", f"persons = {10**13}").encode(),
+    ("persons beyond memory", sub("persons = 50", f"persons = {PERSONS.hi}").encode(),
      "[horizon] persons"),
+    ("persons beyond the limit", sub("persons = 50", f"persons = {10**13}").encode(),
+     "horizon.persons"),
     ("seed negative", sub("days = 2", "days = 2\nseed = -1").encode(), "horizon.seed"),
     ("start date shape", sub("days = 2", 'days = 2\nstart_date = "2020-W01-1"').encode(),
      "horizon.start_date"),

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from scslab._version import __version__
 from scslab.errors import InputError
+from scslab.limits import DAYS, PERSONS, SEED
 from scslab.text import safe_text
 
 app = typer.Typer(
@@ -167,33 +168,35 @@ def _checked_out(out_dir: str | None, force: bool) -> Path | None:
 
 
 def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
-         dest: Path | None, label: str, force: bool):
+         dest: Path | None, label: str, force: bool, sets: list[str] | None = None):
     from scslab.memory import check_memory
-    from scslab.sim import load_scenario, run_scenario
+    from scslab.sim import resolve, run_scenario
 
-    sc = load_scenario(scenario)
-    _check_regimes(scenario, sc.regimes)
-    n_days = days if days is not None else sc.horizon.days
-    check_memory(persons if persons is not None else sc.horizon.persons, len(sc.regimes),
+    plan = resolve(scenario, persons=persons, days=days, seed=seed, sets=_parse_sets(sets or []))
+    check_memory(plan.horizon.persons, len(plan.rulebooks),
                  "--persons" if persons is not None else f"{scenario}: [horizon] persons")
-    # The bar starts with the first simulated day: the regimes, the society table and the dates
-    # are checked while the simulation is set up, and an error there must stay one line.
-    with _LazyProgress(label, n_days) as p:
-        return run_scenario(sc, persons=persons, days=days, seed=seed, out=dest, force=force,
-                            on_day=p.update)
+    # The bar starts with the first simulated day, so an error while the simulation is set up
+    # stays one line.
+    with _LazyProgress(label, plan.horizon.days) as p:
+        return run_scenario(plan, out=dest, force=force, on_day=p.update)
 
 
-def _check_regimes(scenario: str, regimes: list[str]) -> None:
-    """Load each regime the scenario names; an unknown name is the scenario's error."""
-    from scslab.regime import load_rulebook
+def _parse_sets(items: list[str]) -> dict[str, object]:
+    """``--set KEY=VALUE`` options as a mapping; VALUE is a TOML value, else plain text."""
+    from scslab.regime.load import parse_toml
 
-    for i, name in enumerate(regimes):
+    out: dict[str, object] = {}
+    for item in items:
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise InputError(f"option --set: expected KEY=VALUE, got {item[:60]!r}")
         try:
-            load_rulebook(name)
-        except InputError as e:
-            if e.file is not None:
-                raise
-            raise InputError(e.message, file=scenario, key=f"regimes[{i}]") from None
+            value = parse_toml(f"v = {text}", "--set")["v"]
+        except InputError:
+            value = text.strip()
+        out[key] = value
+    return out
 
 
 class _LazyProgress:
@@ -254,25 +257,15 @@ def _print_summary(res) -> None:
     out.print(a)
 
 
-def _horizon_limit(name: str) -> int:
-    """The upper bound the scenario schema declares for ``[horizon] name``."""
-    from scslab.sim import Scenario
-
-    field = Scenario.model_fields["horizon"].annotation.model_fields[name]
-    return min(getattr(m, "le", sys.maxsize) for m in field.metadata)
-
-
 def _days_option(value: int | None) -> int | None:
-    if value is not None:
-        top = _horizon_limit("days")
-        if not 1 <= value <= top:
-            raise typer.BadParameter(f"{value} is not within 1..{top:,} days")
+    if value is not None and DAYS.problem(value):
+        raise typer.BadParameter(f"{value} is not within {DAYS.lo}..{DAYS.hi:,} days")
     return value
 
 
-_SEED_MAX = 2**63 - 1  # numpy's SeedSequence takes any size; a 64-bit seed is plenty
+_SEED_MAX = SEED.hi
 
-Persons = Annotated[int | None, typer.Option(min=1, metavar="N",
+Persons = Annotated[int | None, typer.Option(min=PERSONS.lo, metavar="N",
                                              help="synthetic persons (default: the scenario's)")]
 Days = Annotated[int | None, typer.Option(callback=_days_option, metavar="DAYS",
                                           help="simulated days (default: the scenario's)")]
@@ -293,12 +286,15 @@ def run(
     seed: Seed = None,
     report: Annotated[bool, typer.Option("--report", help="also write report.html")] = False,
     force: Force = False,
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE",
+        help="change one scenario key, e.g. behaviour.beta=2 (repeatable)")] = None,
 ) -> None:
     """Simulate a scenario on a synthetic society and write a run folder."""
     if report and out_dir is None:
         raise InputError("option --report: needs --out, the run folder to write it into")
     dest = _checked_out(out_dir, force)
-    res = _run(scenario, persons, days, seed, dest, "simulating", force)
+    res = _run(scenario, persons, days, seed, dest, "simulating", force, sets)
     _print_summary(res)
     if dest is None:
         out.print(f"({res.seconds:.1f} s; no run folder written: give --out DIR for one)")
@@ -314,7 +310,8 @@ def run(
 def demo(
     out_dir: Annotated[str, typer.Option("--out", metavar="DIR",
                                          help="run folder to write")] = "scslab-demo",
-    persons: Annotated[int, typer.Option(min=1, metavar="N", help="synthetic persons")] = 100_000,
+    persons: Annotated[int, typer.Option(min=PERSONS.lo, metavar="N",
+                                         help="synthetic persons")] = 100_000,
     days: Annotated[int, typer.Option(callback=_days_option, metavar="DAYS",
                                       help="simulated days")] = 730,
     seed: Annotated[int, typer.Option(min=0, max=_SEED_MAX, metavar="SEED", help="run seed")] = 0,
@@ -343,7 +340,8 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run folder", metavar=
 
 @app.command()
 def bench(
-    persons: Annotated[int, typer.Option(min=1, metavar="N", help="synthetic persons")] = 1_000_000,
+    persons: Annotated[int, typer.Option(min=PERSONS.lo, metavar="N",
+                                         help="synthetic persons")] = 1_000_000,
     days: Annotated[int, typer.Option(callback=_days_option, metavar="DAYS",
                                       help="simulated days")] = 365,
     seed: Annotated[int, typer.Option(min=0, max=_SEED_MAX, metavar="SEED", help="run seed")] = 0,
@@ -458,10 +456,10 @@ def _check(path: str) -> tuple[str, str]:
         raise InputError("no such file", file=p)
     data = parse_toml(inputfile.read_text(p, "file"), str(p))
     if "scenario" in data:
-        from scslab.sim import load_scenario
+        from scslab.sim import resolve
 
-        sc = load_scenario(p)
-        return "scenario", f"{sc.scenario.name}, regimes {', '.join(sc.regimes)}"
+        plan = resolve(p)  # exactly what 'scslab run' does before it simulates
+        return "scenario", f"{plan.scenario.scenario.name}, regimes {', '.join(plan.scenario.regimes)}"
     rb = load_rulebook(p)
     return "rulebook", f"{rb.regime.id}, {len(rb.acts)} acts"
 

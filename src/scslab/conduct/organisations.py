@@ -9,7 +9,12 @@ chosen in proportion to its rate. No deterrence applies to organisations (an ass
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from scslab.society import Society
 
 
 class OrganisationConduct:
@@ -41,20 +46,10 @@ class OrganisationConduct:
         return np.concatenate([subj, who]), np.concatenate([act, what])
 
 
-def organisation_conduct(sim) -> OrganisationConduct | None:
-    """Organisation conduct of a prepared :class:`~scslab.sim.loop.Simulation` (None if its
-    scenario gives no ``behaviour.organisation_rates`` or the society has no organisations)."""
-    from scslab.errors import InputError
-
-    sc = sim.scenario
-    rates = {a: r for a, r in sc.behaviour.organisation_rates.items() if r > 0}
-    if not rates or not sim.society.n_orgs:
+def organisation_conduct(acts: np.ndarray, rates: np.ndarray, society: Society,
+                         rng: np.random.Generator) -> OrganisationConduct | None:
+    """Organisation conduct at ``rates`` [acts/organisation/day] of scenario acts ``acts``
+    (None if there are no rates or the society has no organisations)."""
+    if not len(rates) or not society.n_orgs:
         return None
-    for a in rates:
-        if a not in sim.act_ids:
-            raise InputError(f"act {a!r} must also be one of the scenario's acts: add it to behaviour.rates "
-                             "(rate 0 if only organisations do it)", file=getattr(sc, "_file", "<scenario>"),
-                             key=f"behaviour.organisation_rates.{a}")
-    acts = np.array([sim.act_ids.index(a) for a in rates], np.int64)
-    return OrganisationConduct(acts, np.array(list(rates.values())), sim.society.n_persons,
-                               sim.society.n_orgs, sim.streams.get("conduct.organisations"))
+    return OrganisationConduct(acts, rates, society.n_persons, society.n_orgs, rng)

@@ -1,8 +1,12 @@
-"""The ``[gates]`` table of a scenario."""
+"""The ``[gates]`` table of a scenario, and the checked plan the resolve step makes of it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from scslab.gates.services import ServiceTable
 
 
 class Response(BaseModel):
@@ -29,3 +33,23 @@ class GatesConfig(BaseModel):
                                                    "paths are resolved against the scenario's folder)")
     shaming: bool = Field(True, description="count exposures and costs of shaming markers")
     response: Response = Field(default_factory=Response)
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    """Listed subjects of one list perform an act at a hazard that rises with denials."""
+
+    regime: int
+    list: int
+    act: int
+    base: float  # [per day]
+    per_denial: float  # [per day per denial]
+
+
+@dataclass(frozen=True)
+class GatesPlan:
+    """Services requested, whether shaming counts, and the response to denials."""
+
+    services: ServiceTable
+    shaming: bool
+    response: ResponsePlan | None

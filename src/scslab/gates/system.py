@@ -26,20 +26,21 @@ alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scslab.errors import InputError
-from scslab.gates.config import GatesConfig
-from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
+from scslab.gates.config import GatesPlan
+from scslab.gates.demand import Demand, guardians
 from scslab.gates.gate import ORG_OWN, PERSON, VIA_REP, RegimeGate
 from scslab.gates.response import Performance
-from scslab.gates.services import ServiceTable, load_services
+from scslab.gates.services import ServiceTable
 from scslab.gates.shaming import Shaming, Ties
 from scslab.regime.engine import Engine
 from scslab.rng import Streams
+
+if TYPE_CHECKING:
+    from scslab.society import Society
 
 SPILLOVER_SUFFIX = "_family_spillover"
 _KIND = {"persons": 0, "children": 1, "organisations": 2}
@@ -266,40 +267,9 @@ class Gates:
         return out
 
 
-def build_gates(sim: Any) -> Gates | None:
-    """The gates of a prepared :class:`~scslab.sim.loop.Simulation` (None when they are off)."""
-    sc = sim.scenario
-    cfg: GatesConfig = sc.gates
-    if not cfg.enabled:
-        return None
-    file = getattr(sc, "_file", "<scenario>")
-    name = cfg.services
-    if name.endswith(".toml") and not Path(name).is_absolute() and Path(file).is_file():
-        name = str(Path(file).parent / name)
-    table = load_services(name)
-    response = None
-    rc = cfg.response
-    if rc.regime:
-        ids = [e.rulebook.regime.id for e in sim.engines]
-        if rc.regime not in ids:
-            raise InputError(f"unknown regime {rc.regime!r}; the scenario runs {', '.join(ids)}",
-                             file=file, key="gates.response.regime")
-        r = ids.index(rc.regime)
-        lists = sim.engines[r].list_ids
-        if rc.list not in lists:
-            raise InputError(f"regime {rc.regime} has no list {rc.list!r} (lists: {', '.join(lists)})",
-                             file=file, key="gates.response.list")
-        li = lists.index(rc.list)
-        spec = sim.engines[r].rulebook.lists[li]
-        if rc.act not in spec.removal_acts:
-            raise InputError(f"{rc.act!r} is not a removal act of {rc.list} "
-                             f"({', '.join(spec.removal_acts) or 'none'})",
-                             file=file, key="gates.response.act")
-        if rc.act not in sim.act_ids:
-            raise InputError(f"act {rc.act!r} must be one of the scenario's acts: add it to "
-                             "behaviour.rates (rate 0 if only the response emits it)",
-                             file=file, key="gates.response.act")
-        response = (r, li, sim.act_ids.index(rc.act), rc.base_per_year / DAYS_PER_YEAR,
-                    rc.per_denial_per_year / DAYS_PER_YEAR)
-    return Gates(table, sim.society, sim.engines, sim.streams, sim.n_days, sim.start + sim.n_days,
-                 cfg.shaming, response)
+def build_gates(plan: GatesPlan, society: Society, engines: list[Engine], streams: Streams,
+                n_days: int, end: int) -> Gates:
+    """The gates of a resolved scenario (its :class:`~scslab.sim.resolve.GatesPlan`)."""
+    rp = plan.response
+    response = None if rp is None else (rp.regime, rp.list, rp.act, rp.base, rp.per_denial)
+    return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming, response)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from scslab.regime.tables import band_index
 from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
 from scslab.sim.output import LedgerWriter, write_outputs
+from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario, load_scenario
 
 
@@ -54,7 +56,7 @@ class RunResult:
 
 
 def run_scenario(
-    scenario: str | Path | Scenario,
+    scenario: str | Path | Scenario | Resolved,
     *,
     persons: int | None = None,
     days: int | None = None,
@@ -62,21 +64,29 @@ def run_scenario(
     out: str | Path | None = None,
     on_day: Callable[[int], None] | None = None,
     force: bool = False,
+    sets: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run a scenario; if ``out`` is given, write the run folder there.
 
     Args:
-        scenario: a built-in name, a scenario file, or a :class:`Scenario`.
+        scenario: a built-in name, a scenario file, a :class:`Scenario`, or a resolved plan
+            (then the overrides must be None: they are part of the plan).
         persons, days, seed: overrides of the scenario's horizon.
         out: the run folder to write (created if needed; refused if it holds files).
         on_day: progress callback with the 0-based day index.
         force: write into a folder that holds files, removing scslab's own files there first.
+        sets: dotted scenario keys and their values (see :func:`~scslab.sim.resolve.resolve`).
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(scenario, Resolved):
+        if persons is not None or days is not None or seed is not None or sets:
+            raise ValueError("a resolved plan already holds its overrides")
+        plan = scenario
+    else:
+        plan = resolve(scenario, persons=persons, days=days, seed=seed, sets=sets)
     if out is not None:
         check_output_folder(out, force)  # before the society is built: refuse early
     t0 = time.perf_counter()
-    sim = Simulation(sc, persons, days, seed, keep_ledger=out is not None).init()
+    sim = Simulation(plan, keep_ledger=out is not None).init()
     if out is None:
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)

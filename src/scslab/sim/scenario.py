@@ -6,21 +6,33 @@ expressions to evaluate.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import hashlib
 import math
+from collections.abc import Mapping
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+)
 
 from scslab import inputfile
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
+from scslab.limits import DAYS, PERSONS, RATE, SEED
 from scslab.regime.load import parse_toml, validation_error
+from scslab.regime.schema import SCORE_LIMIT
+from scslab.society.params import Demography
 
 _LIBRARY = "scslab.sim.scenarios"
 
@@ -44,7 +56,14 @@ def _rate(v: Any) -> float:
     return x
 
 
-Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0)]
+Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=RATE)]
+# Deterrence and incentive factors multiply rates; above 100 they are typos, and they keep the
+# per-class rate tables far from float overflow.
+_MAX_FACTOR = 100.0
+# A rulebook score never leaves +-SCORE_LIMIT (regime.schema), so a threshold beyond it means
+# nothing; costs are bounded likewise.
+_MAX_SCORE = SCORE_LIMIT
+Cost = Annotated[float, Field(ge=0, le=_MAX_SCORE, allow_inf_nan=False)]
 Probability = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
 
 
@@ -60,10 +79,10 @@ class Horizon(BaseModel):
     """Defaults for size and length; the CLI may override them."""
 
     model_config = ConfigDict(extra="forbid")
-    persons: int = Field(100_000, ge=1, description="synthetic persons [persons]")
-    days: int = Field(365, ge=1, le=32_000, description="simulated days [days]")
+    persons: int = Field(100_000, ge=PERSONS.lo, le=PERSONS.hi, description="synthetic persons [persons]")
+    days: int = Field(365, ge=DAYS.lo, le=DAYS.hi, description="simulated days [days]")
     start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day")
-    seed: int = Field(0, ge=0, description="run seed")
+    seed: int = Field(0, ge=SEED.lo, le=SEED.hi, description="run seed")
 
 
 class Behaviour(BaseModel):
@@ -71,12 +90,17 @@ class Behaviour(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     rates: dict[str, Rate] = Field(description="base rate per act [acts/person/day]")
-    beta: float = Field(1.0, ge=0, description="deterrence per 100 expected points, at or above low_score")
-    beta_low: float = Field(2.0, ge=0, description="deterrence per 100 expected points, below low_score")
-    low_score: int = Field(960, description="score below which deterrence is beta_low [points]")
-    incentive: float = Field(1.5, ge=0, description="multiplier of rewarded acts below incentive_below")
-    incentive_below: int = Field(1000, description="score below which rewarded acts are more frequent")
-    perceived_cost: dict[str, float] = Field(
+    beta: float = Field(1.0, ge=0, le=_MAX_FACTOR,
+                        description="deterrence per 100 expected points, at or above low_score")
+    beta_low: float = Field(2.0, ge=0, le=_MAX_FACTOR,
+                            description="deterrence per 100 expected points, below low_score")
+    low_score: int = Field(960, ge=-_MAX_SCORE, le=_MAX_SCORE,
+                           description="score below which deterrence is beta_low [points]")
+    incentive: float = Field(1.5, ge=0, le=_MAX_FACTOR,
+                             description="multiplier of rewarded acts below incentive_below")
+    incentive_below: int = Field(1000, ge=-_MAX_SCORE, le=_MAX_SCORE,
+                                 description="score below which rewarded acts are more frequent")
+    perceived_cost: dict[str, Cost] = Field(
         default_factory=dict,
         description="cost in points used for deterrence, for acts whose cost is not points (lists)",
     )
@@ -101,11 +125,22 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: Meta
     horizon: Horizon = Field(default_factory=Horizon)
-    society: dict[str, Any] = Field(default_factory=dict)
+    society: Demography = Field(default_factory=Demography)
     regimes: list[str] = Field(min_length=1, description="built-in regime names or rulebook paths")
     behaviour: Behaviour
     sources: Sources = Field(default_factory=Sources)
     gates: GatesConfig = Field(default_factory=GatesConfig)
+    _source: str = PrivateAttr("<scenario>")
+
+    def located(self, source: str) -> Scenario:
+        """This scenario, noting where it came from (errors name it); returns ``self``."""
+        self._source = source
+        return self
+
+    @property
+    def source(self) -> str:
+        """Where the scenario came from: its file, or ``<built-in scenario NAME>``."""
+        return self._source
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""
@@ -121,10 +156,14 @@ def builtin_scenarios() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files(_LIBRARY).iterdir() if p.name.endswith(".toml"))
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
+def load_scenario(name_or_path: str | Path, sets: Mapping[str, Any] | None = None) -> Scenario:
     """Load a built-in scenario by name or a scenario file by path.
 
     Relative rulebook paths in ``regimes`` are resolved against the scenario file's folder.
+
+    Args:
+        name_or_path: a built-in scenario's name or a scenario TOML file.
+        sets: dotted keys and their new values, applied before validation.
     """
     p = Path(name_or_path)
     if p.suffix == ".toml" or inputfile.exists(p):
@@ -136,17 +175,54 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         raise InputError(f"unknown scenario {str(name_or_path)!r}: not a file, and not a built-in "
                          f"scenario ({', '.join(builtin_scenarios())})")
     data = parse_toml(text, file)
+    if base is not None and isinstance(data.get("regimes"), list):
+        data["regimes"] = [str(base / r) if isinstance(r, str) and r.endswith(".toml")
+                           and not Path(r).is_absolute() else r for r in data["regimes"]]
+    return scenario_from_data(data, file, sets)
+
+
+def scenario_from_data(data: dict[str, Any], source: str,
+                       sets: Mapping[str, Any] | None = None) -> Scenario:
+    """Validate scenario data (as parsed from TOML) after applying ``sets``; errors name ``source``."""
+    data = apply_sets(data, sets or {}, source)
+    society = data.get("society")
+    for key in ("persons", "start_date"):  # a common slip: they are horizon values
+        if isinstance(society, dict) and key in society:
+            raise InputError(f"set {key} in [horizon], not in [society]", file=source,
+                             key=f"society.{key}")
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
-        raise validation_error(e, file) from None
+        raise validation_error(e, source) from None
     try:  # the schema checks the shape YYYY-MM-DD; 2021-02-30 has it and is no date
         _dt.date.fromisoformat(sc.horizon.start_date)
     except ValueError:
-        raise InputError(f"no such date {sc.horizon.start_date!r}", file=file,
+        raise InputError(f"no such date {sc.horizon.start_date!r}", file=source,
                          key="horizon.start_date") from None
-    if base is not None:
-        sc.regimes = [str(base / r) if r.endswith(".toml") and not Path(r).is_absolute() else r
-                      for r in sc.regimes]
-    sc._file = file  # type: ignore[attr-defined]
-    return sc
+    return sc.located(source)
+
+
+def scenario_data(sc: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (what its TOML would parse to)."""
+    return sc.model_dump(mode="json")
+
+
+def apply_sets(data: dict[str, Any], sets: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """A copy of ``data`` with each dotted key of ``sets`` given its value.
+
+    A key names tables that exist, or a new key in an existing table; the schema then checks the
+    value. ``--set behaviour.beta=2`` is ``{"behaviour.beta": 2}``.
+    """
+    out = copy.deepcopy(data)
+    for dotted, value in sets.items():
+        parts = dotted.split(".")
+        node: Any = out
+        for i, part in enumerate(parts[:-1]):
+            node = node.setdefault(part, {}) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                raise InputError(f"option --set: {'.'.join(parts[:i + 1])!r} is not a table",
+                                 file=source, key=dotted)
+        if not parts[-1]:
+            raise InputError("option --set: empty key", file=source, key=dotted)
+        node[parts[-1]] = value
+    return out

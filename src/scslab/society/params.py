@@ -9,19 +9,19 @@ import datetime as _dt
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scslab.limits import PERSONS, START_YEAR
 
-class SocietyParams(BaseModel):
-    """How to build a synthetic society. Unknown keys are rejected.
+
+class Demography(BaseModel):
+    """The ``[society]`` table of a scenario: what a synthetic society looks like, whatever its
+    size and start date. Unknown keys are rejected.
 
     Demographic defaults follow China's 7th census (2020):
     http://www.stats.gov.cn/english/PressRelease/202105/t20210510_1817185.html
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    persons: int = Field(ge=1, le=2_000_000_000, description="synthetic persons [persons]")
-    start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
-                            description="first simulated day; ages are on this date [ISO date]")
     region_codes: list[str] = Field(
         default_factory=lambda: ["371082"], min_length=1,
         max_length=65_535,
@@ -47,6 +47,25 @@ class SocietyParams(BaseModel):
     mean_friends: float = Field(6.0, ge=0, le=500, description="mean friendship degree [persons]; "
                                                               "an assumption")
 
+    @model_validator(mode="after")
+    def _shares(self) -> Demography:
+        if self.share_under_15 + self.share_60_plus > 1:
+            raise ValueError("share_under_15 + share_60_plus must be at most 1")
+        return self
+
+
+class SocietyParams(Demography):
+    """How to build one synthetic society: its demography, size and start date."""
+
+    persons: int = Field(ge=PERSONS.lo, le=PERSONS.hi, description=f"synthetic persons [{PERSONS.unit}]")
+    start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                            description="first simulated day; ages are on this date [ISO date]")
+
+    @property
+    def n_orgs(self) -> int:
+        """Organisations in the society [organisations]."""
+        return round(self.persons * self.orgs_per_1000_persons / 1000)
+
     @field_validator("start_date")
     @classmethod
     def _date(cls, v: str) -> str:
@@ -54,8 +73,9 @@ class SocietyParams(BaseModel):
             year = _dt.date.fromisoformat(v).year
         except ValueError:
             raise ValueError(f"start_date must be a real date YYYY-MM-DD; got {v!r}") from None
-        if not 1900 <= year <= 2200:
-            raise ValueError(f"start_date must lie in the years 1900-2200; got {v!r}")
+        if not START_YEAR.lo <= year <= START_YEAR.hi:
+            raise ValueError(f"start_date must lie in the years {START_YEAR.lo}-{START_YEAR.hi}; "
+                             f"got {v!r}")
         return v
 
     @field_validator("region_codes")
@@ -69,9 +89,7 @@ class SocietyParams(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> SocietyParams:
-        if self.share_under_15 + self.share_60_plus > 1:
-            raise ValueError("share_under_15 + share_60_plus must be at most 1")
+    def _regions_in_use(self) -> SocietyParams:
         # Resident ID numbers must pass python-stdnum, which checks the division code against its
         # table (read lazily, once: ~15 ms).
         from scslab.society.divisions import in_use

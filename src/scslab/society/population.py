@@ -84,7 +84,7 @@ class Society:
     @property
     def n_orgs(self) -> int:
         """Number of organisations."""
-        return round(self.params.persons * self.params.orgs_per_1000_persons / 1000)
+        return self.params.n_orgs
 
     @property
     def n_subjects(self) -> int:

@@ -1,0 +1,296 @@
+"""One resolve step: a scenario plus its overrides become one frozen, fully checked run plan.
+
+``scslab check`` and ``scslab run`` both call :func:`resolve`, so whatever ``check`` accepts,
+``run`` accepts. Every error the step can find is collected (up to the loader's cap) before it
+raises, so ``check`` reports them all. The builders of the simulation receive the typed parts of
+the plan (:class:`Acts`, :class:`GatesPlan`, ``SocietyParams``), never the whole simulation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from scslab.dates import to_day
+from scslab.errors import InputError
+from scslab.gates.config import GatesPlan, ResponsePlan
+from scslab.gates.demand import DAYS_PER_YEAR
+from scslab.gates.services import load_services
+from scslab.limits import DAYS, PERSONS, SEED
+from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
+from scslab.regime.schema import Rulebook
+from scslab.sim.scenario import Scenario, load_scenario, scenario_data
+from scslab.society import SocietyParams
+
+
+@dataclass(frozen=True)
+class RunHorizon:
+    """Size and length of the run after overrides."""
+
+    persons: int  # [persons]
+    days: int  # [days]
+    seed: int
+    start_date: str  # ISO date of the first simulated day
+    start: int  # day number of the first simulated day (scslab.dates)
+
+    @property
+    def end(self) -> int:
+        """Day number one past the last simulated day."""
+        return self.start + self.days
+
+
+@dataclass(frozen=True)
+class Acts:
+    """The scenario's acts and what each regime makes of them (arrays are read-only)."""
+
+    ids: tuple[str, ...]
+    base: np.ndarray  # base rate per act [acts/person/day]
+    detection: np.ndarray  # probability an occurrence is recorded, per act
+    cost: np.ndarray  # perceived cost per act [points], for deterrence
+    sign: np.ndarray  # +1 rewarded, -1 punished or neutral, per act
+    regime_map: tuple[np.ndarray, ...]  # per regime: scenario act -> regime act (-1: unknown)
+    identity: tuple[bool, ...]  # per regime: the map is the identity (no translation needed)
+    org_acts: np.ndarray  # act index per organisation rate
+    org_rates: np.ndarray  # [acts/organisation/day], all > 0
+    primary: int | None  # the first regime with a score: it drives deterrence and incentives
+    needs_age: bool  # some list has a minimum age, so records carry the subject's age
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A scenario ready to simulate: every part checked and typed."""
+
+    scenario: Scenario  # with the overrides applied
+    source: str  # the scenario file, or "<built-in scenario NAME>"
+    horizon: RunHorizon
+    society: SocietyParams
+    rulebooks: tuple[Rulebook, ...]
+    acts: Acts
+    gates: GatesPlan | None  # None: gates off
+
+    def rows_of(self, regime: int) -> int:
+        """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
+
+        Persons come first, so a regime of persons covers rows 0..persons-1 and its bands, lists
+        and means count persons only.
+        """
+        kinds = self.rulebooks[regime].regime.subject_kinds
+        return self.society.persons if kinds == ["person"] else self.society.persons + self.n_orgs
+
+    @property
+    def n_orgs(self) -> int:
+        """Organisations in the society [organisations]."""
+        return self.society.n_orgs
+
+
+class _Errors:
+    """Collects the errors of one resolve step; :meth:`raise_any` raises them as one."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[InputError] = []
+        self.total = 0
+
+    def add(self, message: str, key: str | None = None, file: str | None = None) -> None:
+        """Note an error at ``key`` of the scenario (or of ``file``)."""
+        self.extend(InputError(message, file=file or self.source, key=key))
+
+    def extend(self, e: InputError) -> None:
+        """Note every error an input error carries."""
+        self.total += e.total
+        self.found += list(e.related)[: max(0, MAX_ERRORS - len(self.found))]
+
+    def attempt(self, fn: Callable[[], Any]) -> Any:
+        """``fn()``, or None after noting its input error."""
+        try:
+            return fn()
+        except InputError as e:
+            self.extend(e)
+            return None
+
+    def raise_any(self) -> None:
+        """Raise the errors found, the first one counting the rest."""
+        if not self.found:
+            return
+        first = self.found[0]
+        more = self.total - 1
+        msg = first.message + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")
+        raise InputError(msg, file=first.file, line=first.line, key=first.key,
+                         related=self.found, total=self.total)
+
+
+def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
+            days: int | None = None, seed: int | None = None,
+            sets: Mapping[str, Any] | None = None) -> Resolved:
+    """Check a scenario with its overrides and return the plan a simulation runs.
+
+    Args:
+        scenario: a built-in name, a scenario file, or a loaded :class:`Scenario`.
+        persons, days, seed: overrides of the scenario's ``[horizon]`` (None keeps it).
+        sets: dotted keys of the scenario and their new values (``{"behaviour.beta": 2.0}``),
+            applied before the scenario is validated.
+
+    Raises:
+        InputError: listing every error found, the first one first.
+    """
+    sc = scenario if isinstance(scenario, Scenario) and not sets else \
+        load_scenario(scenario_data(scenario) if isinstance(scenario, Scenario) else scenario,
+                      sets=sets)
+    src = sc.source
+    err = _Errors(src)
+    horizon = _horizon(sc, persons, days, seed, err)
+    rulebooks = _rulebooks(sc, err)
+    society = None
+    if horizon is not None:
+        society = err.attempt(lambda: _society(sc, horizon))
+    acts = None if rulebooks is None else err.attempt(lambda: _acts(sc, rulebooks))
+    gates = None
+    if acts is not None and rulebooks is not None:
+        gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
+    err.raise_any()
+    assert horizon is not None and society is not None and rulebooks is not None and acts is not None
+    resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
+        "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
+        src, horizon, society, tuple(rulebooks), acts, gates)
+    return resolved
+
+
+def _horizon(sc: Scenario, persons: int | None, days: int | None, seed: int | None,
+             err: _Errors) -> RunHorizon | None:
+    """The horizon after overrides; each limit is the one :mod:`scslab.limits` declares."""
+    h = sc.horizon
+    values = {}
+    for limit, given, own in ((PERSONS, persons, h.persons), (DAYS, days, h.days),
+                              (SEED, seed, h.seed)):
+        v = own if given is None else given
+        problem = limit.problem(v)
+        if problem is not None:
+            if given is None:
+                err.add(problem, key=f"horizon.{limit.name}")
+            else:
+                err.extend(InputError(f"option --{limit.name}: {problem}"))
+        values[limit.name] = v
+    start = _dt.date.fromisoformat(h.start_date)  # the scenario loader checked it is a date
+    if err.found:
+        return None
+    return RunHorizon(values["persons"], values["days"], values["seed"], h.start_date,
+                      to_day(start))
+
+
+def _rulebooks(sc: Scenario, err: _Errors) -> list[Rulebook] | None:
+    """Each regime loaded once; an unknown or repeated regime is the scenario's error."""
+    books: list[Rulebook] = []
+    seen: dict[str, int] = {}
+    ok = True
+    for i, name in enumerate(sc.regimes):
+        try:
+            rb = load_rulebook(name)
+        except InputError as e:
+            ok = False
+            err.extend(e if e.file is not None else
+                       InputError(e.message, file=sc.source, key=f"regimes[{i}]"))
+            continue
+        rid = rb.regime.id
+        if rid in seen:
+            ok = False
+            err.add(f"regime {rid!r} is listed twice (also regimes[{seen[rid]}]); each regime "
+                    "keeps one file per subject, so it can run only once", key=f"regimes[{i}]")
+        seen[rid] = i
+        books.append(rb)
+    return books if ok else None
+
+
+def _society(sc: Scenario, h: RunHorizon) -> SocietyParams:
+    """The society's parameters with the run's size and start date."""
+    try:
+        return SocietyParams(persons=h.persons, start_date=h.start_date,
+                             **sc.society.model_dump())
+    except ValidationError as e:
+        x = validation_error(e, sc.source)
+        raise InputError(x.message, file=x.file,
+                         key=f"society.{x.key}" if x.key else "society") from None
+
+
+def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
+    """The scenario's acts as arrays, each checked to be known to some regime."""
+    b = sc.behaviour
+    ids = list(b.rates)
+    known = {a for rb in rulebooks for a in rb.act_ids()}
+    err = _Errors(sc.source)
+    for table, names in (("behaviour.rates", ids), ("sources.detection", sc.sources.detection),
+                         ("behaviour.perceived_cost", b.perceived_cost),
+                         ("behaviour.organisation_rates", b.organisation_rates)):
+        for a in names:
+            if a not in known:
+                err.add(f"act {a!r} is in no regime of this scenario; known acts: "
+                        f"{', '.join(sorted(known))}", key=f"{table}.{a}")
+            elif a not in ids:
+                err.add(f"act {a!r} must also be one of the scenario's acts: add it to "
+                        "behaviour.rates (rate 0 if only organisations or gates emit it)",
+                        key=f"{table}.{a}")
+    err.raise_any()
+    n = len(ids)
+    cost, sign = np.zeros(n), -np.ones(n)
+    for i, a in enumerate(ids):
+        pts = [x.points for rb in rulebooks for x in rb.acts if x.id == a]
+        p = pts[0] if pts else 0
+        sign[i] = 1.0 if p > 0 else -1.0
+        cost[i] = b.perceived_cost.get(a, abs(p) if p < 0 else 0.0)
+    maps = []
+    for rb in rulebooks:
+        idx = {x: j for j, x in enumerate(rb.act_ids())}
+        maps.append(np.array([idx.get(a, -1) for a in ids], np.int64))
+    org = {a: r for a, r in b.organisation_rates.items() if r > 0}
+    arrays = [np.array([b.rates[a] for a in ids], np.float64),
+              np.array([sc.sources.detection.get(a, 1.0) for a in ids], np.float64), cost, sign,
+              *maps, np.array([ids.index(a) for a in org], np.int64),
+              np.array(list(org.values()), np.float64)]
+    for a in arrays:
+        a.setflags(write=False)
+    return Acts(tuple(ids), arrays[0], arrays[1], cost, sign, tuple(maps),
+                tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
+                next((i for i, rb in enumerate(rulebooks) if rb.score is not None), None),
+                any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
+
+
+def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts) -> GatesPlan | None:
+    """The services table and the response, with every reference checked."""
+    cfg = sc.gates
+    if not cfg.enabled:
+        return None
+    name = cfg.services
+    if name.endswith(".toml") and not Path(name).is_absolute() and Path(sc.source).is_file():
+        name = str(Path(sc.source).parent / name)
+    table = load_services(name)
+    rc = cfg.response
+    if not rc.regime:
+        return GatesPlan(table, cfg.shaming, None)
+    ids = [rb.regime.id for rb in rulebooks]
+    where = sc.source
+    if rc.regime not in ids:
+        raise InputError(f"unknown regime {rc.regime!r}; the scenario runs {', '.join(ids)}",
+                         file=where, key="gates.response.regime")
+    r = ids.index(rc.regime)
+    lists = [lst.id for lst in rulebooks[r].lists]
+    if rc.list not in lists:
+        raise InputError(f"regime {rc.regime} has no list {rc.list!r} (lists: {', '.join(lists)})",
+                         file=where, key="gates.response.list")
+    li = lists.index(rc.list)
+    spec = rulebooks[r].lists[li]
+    if rc.act not in spec.removal_acts:
+        raise InputError(f"{rc.act!r} is not a removal act of {rc.list} "
+                         f"({', '.join(spec.removal_acts) or 'none'})",
+                         file=where, key="gates.response.act")
+    if rc.act not in acts.ids:
+        raise InputError(f"act {rc.act!r} must be one of the scenario's acts: add it to "
+                         "behaviour.rates (rate 0 if only the response emits it)",
+                         file=where, key="gates.response.act")
+    return GatesPlan(table, cfg.shaming, ResponsePlan(
+        r, li, acts.ids.index(rc.act), rc.base_per_year / DAYS_PER_YEAR,
+        rc.per_denial_per_year / DAYS_PER_YEAR))
