@@ -9,6 +9,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from scslab.conduct.response import Performance
 from scslab.gates.demand import DAYS_PER_YEAR, Demand, guardians
 from scslab.gates.services import JOINT_PUNISHMENT_SECTORS, ServiceTable, load_services
 from scslab.gates.system import SPILLOVER_SUFFIX, Gates, represented
@@ -390,8 +391,9 @@ def test_denials_speed_up_performance():
                       ability_to_pay=np.ones(n, np.float32), org_legal_rep=np.zeros(0, np.int32))
     court = engine(COURT, n)
     rate = 0.01  # per day
+    perf = Performance(court, 0, 1, rate, rate, n, DAY + 400, Streams(3).keyed("conduct.response"))
     g = Gates(load_services(), soc, [court], Streams(3), n_days=400, end=DAY + 400, shaming=False,
-              response=(0, 0, 1, rate, rate))
+              response=perf, response_regime=0)
     perf = g.performance
     t = court.step(DAY, np.arange(n), np.zeros(n, np.int64))
     perf.entered(DAY, t)
@@ -411,7 +413,7 @@ def test_denials_speed_up_performance():
     # Conduct emits the act for due subjects who are still listed.
     day = DAY + 31
     due = np.flatnonzero(perf.when == day)
-    subj, act = g.conduct(day, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    subj, act, _ = perf.occurrences(day)
     assert sorted(subj.tolist()) == due.tolist() and (act == 1).all()
 
 
@@ -468,8 +470,9 @@ def test_a_day_never_touches_every_subject():
     soc.indices = np.random.default_rng(1).integers(0, soc.n_persons, 3 * soc.n_persons)
     n = soc.n_subjects
     court, points = engine(COURT, n), engine(POINTS, n)
+    perf = Performance(court, 0, 1, 0.01, 0.01, n, DAY + 20, Streams(9).keyed("conduct.response"))
     g = Gates(load_services(), soc, [court, points], Streams(9), n_days=20, end=DAY + 20,
-              response=(0, 0, 1, 0.01, 0.01))
+              response=perf, response_regime=0)
     g.shaming[0].ties._load()
     # Every per-subject array the day reads: engines', the gates' and the society's.
     cs = court.state
@@ -487,7 +490,7 @@ def test_a_day_never_touches_every_subject():
         day = DAY + k
         Guard.active = True
         try:
-            subj, act = g.conduct(day, np.zeros(0, np.int64), np.zeros(0, np.int64))
+            subj, act, _ = g.performance.occurrences(day)
         finally:
             Guard.active = False
         new = rng.integers(0, n, 200)
@@ -630,12 +633,13 @@ def test_builtin_scenario_runs_with_both_regimes_and_gates(tmp_path):
 def test_organisation_conduct_rates():
     from scslab.conduct.organisations import OrganisationConduct
 
-    oc = OrganisationConduct(np.array([3, 5]), np.array([0.01, 0.03]), 1000, 2000,
-                             np.random.default_rng(0))
-    e = np.zeros(0, np.int64)
-    subj, act = zip(*(oc.occurrences(e, e) for _ in range(50)), strict=True)
-    subj, act = np.concatenate(subj), np.concatenate(act)
-    assert ((subj >= 1000) & (subj < 3000)).all()
+    oc = OrganisationConduct(np.array([3, 5]), np.array([0.01, 0.03]), 1000, 9000,
+                             Streams(0).keyed("conduct.organisations"))
+    days = [oc.occurrences(d) for d in range(50)]
+    subj, act = (np.concatenate([x[i] for x in days]) for i in (0, 1))
+    assert oc.occurrences(7)[0].tolist() == days[7][0].tolist()  # keyed: a day redrawn is the same
+    assert ((subj >= 1000) & (subj < 10000)).all()
+    assert subj.max() >= 1000 + 4096  # more than one block of organisations acts
     for a, rate in ((3, 0.01), (5, 0.03)):
-        exp = 2000 * rate * 50
+        exp = 9000 * rate * 50
         assert abs((act == a).sum() - exp) < 5 * np.sqrt(exp)

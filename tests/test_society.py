@@ -111,7 +111,8 @@ def test_organisations_have_adult_representatives(soc):
 def test_propensity_is_the_benchmark_draw_with_mean_one():
     n = 400_000
     s = build_society(SocietyParams(persons=n, orgs_per_1000_persons=0), Streams(1))
-    expected = Streams(1).get("society.propensity").lognormal(-0.125, 0.5, size=n)
+    # docs/benchmark.md: m = exp(-0.125 + 0.5 z), z the normal keyed by the person's row.
+    expected = np.exp(-0.125 + 0.5 * Streams(1).keyed("society.propensity").normal(np.arange(n)))
     assert s.propensity.dtype == np.float32
     assert np.array_equal(s.propensity, expected.astype(np.float32))
     m = s.propensity.astype(np.float64)

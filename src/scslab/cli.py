@@ -168,7 +168,8 @@ def _checked_out(out_dir: str | None, force: bool) -> Path | None:
 
 
 def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
-         dest: Path | None, label: str, force: bool, sets: list[str] | None = None):
+         dest: Path | None, label: str, force: bool, sets: list[str] | None = None,
+         partitions: int = 1):
     from scslab.memory import check_memory
     from scslab.sim import resolve, run_scenario
 
@@ -178,7 +179,7 @@ def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
     # The bar starts with the first simulated day, so an error while the simulation is set up
     # stays one line.
     with _LazyProgress(label, plan.horizon.days) as p:
-        return run_scenario(plan, out=dest, force=force, on_day=p.update)
+        return run_scenario(plan, out=dest, force=force, on_day=p.update, partitions=partitions)
 
 
 def _parse_sets(items: list[str]) -> dict[str, object]:
@@ -289,12 +290,15 @@ def run(
     sets: Annotated[list[str] | None, typer.Option(
         "--set", metavar="KEY=VALUE",
         help="change one scenario key, e.g. behaviour.beta=2 (repeatable)")] = None,
+    partitions: Annotated[int, typer.Option(
+        "--partitions", metavar="P",
+        help="process persons in P contiguous partitions (same results for every P)")] = 1,
 ) -> None:
     """Simulate a scenario on a synthetic society and write a run folder."""
     if report and out_dir is None:
         raise InputError("option --report: needs --out, the run folder to write it into")
     dest = _checked_out(out_dir, force)
-    res = _run(scenario, persons, days, seed, dest, "simulating", force, sets)
+    res = _run(scenario, persons, days, seed, dest, "simulating", force, sets, partitions)
     _print_summary(res)
     if dest is None:
         out.print(f"({res.seconds:.1f} s; no run folder written: give --out DIR for one)")

@@ -38,6 +38,9 @@ SEED = Limit("seed", "", 0, 2**63 - 1, "any non-negative 64-bit integer keys the
 START_YEAR = Limit("start year", "", 1900, 2200,
                    "ages, resident ID numbers and GB/T 2260 division codes are meaningful in "
                    "this range; with DAYS it keeps every simulated date far below year 9999")
+PARTITIONS = Limit("partitions", "partitions", 1, 4096,
+                   "each partition holds at least one 4,096-person household block at the "
+                   "largest society worth splitting; more partitions than that only add overhead")
 RATE = 10.0
 """Upper bound of any act rate [acts per subject per day]: a rate above 10 a day is a typo
 (a yearly count written as a daily rate), and it keeps the conduct kernel's act buffer small."""

@@ -1,11 +1,15 @@
 """Compiled inner loops of the conduct stage (numba), one pass per actor instead of ~20
-numpy passes. Each kernel consumes uniforms drawn by the caller from its named stream, so
-results depend only on the seed, never on numba's own generator."""
+numpy passes. Every draw is keyed (see :mod:`scslab.rng`): a person's acts on day d and their
+next act day after it come from Philox(person, d, t) of stream ``conduct.acts``, and a redraw
+from day d of a person who did not act from Philox(person, d, 0) of ``conduct.next``, so
+results never depend on which persons are processed together or in which order."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from scslab.rng import philox, u01
 
 # A queue entry packs, into one uint64, the person (31 bits, up to 2.1e9 persons), their class
 # (2 bits) and their negative rate m * N[c] [acts/day] as the 31 low bits of a positive
@@ -38,26 +42,32 @@ def unpack(entries):
 
 
 @njit(cache=True, nogil=True)
-def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, u):
+def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,
+                k0, k1, sid):
     """Every act of every actor on their act day, in one pass over the actors.
 
-    Per actor: the number of acts is a zero-truncated Poisson(rate) drawn by inverse CDF
-    from ``u[i]``; each act is negative with probability neg/rate (chosen by the class's
-    cumulative rates per unit propensity) or positive, from ``u[n + e]``.
+    One Philox call keyed (person, day, 0) gives an actor's four words: the number of acts (a
+    zero-truncated Poisson(rate) by inverse CDF), the first act (negative with probability
+    neg/rate, chosen by the class's cumulative rates per unit propensity, else positive), that
+    act's luck, and the Exp(1) of the person's next act day. Act t >= 1 takes its choice and
+    luck from the call keyed (person, day, t). ``day`` is relative to the run's start; ``base``
+    is the row of the partition's first person (entries hold rows within the partition).
 
     Args:
         entries: the day's packed queue entries: person, class and negative rate m * N[c]
             [acts/day] travel together, so no gather from per-person arrays is needed.
 
     Returns:
-        (actors, their classes, their negative rates, subject per act, act index per act,
-        uniforms needed). If ``u`` is too short, the acts are empty and the caller retries.
+        (actors, their classes, their negative rates, their next-day Exp(1) draws, subject per
+        act, act index per act, luck per act: a uniform 32-bit word sources observe with).
     """
     actors, klass, negrate = unpack(entries)
     n = actors.shape[0]
-    cap = u.shape[0] - n
-    subj = np.empty(max(cap, 0), np.int64)
-    act = np.empty(max(cap, 0), np.int64)
+    cap = n + n // 2 + 16
+    subj = np.empty(cap, np.int64)
+    act = np.empty(cap, np.int64)
+    luck = np.empty(cap, np.uint32)
+    nxt = np.empty(n, np.float64)
     nn = acts_neg.shape[0]
     npos = acts_pos.shape[0]
     e = 0
@@ -66,19 +76,26 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         c = klass[i]
         ng = np.float64(negrate[i])
         la = ng + pos_total[c]
+        x0, x1, x2, x3 = philox(p + base, day, 0, sid, k0, k1)
+        nxt[i] = -np.log(u01(x3))
         # P(K = k | K >= 1) = e^-la la^k / k! / (1 - e^-la); P(K = 1 | K >= 1) = la / expm1(la)
         pk = la / np.expm1(la)
         cdf = pk
         k = 1
-        while u[i] >= cdf and k < 1000:
+        ui = u01(x0)
+        while ui >= cdf and k < 1000:
             k += 1
             pk *= la / k
             cdf += pk
-        for _ in range(k):
-            if e >= cap:
-                e += 1
-                continue
-            x = u[n + e] * la
+        for t in range(k):
+            if e >= cap:  # rare: more acts than expected; grow the buffers
+                cap *= 2
+                subj = _grow(subj, cap)
+                act = _grow(act, cap)
+                luck = _grow(luck, cap)
+            if t:
+                x1, x2, _, _ = philox(p + base, day, t, sid, k0, k1)
+            x = u01(x1) * la  # the act at position x of the actor's rates: negative below ng
             a = -1
             if x < ng and nn > 0:
                 y = x / ng * neg_total[c]  # position per unit propensity
@@ -96,28 +113,35 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
                         break
                 if a < 0:
                     a = acts_pos[npos - 1] if npos > 0 else acts_neg[nn - 1]
-            subj[e] = p
+            subj[e] = p + base
             act[e] = a
+            luck[e] = np.uint32(x2)
             e += 1
-    if e > cap:
-        return actors, klass, negrate, subj[:0], act[:0], n + e
-    return actors, klass, negrate, subj[:e], act[:e], n + e
+    return actors, klass, negrate, nxt, subj[:e], act[:e], luck[:e]
 
 
 @njit(cache=True, nogil=True)
-def next_days(p, neg, klass, pos_total, e, first, end, state, old, out):
-    """Next act day of persons ``p`` from day ``first``: ``first + floor(e / rate)``, where
-    rate = neg + pos_total[class] [acts/day]. Days here are relative to the run's start.
+def _grow(a, cap):
+    """``a`` copied into a longer array of ``cap`` entries."""
+    out = np.empty(cap, a.dtype)
+    out[:a.shape[0]] = a
+    return out
+
+
+@njit(cache=True, nogil=True)
+def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0, k1, sid):
+    """Next act day of persons ``p`` from day ``first``: ``first + floor(E / rate)``, where
+    rate = neg + pos_total[class] [acts/day] and E ~ Exp(1) is ``e[i]`` (drawn with the day's
+    acts) or, when ``e`` is empty, keyed (person, first, 0).
+    Days here are relative to the run's start; ``p`` are rows within the partition, whose first
+    person is row ``base``.
 
     Writes each person's ``state`` = next day << 2 | class (day 32767: none before the horizon)
     and groups the persons due before ``end`` by day with a counting sort.
 
     Args:
-        e: Exp(1) draws, one per person.
         old: previous queued day per person, or an empty array; persons whose new day equals
             it are already queued and are left out.
-
-    Args:
         out: an empty uint64 array of length len(p), filled with the packed queued entries.
 
     Returns:
@@ -128,9 +152,15 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out):
     rel = np.empty(n, np.int64)
     counts = np.zeros(span + 1, np.int64)
     check_old = old.shape[0] == n
+    has_e = e.shape[0] == n
     for i in range(n):
         lam = np.float64(neg[i]) + pos_total[klass[i]]
-        gap = np.floor(e[i] / lam) if lam > 0 else np.inf
+        if has_e:
+            ei = e[i]
+        else:
+            x0, _, _, _ = philox(p[i] + base, first, 0, sid, k0, k1)
+            ei = -np.log(u01(x0))
+        gap = np.floor(ei / lam) if lam > 0 else np.inf
         if gap < span:
             d = first + np.int64(gap)
             state[p[i]] = (d << 2) | klass[i]

@@ -2,9 +2,11 @@
 
 Persons act through the event-driven :class:`~scslab.conduct.scheduler.Scheduler`. Organisations
 (subject rows ``n_persons ..``) act here at a constant rate per act and organisation
-(``behaviour.organisation_rates``, [acts/organisation/day]): a day's acts are
-``Poisson(n_orgs * sum of rates)``, each made by a uniformly drawn organisation and of an act
-chosen in proportion to its rate. No deterrence applies to organisations (an assumption).
+(``behaviour.organisation_rates``, [acts/organisation/day]). Organisations are taken in fixed
+blocks of :data:`ORG_BLOCK`: a block's acts on a day number ``Poisson(size * sum of rates)``,
+each made by a uniformly drawn organisation of the block and of an act chosen in proportion to
+its rate. Every draw is keyed by (block, day), so the acts never depend on how subjects are
+partitioned. No deterrence applies to organisations (an assumption).
 """
 
 from __future__ import annotations
@@ -12,9 +14,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+
+from scslab.rng import Keyed, philox, poisson, u01
 
 if TYPE_CHECKING:
     from scslab.society import Society
+
+ORG_BLOCK = 4096  # organisations per block [organisations]
+
+
+@njit(cache=True, nogil=True)
+def _org_acts(n_persons, n_orgs, block, total, cum, acts, day, k0, k1, sid):  # type: ignore[no-untyped-def]
+    """(subject, act, luck) of every organisation act on ``day``, block by block."""
+    n_blocks = (n_orgs + block - 1) // block
+    counts = np.empty(n_blocks, np.int64)
+    for b in range(n_blocks):
+        size = min(n_orgs, (b + 1) * block) - b * block
+        counts[b] = poisson(size * total, k0, k1, sid, b, 2 * day)
+    m = counts.sum()
+    who = np.empty(m, np.int64)
+    what = np.empty(m, np.int64)
+    luck = np.empty(m, np.uint32)
+    e = 0
+    for b in range(n_blocks):
+        size = min(n_orgs, (b + 1) * block) - b * block
+        for i in range(counts[b]):
+            x0, x1, x2, _ = philox(b, 2 * day + 1, i, sid, k0, k1)
+            who[e] = n_persons + b * block + min(size - 1, np.int64(u01(x0) * size))
+            j = np.searchsorted(cum, u01(x1) * cum[-1], side="right")
+            what[e] = acts[min(j, acts.shape[0] - 1)]
+            luck[e] = np.uint32(x2)
+            e += 1
+    return who, what, luck
 
 
 class OrganisationConduct:
@@ -24,32 +56,32 @@ class OrganisationConduct:
         acts: act index (among the scenario's acts) per rate.
         rates: rate per act [acts/organisation/day].
         n_persons, n_orgs: subject counts.
-        rng: the stream ``conduct.organisations``.
+        stream: the keyed stream ``conduct.organisations``.
     """
 
     def __init__(self, acts: np.ndarray, rates: np.ndarray, n_persons: int, n_orgs: int,
-                 rng: np.random.Generator) -> None:
+                 stream: Keyed) -> None:
         self.acts = np.asarray(acts, np.int64)
         self.cum = np.cumsum(np.asarray(rates, np.float64))
         self.n_persons, self.n_orgs = n_persons, n_orgs
-        self.total = n_orgs * (float(self.cum[-1]) if len(self.cum) else 0.0)  # [acts/day]
-        self.rng = rng
+        self.per_org = float(self.cum[-1]) if len(self.cum) else 0.0  # [acts/organisation/day]
+        self.total = n_orgs * self.per_org  # [acts/day]
+        self.stream = stream
 
-    def occurrences(self, subj: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Append the day's organisation acts to the persons' (subject, act) arrays."""
-        k = int(self.rng.poisson(self.total)) if self.total > 0 else 0
-        if not k:
-            return subj, act
-        who = self.n_persons + self.rng.integers(0, self.n_orgs, size=k)
-        pick = np.searchsorted(self.cum, self.rng.random(k) * self.cum[-1], side="right")
-        what = self.acts[np.minimum(pick, len(self.acts) - 1)]
-        return np.concatenate([subj, who]), np.concatenate([act, what])
+    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The organisations' acts on ``day`` (relative to the start): (subject, act, luck)."""
+        if self.total <= 0:
+            e = np.zeros(0, np.int64)
+            return e, e, np.zeros(0, np.uint32)
+        k = self.stream
+        return _org_acts(self.n_persons, self.n_orgs, ORG_BLOCK, self.per_org, self.cum, self.acts,
+                         day, k.k0, k.k1, k.sid)
 
 
 def organisation_conduct(acts: np.ndarray, rates: np.ndarray, society: Society,
-                         rng: np.random.Generator) -> OrganisationConduct | None:
+                         stream: Keyed) -> OrganisationConduct | None:
     """Organisation conduct at ``rates`` [acts/organisation/day] of scenario acts ``acts``
     (None if there are no rates or the society has no organisations)."""
     if not len(rates) or not society.n_orgs:
         return None
-    return OrganisationConduct(acts, rates, society.n_persons, society.n_orgs, rng)
+    return OrganisationConduct(acts, rates, society.n_persons, society.n_orgs, stream)

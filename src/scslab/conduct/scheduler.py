@@ -9,6 +9,10 @@ us simply redraw from the next day; stale queue entries are skipped lazily.
 
 Persons are kept in per-day buckets (lists of row arrays), so a day costs work only for the
 persons who act that day, never a pass over the whole population.
+
+A scheduler serves one partition: the contiguous persons ``base .. base + n - 1``. All its
+draws are keyed by person and day (:mod:`scslab.rng`), so splitting the persons into
+partitions changes no one's acts.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import numpy as np
 
 from scslab.conduct._kernels import next_days, occurrences, refresh, respond
 from scslab.conduct.rates import RateTables, pressure_class
+from scslab.rng import Keyed
 
 FAR = 32767  # "no act before the horizon" (also written by the kernel)
 MAX_DAYS = FAR - 1  # horizon limit [days]; queued days are relative to the start
+_NO_E = np.zeros(0, np.float64)
 
 
 class Scheduler:
@@ -30,28 +36,32 @@ class Scheduler:
 
     Args:
         tables: per-class rate tables.
-        propensity: m per person (float32).
+        propensity: m per person of the partition (float32).
         start: first day number; end: one past the last day number.
         low_score: below it, deterrence is stronger [points].
         incentive_below: below it, rewarded acts are more frequent [points].
-        rng: the stream for all conduct draws.
+        next_key, acts_key: the keyed streams of next-act days and of the acts themselves.
+        base: subject row of the partition's first person.
     """
 
     def __init__(self, tables: RateTables, propensity: np.ndarray, start: int, end: int,
-                 low_score: int, incentive_below: int, rng: np.random.Generator) -> None:
+                 low_score: int, incentive_below: int, next_key: Keyed, acts_key: Keyed,
+                 base: int = 0) -> None:
         self.tables = tables
         self.propensity = propensity
         self.start = start
         self.end = end
         self.low_score = low_score
         self.incentive_below = incentive_below
-        self.rng = rng
+        self.next_key, self.acts_key = next_key, acts_key
+        self.base = base
 
     def init(self, score: np.ndarray | None) -> Scheduler:
-        """Draw everyone's first act day from their class at the initial ``score``."""
+        """Draw everyone's first act day from their class at the initial ``score`` (all
+        subjects' scores; the partition reads its own)."""
         n = len(self.propensity)
         klass = (np.zeros(n, np.int8) if score is None else
-                 pressure_class(score[:n], self.low_score, self.incentive_below))
+                 pressure_class(self._own(score), self.low_score, self.incentive_below))
         if self.end - self.start > MAX_DAYS:
             raise ValueError(f"at most {MAX_DAYS} days can be simulated")
         # Per person: day of the next act (relative to the start) << 2 | pressure class. One
@@ -76,50 +86,52 @@ class Scheduler:
         """Day of every person's next act, relative to the start (32767: none)."""
         return self.state >> 2
 
+    def _own(self, score: np.ndarray) -> np.ndarray:
+        """The partition's slice of an all-subjects array."""
+        return score[self.base:self.base + len(self.propensity)]
+
     def _neg_rate(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Negative rate m * N[c] of persons ``p`` in classes ``c`` [acts/day], float32."""
         return (self.propensity[p] * self.tables.neg_total[c]).astype(np.float32)
 
     def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
-              old: np.ndarray | None = None) -> None:
-        """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on."""
-        e = self.rng.standard_exponential(len(p), dtype=np.float32)
+              old: np.ndarray | None = None, e: np.ndarray | None = None) -> None:
+        """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on;
+        ``e``: their Exp(1) draws if already made (with the day's acts)."""
+        k = self.next_key
+        e = _NO_E if e is None else e
         entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
                                            self.end - self.start, self.state,
                                            old if old is not None else p[:0],
-                                           np.empty(len(p), np.uint64))
+                                           np.empty(len(p), np.uint64), self.base, k.k0, k.k1, k.sid)
         buckets = self.buckets
         for j, d in enumerate((days + self.start).tolist()):
             # A copy, so the chunk does not keep the whole draw (all days) alive.
             buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]].copy())
 
-    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Acts that occur on ``day``.
 
         Returns:
-            (actors, subject per occurrence, act index per occurrence). The actors must be
+            (actors, subject per occurrence, act index per occurrence, luck per occurrence:
+            the uniform 32-bit word sources observe it with). The actors (rows within the partition) must be
             passed back to :meth:`respond` after the day.
         """
         chunks = self.buckets.pop(day, None)
         if not chunks:
             e = np.zeros(0, np.int64)
-            self._today = (np.zeros(0, np.int8), np.zeros(0, np.float32))
-            return e, e, e
+            self._today = (np.zeros(0, np.int8), np.zeros(0, np.float32), _NO_E)
+            return e, e, e, np.zeros(0, np.uint32)
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
             entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> 2)
                               == day - self.start]
-        t = self.tables
-        size = 2 * len(entries) + 64 + len(entries) // 8
-        while True:
-            actors, c, neg, subj, act, need = occurrences(
-                entries, t.neg_total, t.pos_total, t.cum_neg, t.cum_pos, t.acts_neg, t.acts_pos,
-                self.rng.random(size, dtype=np.float32))
-            if need <= size:
-                break
-            size = need  # rare: more acts than the buffer allowed; redraw deterministically
-        self._today = (c, neg)
-        return actors, subj, act
+        t, k = self.tables, self.acts_key
+        actors, c, neg, nxt, subj, act, luck = occurrences(
+            entries, t.neg_total, t.pos_total, t.cum_neg, t.cum_pos, t.acts_neg, t.acts_pos,
+            day - self.start, self.base, k.k0, k.k1, k.sid)
+        self._today = (c, neg, nxt)
+        return actors, subj, act, luck
 
     def respond(self, day: int, actors: np.ndarray, touched: np.ndarray,
                 score: np.ndarray | None) -> None:
@@ -128,19 +140,22 @@ class Scheduler:
 
         Args:
             actors: persons who acted on ``day`` (from :meth:`occurrences`).
-            touched: subjects whose file changed (may overlap ``actors``; may repeat).
-            score: the primary regime's scores (None: classes never change).
+            touched: subject rows whose file changed (may overlap ``actors``; may repeat);
+                those outside the partition are ignored.
+            score: the primary regime's scores of all subjects (None: classes never change).
         """
         assert self._today is not None, "respond() must follow occurrences()"
-        c, neg = self._today
+        c, neg, nxt = self._today
         self._today = None
         others = old = touched[:0]
         if score is not None and len(touched):
-            others, old = respond(day - self.start, touched, score, len(self.propensity),
+            own = touched - self.base
+            own = own[(own >= 0) & (own < len(self.propensity))]
+            others, old = respond(day - self.start, own, self._own(score), len(self.propensity),
                                   self.low_score, self.incentive_below, self.state)
             refresh(actors, c, neg, self.state, self.propensity, self.tables.neg_total)
         if len(actors):
-            self._draw(actors, day + 1, neg, c)
+            self._draw(actors, day + 1, neg, c, e=nxt)
         if len(others):
             self._may_be_stale = True
             oc = (self.state[others] & 3).astype(np.int8)

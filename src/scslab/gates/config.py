@@ -12,7 +12,7 @@ from scslab.gates.services import ServiceTable
 class Response(BaseModel):
     """Listed subjects perform their obligation at a hazard that rises with denials.
 
-    Leave ``regime`` empty for no response. See :mod:`scslab.gates.response`.
+    Leave ``regime`` empty for no response. See :mod:`scslab.conduct.response`.
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -12,7 +12,7 @@ Each day, after every regime has applied the day's records:
    (a guardian's for a child) and never for a denied request;
 4. shaming markers of the subjects whose file changed update exposures and costs
    (:mod:`scslab.gates.shaming`); denials of listed subjects speed up their performance
-   (:mod:`scslab.gates.response`), which conduct emits on a later day.
+   (:mod:`scslab.conduct.response`), which conduct emits on a later day.
 
 Nothing here touches every subject on a day: the work grows with requests and file changes.
 
@@ -33,13 +33,13 @@ import numpy as np
 from scslab.gates.config import GatesPlan
 from scslab.gates.demand import Demand, guardians
 from scslab.gates.gate import ORG_OWN, PERSON, VIA_REP, RegimeGate
-from scslab.gates.response import Performance
 from scslab.gates.services import ServiceTable
 from scslab.gates.shaming import Shaming, Ties
 from scslab.regime.engine import Engine
 from scslab.rng import Streams
 
 if TYPE_CHECKING:
+    from scslab.conduct.response import Performance
     from scslab.society import Society
 
 SPILLOVER_SUFFIX = "_family_spillover"
@@ -81,12 +81,13 @@ class Gates:
         streams: the run's named streams.
         n_days: days of the run; end: one past the last day number.
         shaming: count shaming exposures and costs.
-        response: (engine index, list index, act index, base, per denial [per day]) or None.
+        response: the behaviour that answers denials (conduct's), or None.
+        response_regime: index of the engine holding the response's list.
     """
 
     def __init__(self, table: ServiceTable, society: Any, engines: list[Engine], streams: Streams,
                  n_days: int, end: int, shaming: bool = True,
-                 response: tuple[int, int, int, float, float] | None = None) -> None:
+                 response: Performance | None = None, response_regime: int = -1) -> None:
         soc = society
         self.table = table
         self.service_ids = table.service_ids()
@@ -121,24 +122,8 @@ class Gates:
                     self.shaming[r] = Shaming(g, table.channels, soc.n_subjects, soc.n_persons, age,
                                               soc.org_legal_rep, ties, n_days,
                                               streams.get(f"gates.shaming.{g.id}"))
-        self.response_regime = -1
-        self.performance: Performance | None = None
-        if response is not None:
-            r, li, act, base, per_denial = response
-            self.response_regime = r
-            self.performance = Performance(engines[r], li, act, base, per_denial, engines[r].n_subjects, end,
-                                           streams.get("gates.response"))
-
-    # ------------------------------------------------------------------ conduct
-    def conduct(self, day: int, subj: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Append the day's performances (the response) to the day's occurrences."""
-        if self.performance is None:
-            return subj, act
-        s = self.performance.due(day)
-        if not len(s):
-            return subj, act
-        return (np.concatenate([subj, s]),
-                np.concatenate([act, np.full(len(s), self.performance.act, np.int64)]))
+        self.performance = response
+        self.response_regime = response_regime if response is not None else -1
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -204,7 +189,7 @@ class Gates:
 
         Args:
             day: the day number; when given, denials of subjects on the response list start their
-                clocks (:mod:`scslab.gates.response`).
+                clocks (:mod:`scslab.conduct.response`).
         """
         n = len(svc)
         ri, subj, mode, fam, may_priv = self.pairs(svc, req)
@@ -268,8 +253,8 @@ class Gates:
 
 
 def build_gates(plan: GatesPlan, society: Society, engines: list[Engine], streams: Streams,
-                n_days: int, end: int) -> Gates:
-    """The gates of a resolved scenario (its :class:`~scslab.sim.resolve.GatesPlan`)."""
-    rp = plan.response
-    response = None if rp is None else (rp.regime, rp.list, rp.act, rp.base, rp.per_denial)
-    return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming, response)
+                n_days: int, end: int, response: Performance | None = None) -> Gates:
+    """The gates of a resolved scenario (its :class:`~scslab.gates.config.GatesPlan`); denials
+    are reported to conduct's ``response``."""
+    regime = -1 if plan.response is None else plan.response.regime
+    return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming, response, regime)

@@ -88,7 +88,12 @@ class Ledger:
                                  amount, item))
 
     def drain(self) -> LedgerLines:
-        """All lines stored since the last drain, in the order they were made."""
+        """All lines stored since the last drain, in canonical order: by day, then subject; a
+        subject's lines of one day stay in the order they were made.
+
+        The order of lines made for different subjects on one day depends on how subjects were
+        grouped (partitions, workers); this order does not, so run folders are byte-identical.
+        """
         chunks, self._chunks = self._chunks, []
         cols = []
         for j, dtype in enumerate(_DTYPES):
@@ -97,4 +102,10 @@ class Ledger:
                 x = np.asarray(c[j + 1], dtype)
                 parts.append(np.full(c[0], x, dtype) if x.ndim == 0 else x)
             cols.append(np.concatenate(parts) if parts else np.zeros(0, dtype))
+        day, subject = cols[0], cols[1]
+        if len(day) > 1:
+            key = (day.astype(np.int64) << 32) | subject.astype(np.int64)
+            if (np.diff(key) < 0).any():
+                order = np.argsort(key, kind="stable")
+                cols = [c[order] for c in cols]
         return LedgerLines(*cols)

@@ -19,6 +19,7 @@ proportion to events, never a pass over everyone.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ import numpy as np
 
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
 from scslab.conduct.rates import RateTables, build_rate_tables
+from scslab.conduct.response import Performance, build_response
 from scslab.conduct.scheduler import Scheduler
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
@@ -34,7 +36,27 @@ from scslab.rng import Streams
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
+from scslab.society.population import HOUSEHOLD_BLOCK
 from scslab.sources import Detection
+
+
+def partition_bounds(n_persons: int, partitions: int) -> np.ndarray:
+    """Row bounds of ``partitions`` contiguous partitions of the persons (int64, len P + 1).
+
+    Inner bounds are rounded to whole household blocks (:data:`HOUSEHOLD_BLOCK`), so that no
+    household is split; partitions may be empty when the persons are few.
+    """
+    if partitions < 1:
+        raise ValueError(f"partitions must be at least 1, got {partitions}")
+    b = HOUSEHOLD_BLOCK
+    inner = [min(n_persons, round(n_persons * i / partitions / b) * b) for i in range(1, partitions)]
+    return np.array([0, *inner, n_persons], np.int64)
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    """One array of the parts (no copy when there is one)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
 
 PHASES = ("conduct", "sources", "regimes", "gates", "responses", "aggregates")
 """The phases of a day, in the order they run (see the module docstring)."""
@@ -45,14 +67,18 @@ _EMPTY = np.zeros(0, np.int64)
 
 @dataclass(frozen=True)
 class Occurrences:
-    """The day's acts, one entry per act: ``subject`` row and ``act`` index (scenario acts).
+    """The day's acts, one entry per act: ``subject`` row, ``act`` index (scenario acts) and
+    ``luck``, a uniform 32-bit word keyed by the act's subject, day and draw, with which sources
+    observe it (see :mod:`scslab.sources.detection`).
 
-    ``actors`` are the persons the scheduler let act today; they are redrawn in ``responses``.
+    ``actors`` are, per partition, the persons the scheduler let act today (rows within the
+    partition); they are redrawn in ``responses``.
     """
 
-    actors: np.ndarray
+    actors: tuple[np.ndarray, ...]
     subject: np.ndarray
     act: np.ndarray
+    luck: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -91,14 +117,17 @@ class Simulation:
             resolved with the overrides.
         persons, days, seed: overrides of the scenario's horizon (None keeps it).
         keep_ledger: keep ledger lines (False for benchmarks).
+        partitions: process persons in this many contiguous partitions (:func:`partition_bounds`);
+            results are identical for every value.
     """
 
     def __init__(self, scenario: Resolved | Scenario | str | Path, persons: int | None = None,
                  days: int | None = None, seed: int | None = None,
-                 keep_ledger: bool = True) -> None:
+                 keep_ledger: bool = True, partitions: int = 1) -> None:
         self.plan = scenario if isinstance(scenario, Resolved) else \
             resolve(scenario, persons=persons, days=days, seed=seed)
         self.keep_ledger = keep_ledger
+        self.partitions = partitions
         h = self.plan.horizon
         self.scenario = self.plan.scenario
         self.n_persons, self.n_days, self.run_seed, self.start = h.persons, h.days, h.seed, h.start
@@ -118,15 +147,21 @@ class Simulation:
         self.primary = acts.primary
         self.tables: RateTables = build_rate_tables(acts.base, acts.cost, acts.sign, acts.detection,
                                                     b.beta, b.beta_low, b.incentive)
-        self.scheduler = Scheduler(self.tables, self.society.propensity, self.start,
-                                   plan.horizon.end, b.low_score, b.incentive_below,
-                                   self.streams.get("conduct.acts"))
-        self.scheduler.init(self._primary_score())
-        self.sources = Detection(acts.detection, self.streams.get("sources.detection"))
+        bounds = partition_bounds(self.society.n_persons, self.partitions)
+        m = self.society.propensity
+        nxt, what = self.streams.keyed("conduct.next"), self.streams.keyed("conduct.acts")
+        self.schedulers = [Scheduler(self.tables, m[lo:hi], self.start, plan.horizon.end,
+                                     b.low_score, b.incentive_below, nxt, what, base=lo)
+                           .init(self._primary_score())
+                           for lo, hi in itertools.pairwise(bounds)]
+        self.sources = Detection(acts.detection)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
-            acts.org_acts, acts.org_rates, self.society, self.streams.get("conduct.organisations"))
+            acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))
+        self.response: Performance | None = None if plan.gates is None else build_response(
+            plan.gates.response, self.engines, plan.horizon.end, self.streams.keyed("conduct.response"))
         self.gates: Gates | None = None if plan.gates is None else build_gates(
-            plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
+            plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end,
+            self.response)
         age0 = None
         if acts.needs_age:
             # Organisations have no age (NaN).
@@ -142,16 +177,22 @@ class Simulation:
     # ---------------------------------------------------------------- phases
     def conduct(self, day: int) -> Occurrences:
         """Phase 1: the day's acts of persons, organisations and responding listed subjects."""
-        actors, subj, act = self.scheduler.occurrences(day)
+        parts = [s.occurrences(day) for s in self.schedulers]
+        actors = tuple(p[0] for p in parts)
+        subj, act, luck = ([p[i] for p in parts] for i in (1, 2, 3))
         if self.org_conduct is not None:
-            subj, act = self.org_conduct.occurrences(subj, act)
-        if self.gates is not None:
-            subj, act = self.gates.conduct(day, subj, act)
-        return Occurrences(actors, subj, act)
+            for a, b in zip((subj, act, luck), self.org_conduct.occurrences(day - self.start),
+                            strict=True):
+                a.append(b)
+        if self.response is not None:
+            for a, b in zip((subj, act, luck), self.response.occurrences(day), strict=True):
+                a.append(b)
+        return Occurrences(actors, *(_join(x) for x in (subj, act, luck)))
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
-        rs, ra = self.sources.observe(occ.subject, occ.act, daily.occurred[k], daily.recorded[k])
+        rs, ra = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
+                                      daily.recorded[k])
         age = None if self._age0 is None else self._age0[rs] + k / 365.25
         return Records(rs, ra, age)
 
@@ -178,7 +219,9 @@ class Simulation:
     def respond(self, day: int, occ: Occurrences, changes: Changes) -> None:
         """Phase 5: classes follow the new primary scores; actors get their next act day."""
         touched = _EMPTY if self.primary is None else changes.touched[self.primary]
-        self.scheduler.respond(day, occ.actors, touched, self._primary_score())
+        score = self._primary_score()
+        for sched, actors in zip(self.schedulers, occ.actors, strict=True):
+            sched.respond(day, actors, touched, score)
 
     def aggregate(self, k: int, daily: Daily, on_ledger: Callable[[int, Engine], None] | None) -> None:
         """Phase 6: the day's band counts, list sizes and score sums; drain ledger lines."""

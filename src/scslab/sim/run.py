@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from scslab.errors import InputError
+from scslab.limits import PARTITIONS
 from scslab.regime.tables import band_index
 from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
@@ -65,6 +67,7 @@ def run_scenario(
     on_day: Callable[[int], None] | None = None,
     force: bool = False,
     sets: Mapping[str, Any] | None = None,
+    partitions: int = 1,
 ) -> RunResult:
     """Run a scenario; if ``out`` is given, write the run folder there.
 
@@ -76,7 +79,12 @@ def run_scenario(
         on_day: progress callback with the 0-based day index.
         force: write into a folder that holds files, removing scslab's own files there first.
         sets: dotted scenario keys and their values (see :func:`~scslab.sim.resolve.resolve`).
+        partitions: process the persons in this many contiguous partitions; the results and
+            the run folder's files are the same for every value.
     """
+    problem = PARTITIONS.problem(partitions)
+    if problem:
+        raise InputError(f"option --partitions: {problem}")
     if isinstance(scenario, Resolved):
         if persons is not None or days is not None or seed is not None or sets:
             raise ValueError("a resolved plan already holds its overrides")
@@ -86,7 +94,7 @@ def run_scenario(
     if out is not None:
         check_output_folder(out, force)  # before the society is built: refuse early
     t0 = time.perf_counter()
-    sim = Simulation(plan, keep_ledger=out is not None).init()
+    sim = Simulation(plan, keep_ledger=out is not None, partitions=partitions).init()
     if out is None:
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)

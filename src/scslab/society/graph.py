@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from scslab.rng import Keyed, philox, u01
+
 
 @njit(cache=True)
 def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,11 +42,24 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return indptr, nbr[:w].copy()
 
 
-def friendship_graph(n: int, mean_degree: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True)
+def _edges(m, n, k0, k1, sid):  # type: ignore[no-untyped-def]
+    """Ends of edges 0..m-1, each keyed by its index: two words of Philox(k)."""
+    src = np.empty(m, np.int64)
+    dst = np.empty(m, np.int64)
+    for k in range(m):
+        x0, x1, _, _ = philox(k, 0, 0, sid, k0, k1)
+        src[k] = min(n - 1, np.int64(u01(x0) * n))
+        dst[k] = min(n - 1, np.int64(u01(x1) * n))
+    return src, dst
+
+
+def friendship_graph(n: int, mean_degree: float, stream: Keyed) -> tuple[np.ndarray, np.ndarray]:
     """Random friendships (Erdos-Renyi-like): about ``mean_degree`` friends each.
 
     Family ties are the households (``Society.household_start``), not part of this graph.
     Returns CSR arrays (indptr int64, indices int32), symmetric, without self loops or repeats.
     """
     m = round(n * mean_degree / 2)
-    return _csr(n, rng.integers(0, n, m), rng.integers(0, n, m))
+    src, dst = _edges(m, n, stream.k0, stream.k1, stream.sid)
+    return _csr(n, src, dst)

@@ -1,6 +1,7 @@
 """The synthetic society: persons and organisations as struct-of-arrays.
 
-Synthetic only: every attribute is drawn from named random streams (``society.<attribute>``);
+Synthetic only: every attribute is drawn from keyed random streams (``society.<attribute>``),
+keyed by the person's row, so any range of rows can be built alone with the same values;
 nothing here reads data about real people. Persons are ordered by household, so a household's
 members are one contiguous range.
 """
@@ -11,15 +12,18 @@ import datetime as _dt
 from functools import cached_property
 
 import numpy as np
+from numba import njit
 
 from scslab.dates import add_months, to_day
-from scslab.rng import Streams
+from scslab.rng import Streams, philox
 from scslab.society.graph import friendship_graph
 from scslab.society.params import SocietyParams
 
 ADULT_AGE = 18  # full civil capacity at 18: Civil Code of the PRC, Art. 17
 MAX_AGE = 100  # [years]
 _LEVELS = 1 << 16  # categorical draws: one uint16 per draw, probabilities in steps of 2^-16
+HOUSEHOLD_BLOCK = 4096  # persons per household block [persons]; a power of two, so partition
+# boundaries rounded to it fall between households
 
 
 def age_pmf(share_under_15: float, share_60_plus: float) -> np.ndarray:
@@ -53,6 +57,29 @@ def _inverse_cdf_table(pmf: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(pmf / pmf.sum())
     idx = np.searchsorted(cdf, (np.arange(_LEVELS) + 0.5) / _LEVELS, side="right")
     return np.minimum(idx, len(pmf) - 1).astype(np.int32)
+
+
+@njit(cache=True)
+def household_offsets(n, block, table, k0, k1, sid):  # type: ignore[no-untyped-def]
+    """Household CSR offsets (int32) of ``n`` persons drawn block by block.
+
+    Block b holds persons ``b * block ..``; its j-th household size is ``table[level]`` with
+    ``level`` the high 16 bits of Philox(b, j); the block's last household is cut at its end.
+    """
+    out = np.empty(n + 1, np.int32)
+    out[0] = 0
+    h = 0
+    for b in range((n + block - 1) // block):
+        end = min(n, (b + 1) * block)
+        at = b * block
+        j = 0
+        while at < end:
+            x0, _, _, _ = philox(b, j, 0, sid, k0, k1)
+            at = min(end, at + table[x0 >> np.uint64(16)])
+            h += 1
+            out[h] = at
+            j += 1
+    return out[:h + 1].copy()
 
 
 class Society:
@@ -106,34 +133,23 @@ class Society:
     def propensity(self) -> np.ndarray:
         """Propensity m ~ LogNormal(mu=-sigma^2/2, sigma), mean 1, float32; sigma = 0.5, mu = -0.125.
 
-        Drawn exactly as the benchmark specification (docs/benchmark.md) prescribes:
-        ``streams.get("society.propensity").lognormal(-0.125, 0.5, n).astype(float32)``, in
-        person-row order, so that any implementation of the benchmark sees the same m.
+        One normal per person, keyed by the person's row (stream ``society.propensity``).
         """
-        rng = self.streams.get("society.propensity")
-        return rng.lognormal(-0.125, 0.5, size=self.n_persons).astype(np.float32)
+        z = self.streams.keyed("society.propensity").normal(np.arange(self.n_persons))
+        return np.exp(-0.125 + 0.5 * z).astype(np.float32)
 
     @cached_property
     def household_start(self) -> np.ndarray:
         """CSR offsets of households (int32, len n_households + 1).
 
-        Sizes are 1 + Poisson(mean - 1), so the mean size is the parameter; the last household is
-        cut to fit ``persons``.
+        Sizes are 1 + Poisson(mean - 1), so the mean size is the parameter. Households are drawn
+        in fixed blocks of :data:`HOUSEHOLD_BLOCK` persons, each from its own keys, and the last
+        household of a block is cut at the block's end: any range of whole blocks can be built
+        alone and gives the same households (partitions, workers).
         """
-        n, mean = self.n_persons, self.params.mean_household_size
-        rng = self.streams.get("society.households")
-        table = _inverse_cdf_table(_shifted_poisson_pmf(mean - 1))
-        ends = np.cumsum(table[rng.integers(0, _LEVELS, int(n / mean) + 64, dtype=np.uint16)],
-                         dtype=np.int64)
-        while ends[-1] < n:  # rare for small n: draw more households
-            more = table[rng.integers(0, _LEVELS, 64, dtype=np.uint16)]
-            ends = np.concatenate([ends, ends[-1] + np.cumsum(more, dtype=np.int64)])
-        h = int(np.searchsorted(ends, n)) + 1  # households needed to hold n persons
-        out = np.empty(h + 1, np.int32)
-        out[0] = 0
-        out[1:] = ends[:h]
-        out[-1] = n
-        return out
+        table = _inverse_cdf_table(_shifted_poisson_pmf(self.params.mean_household_size - 1))
+        k = self.streams.keyed("society.households")
+        return household_offsets(self.n_persons, HOUSEHOLD_BLOCK, table, k.k0, k.k1, k.sid)
 
     @cached_property
     def household(self) -> np.ndarray:
@@ -145,21 +161,24 @@ class Society:
     def _ages(self) -> tuple[np.ndarray, np.ndarray]:
         # Ages follow census shares (see age_pmf). Household heads (first members) must be adults,
         # so heads draw from the adult part of the distribution and the others from what is left,
-        # which keeps the society-wide shares equal to the parameters.
+        # which keeps the society-wide shares equal to the parameters. The heads' share is its
+        # expectation, 1 / mean household size, so no person's age depends on other blocks.
         p, n = self.params, self.n_persons
-        rng = self.streams.get("society.ages")
         pmf = age_pmf(p.share_under_15, p.share_60_plus)
         heads = self.household_start[:-1]
-        h = len(heads) / n  # share of persons who head a household
+        h = 1.0 / p.mean_household_size  # expected share of persons who head a household
         head_pmf = np.where(np.arange(len(pmf)) >= ADULT_AGE, pmf, 0.0)
         head_pmf /= head_pmf.sum()
         # Feasible when adults are at least as many as households; else the share of children
         # falls below the parameter (all heads stay adults).
         other_pmf = np.clip(pmf - h * head_pmf, 0.0, None) if h < 1 else pmf
-        u = rng.integers(0, _LEVELS, n, dtype=np.uint16)
-        age = _inverse_cdf_table(other_pmf)[u].astype(np.uint8)
-        age[heads] = _inverse_cdf_table(head_pmf)[u[heads]]
-        return age, rng.integers(0, 65536, n, dtype=np.uint16)
+        k = self.streams.keyed("society.ages")
+        u = k.uniform(np.arange(n))  # the high 16 bits pick the age, the low 16 the birthday
+        bits = np.floor(u * 4294967296.0).astype(np.uint32)
+        level = (bits >> 16).astype(np.uint16)
+        age = _inverse_cdf_table(other_pmf)[level].astype(np.uint8)
+        age[heads] = _inverse_cdf_table(head_pmf)[level[heads]]
+        return age, (bits & 0xFFFF).astype(np.uint16)
 
     @property
     def age(self) -> np.ndarray:
@@ -174,29 +193,35 @@ class Society:
     @cached_property
     def sex(self) -> np.ndarray:
         """1 for males, 0 for females (uint8)."""
-        u = self.streams.get("society.sex").random(self.n_persons, dtype=np.float32)
+        u = self.streams.keyed("society.sex").uniform(np.arange(self.n_persons))
         return (u < self.params.share_male).view(np.uint8)
 
     @cached_property
     def region(self) -> np.ndarray:
-        """Region index per person (uint16); households share a region."""
-        rng = self.streams.get("society.regions")
-        n_h = len(self.household_start) - 1
-        return rng.integers(0, len(self.params.region_codes), n_h).astype(np.uint16)[self.household]
+        """Region index per person (uint16); households share a region, keyed by their head."""
+        heads = self.household_start[:-1]
+        u = self.streams.keyed("society.regions").uniform(heads)
+        n_r = len(self.params.region_codes)
+        return np.minimum(u * n_r, n_r - 1).astype(np.uint16)[self.household]
 
     @cached_property
     def ability_to_pay(self) -> np.ndarray:
         """Relative income, lognormal with median 1 (float32)."""
-        rng = self.streams.get("society.income")
-        return np.exp(rng.standard_normal(self.n_persons, dtype=np.float32)
-                      * np.float32(self.params.income_sigma))
+        z = self.streams.keyed("society.income").normal(np.arange(self.n_persons))
+        return np.exp(z * self.params.income_sigma).astype(np.float32)
 
     @cached_property
     def org_legal_rep(self) -> np.ndarray:
-        """Person row of each organisation's legal representative (an adult), int32."""
-        rng = self.streams.get("society.organisations")
+        """Person row of each organisation's legal representative (an adult), int32.
+
+        Keyed by the organisation's subject row; -1 where the society has no adult.
+        """
         adults = np.flatnonzero(self.age >= ADULT_AGE)
-        return adults[rng.integers(0, len(adults), self.n_orgs)].astype(np.int32)
+        if not len(adults):
+            return np.full(self.n_orgs, -1, np.int32)
+        u = self.streams.keyed("society.organisations").uniform(
+            np.arange(self.n_persons, self.n_subjects))
+        return adults[np.minimum(u * len(adults), len(adults) - 1).astype(np.int64)].astype(np.int32)
 
     @property
     def org_region(self) -> np.ndarray:
@@ -246,7 +271,7 @@ class Society:
     @cached_property
     def _friends(self) -> tuple[np.ndarray, np.ndarray]:
         return friendship_graph(self.n_persons, self.params.mean_friends,
-                                self.streams.get("society.friends"))
+                                self.streams.keyed("society.friends"))
 
     def friends(self) -> tuple[np.ndarray, np.ndarray]:
         """The friendship graph as CSR (indptr, indices); built on first use, then cached."""

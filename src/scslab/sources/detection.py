@@ -1,19 +1,27 @@
-"""Observation: each occurrence is recorded independently with its act's detection probability."""
+"""Observation: each occurrence is recorded independently with its act's detection probability.
+
+Every occurrence carries its *luck*, a uniform 32-bit word keyed by (subject, day, draw) where
+conduct made it (:mod:`scslab.rng`); a source sees the occurrence when the luck, as a uniform,
+falls below the act's detection probability. So the same act is seen or missed whatever else
+happens that day, and in whatever order occurrences arrive.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from scslab.rng import u01
+
 
 @njit(cache=True, nogil=True)
-def _observe(subj, act, detection, u, occurred, recorded):
+def _observe(subj, act, luck, detection, occurred, recorded):  # type: ignore[no-untyped-def]
     keep = np.empty(subj.shape[0], np.bool_)
     n = 0
     for i in range(subj.shape[0]):
         a = act[i]
         occurred[a] += 1
-        hit = u[i] < detection[a]
+        hit = u01(luck[i]) < detection[a]
         keep[i] = hit
         if hit:
             recorded[a] += 1
@@ -34,15 +42,13 @@ class Detection:
 
     Args:
         detection: probability per act index, in [0, 1].
-        rng: the source's own stream.
     """
 
-    def __init__(self, detection: np.ndarray, rng: np.random.Generator) -> None:
+    def __init__(self, detection: np.ndarray) -> None:
         self.detection = detection
-        self.rng = rng
 
-    def observe(self, subj: np.ndarray, act: np.ndarray, occurred: np.ndarray,
-                recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Records (subject, act) of the occurrences; adds counts per act to the two arrays."""
-        return _observe(subj, act, self.detection, self.rng.random(len(subj), dtype=np.float32), occurred,
-                        recorded)
+    def observe(self, subj: np.ndarray, act: np.ndarray, luck: np.ndarray,
+                occurred: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Records (subject, act) of the occurrences, each seen by its ``luck`` (uint32); adds
+        counts per act to the two arrays."""
+        return _observe(subj, act, luck, self.detection, occurred, recorded)

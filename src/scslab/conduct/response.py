@@ -1,5 +1,7 @@
 """Behaviour's answer to gates: listed subjects perform their obligation, sooner after denials.
 
+This is conduct (what subjects do); gates only report the denials (:meth:`Performance.denied`).
+
 A subject on the response list (e.g. the court-defaulter list) performs the obligation (the
 list's removal act, e.g. ``performs_obligation``) at hazard
 
@@ -11,17 +13,23 @@ started at entry with rate ``base``, and one more started at each denial with ra
 due day, and stale queue entries are skipped when their day comes. The cost is O(entries +
 denials), never a pass over the listed stock.
 
+Each clock's draw is keyed by (subject, day, kind) (:mod:`scslab.rng`), so it never depends on
+which other subjects start clocks that day.
+
 Calibration (loose, unverified): about 20 % of the 3.08 m listed at end-2015 had performed
-"under discipline" (regimes.md §4, calibration item 6).
+"under discipline" (see the court-defaulters rulebook's sources).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from scslab.gates.config import ResponsePlan
 from scslab.regime.engine import Engine
+from scslab.rng import Keyed
 
 FAR = np.iinfo(np.int32).max  # no performance scheduled
+_BASE, _DENIAL, _LUCK = 0, 1, 2  # kinds of draw, part of their keys
 
 
 class Performance:
@@ -32,29 +40,28 @@ class Performance:
         act: the act's index among the scenario's acts (what conduct emits).
         base_per_day, per_denial_per_day: hazards [per day].
         n_subjects: subject rows; end: one past the last simulated day number.
-        rng: the response stream.
+        stream: the keyed response stream.
     """
 
     def __init__(self, engine: Engine, list_index: int, act: int, base_per_day: float,
-                 per_denial_per_day: float, n_subjects: int, end: int,
-                 rng: np.random.Generator) -> None:
+                 per_denial_per_day: float, n_subjects: int, end: int, stream: Keyed) -> None:
         self.engine = engine
         self.list_index = list_index
         self.act = act
         self.base = base_per_day
         self.per_denial = per_denial_per_day
         self.end = end
-        self.rng = rng
+        self.stream = stream
         self.when = np.full(n_subjects, FAR, np.int32)  # earliest due day per subject
         self.queue: dict[int, list[np.ndarray]] = {}
         self.emitted = 0
 
-    def _schedule(self, day: int, s: np.ndarray, rate: float) -> None:
+    def _schedule(self, day: int, s: np.ndarray, rate: float, kind: int) -> None:
         """Start one clock of ``rate`` for each of ``s`` from ``day + 1``; keep the earliest."""
         if rate <= 0 or not len(s):
             return
-        s = np.unique(s)  # one clock per subject and event day
-        due = day + 1 + np.floor(self.rng.standard_exponential(len(s)) / rate)
+        s = np.unique(s)  # one clock per subject, event day and kind
+        due = day + 1 + np.floor(self.stream.exponential(s, day, kind) / rate)
         sooner = (due < self.end) & (due < self.when[s])
         s, due = s[sooner], due[sooner].astype(np.int32)
         self.when[s] = due
@@ -69,11 +76,17 @@ class Performance:
         # A subject whose clock already runs keeps it (a renewed listing, or a clock left from an
         # earlier listing): exponential clocks are memoryless, so it stays exact for the base rate.
         new = (self.engine.listed_since(self.list_index, s) == day) & (self.when[s] == FAR)
-        self._schedule(day, s[new], self.base)
+        self._schedule(day, s[new], self.base, _BASE)
 
     def denied(self, day: int, s: np.ndarray) -> None:
         """Subjects ``s`` (listed) were denied a service on ``day``: one more clock each."""
-        self._schedule(day, s, self.per_denial)
+        self._schedule(day, s, self.per_denial, _DENIAL)
+
+    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The day's performance acts: (subject, act, luck)."""
+        s = self.due(day)
+        luck = np.floor(self.stream.uniform(s, day, _LUCK) * 4294967296.0).astype(np.uint32)
+        return s, np.full(len(s), self.act, np.int64), luck
 
     def due(self, day: int) -> np.ndarray:
         """Subjects who perform on ``day`` (still listed, no deletion pending)."""
@@ -87,3 +100,12 @@ class Performance:
         s = s[self.engine.listed(li, s) & ~self.engine.deletion_pending(li, s)]
         self.emitted += len(s)
         return s
+
+
+def build_response(plan: ResponsePlan | None, engines: list[Engine], end: int,
+                   stream: Keyed) -> Performance | None:
+    """The response of a gates plan (None when the scenario has none)."""
+    if plan is None:
+        return None
+    e = engines[plan.regime]
+    return Performance(e, plan.list, plan.act, plan.base, plan.per_denial, e.n_subjects, end, stream)
