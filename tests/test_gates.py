@@ -272,8 +272,8 @@ def test_request_counts_are_poisson_with_the_table_rates():
     counts = np.zeros(len(table.services))
     by_who = np.zeros(soc.n_subjects)
     flight = table.service_ids().index("flight")
-    for _ in range(days):
-        svc, who = dem.draw()
+    for k in range(days):
+        svc, who = dem.draw(k)
         counts += np.bincount(svc, minlength=len(counts))
         np.add.at(by_who, who[svc == flight], 1)
     # Expected rates by hand from the table's rule, not from Demand's own totals.
@@ -314,7 +314,7 @@ def test_same_seed_same_requests_different_seed_differs():
 
     def run(seed):
         dem = Demand(table, soc.age, soc.ability_to_pay, soc.n_persons, soc.n_orgs, g1, Streams(seed))
-        return [tuple(map(np.ndarray.tolist, dem.draw())) for _ in range(5)]
+        return [tuple(map(np.ndarray.tolist, dem.draw(k))) for k in range(5)]
 
     assert run(4) == run(4)
     assert run(4) != run(5)

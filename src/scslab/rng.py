@@ -164,8 +164,8 @@ class Keyed:
 
 
 class Streams:
-    """The run's named streams: keyed ones (:meth:`keyed`), and sequential generators
-    (:meth:`get`) for draws that belong to the whole run, never to one subject.
+    """The run's named streams, all keyed (there is no sequential generator: every draw
+    belongs to a subject, a block of subjects, or a day).
 
     Args:
         seed: the run seed, a non-negative integer.
@@ -179,8 +179,3 @@ class Streams:
     def keyed(self, name: str) -> Keyed:
         """The keyed stream ``name``."""
         return Keyed(self.seed, name)
-
-    def get(self, name: str) -> np.random.Generator:
-        """A fresh generator for ``name``: same seed and name, same draws."""
-        seq = np.random.SeedSequence(entropy=self.seed, spawn_key=(stream_key(name),))
-        return np.random.Generator(np.random.PCG64(seq))

@@ -25,7 +25,7 @@ from scslab.rng import Keyed
 
 FAR = 32767  # "no act before the horizon" (also written by the kernel)
 MAX_DAYS = FAR - 1  # horizon limit [days]; queued days are relative to the start
-_NO_E = np.zeros(0, np.float64)
+_NO_E = np.zeros(0, np.float32)
 
 
 class Scheduler:

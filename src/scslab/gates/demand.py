@@ -1,10 +1,13 @@
 """Who asks for which service on a day, in time proportional to requests.
 
-Every eligible requester ``i`` of service ``s`` asks at a constant rate ``w_i`` [requests/day], so
-the day's requests of ``s`` are a Poisson process: their number is ``Poisson(sum w)`` and each is
-made by requester ``i`` with probability ``w_i / sum w`` (drawn by binary search in cumulative
-weights built once). That is exactly independent ``Poisson(w_i)`` counts per requester, at a cost
-of ``O(requests * log(requesters))`` a day and no pass over the population.
+Every eligible requester ``i`` of service ``s`` asks at a constant rate ``w_i`` [requests/day].
+Requesters are grouped in fixed blocks of :data:`DEMAND_BLOCK` subject rows; a block's requests
+of ``s`` on a day number ``Poisson(sum of its w)`` and each is made by requester ``i`` of the
+block with probability ``w_i / sum w`` (binary search in cumulative weights built once). That is
+exactly independent ``Poisson(w_i)`` counts per requester, at a cost of
+``O(blocks + requests * log(requesters))`` a day and no pass over the population. Each block's
+draws are keyed by (block, day) in the service's stream (:mod:`scslab.rng`), so requests never
+depend on how subjects are partitioned.
 
 Ages are taken at the start of the run: a requester who crosses an age limit during the run keeps
 their eligibility (a 365-day run moves every age by one year at most).
@@ -15,11 +18,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from scslab.gates.services import Service, ServiceTable
-from scslab.rng import Streams
+from scslab.rng import Keyed, Streams, philox, poisson, u01
 
 DAYS_PER_YEAR = 365.25  # converts rates per year into rates per day
+DEMAND_BLOCK = 1 << 16  # subject rows per block of requesters [subjects]
+
+
+@njit(cache=True, nogil=True)
+def _requests(rows, cum, bounds, rate, day, k0, k1, sid):  # type: ignore[no-untyped-def]
+    """Positions in ``rows`` of one day's requests, block by block.
+
+    Block b holds ``rows[bounds[b]:bounds[b + 1]]``; its count is Poisson(rate * its weight),
+    keyed (b, 2 day), and its j-th request is keyed (b, 2 day + 1, j). ``cum``: cumulative
+    weights, or empty when every requester weighs 1.
+    """
+    nb = bounds.shape[0] - 1
+    counts = np.empty(nb, np.int64)
+    weighted = cum.shape[0] > 0
+    for b in range(nb):
+        lo, hi = bounds[b], bounds[b + 1]
+        if hi <= lo:
+            counts[b] = 0
+            continue
+        w = (cum[hi - 1] - (cum[lo - 1] if lo > 0 else 0.0)) if weighted else np.float64(hi - lo)
+        counts[b] = poisson(rate * w, k0, k1, sid, b, 2 * day)
+    out = np.empty(counts.sum(), np.int64)
+    e = 0
+    for b in range(nb):
+        lo, hi = bounds[b], bounds[b + 1]
+        before = cum[lo - 1] if weighted and lo > 0 else 0.0
+        for j in range(counts[b]):
+            x0, _, _, _ = philox(b, 2 * day + 1, j, sid, k0, k1)
+            u = u01(x0)
+            if weighted:
+                target = before + u * (cum[hi - 1] - before)
+                i = lo + np.searchsorted(cum[lo:hi], target, side="right")
+                out[e] = min(i, hi - 1)
+            else:
+                out[e] = lo + min(hi - lo - 1, np.int64(u * (hi - lo)))
+            e += 1
+    return out
 
 
 def guardians(age: np.ndarray, household_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,9 +108,10 @@ def guardians(age: np.ndarray, household_start: np.ndarray) -> tuple[np.ndarray,
 class _Pool:
     """Eligible requesters of one weight rule and their cumulative weights."""
 
-    rows: np.ndarray  # subject rows (int32), shared by the services with the same eligibility
+    rows: np.ndarray  # subject rows (int32, ascending), shared by services with the same eligibility
     cum: np.ndarray | None  # cumulative weights (float64); None: every requester weighs 1
     total: float  # sum of the weights
+    bounds: np.ndarray  # positions in rows where each block of DEMAND_BLOCK subject rows starts
 
 
 class Demand:
@@ -83,7 +125,7 @@ class Demand:
         age, ability_to_pay: per person.
         n_persons, n_orgs: subject counts (organisations are rows n_persons ..).
         guardian: first guardian per person (-1 none), for services requested for children.
-        streams: one stream per service, ``gates.<service id>``.
+        streams: one keyed stream per service, ``gates.<service id>``.
     """
 
     def __init__(self, table: ServiceTable, age: np.ndarray, ability_to_pay: np.ndarray,
@@ -93,7 +135,8 @@ class Demand:
         pools: dict[tuple, _Pool] = {}  # services with the same rule share one pool
         self.pool: list[_Pool] = []
         self.rate: list[float] = []  # expected requests per day, per service
-        self.rng = [streams.get(f"gates.{s.id}") for s in self.services]
+        self.streams: list[Keyed] = [streams.keyed(f"gates.{s.id}") for s in self.services]
+        n_blocks = (n_persons + n_orgs + DEMAND_BLOCK - 1) // DEMAND_BLOCK
         for s in self.services:
             rkey = (s.requesters, s.min_age, s.max_age)
             if rkey not in rows:
@@ -101,13 +144,14 @@ class Demand:
             key = (*rkey, s.income_elasticity)
             if key not in pools:
                 r = rows[rkey]
+                bounds = np.searchsorted(r, np.arange(n_blocks + 1, dtype=np.int64) * DEMAND_BLOCK)
                 if s.income_elasticity:
                     payer = guardian[r] if s.requesters == "children" else r
                     cum = np.cumsum(np.power(ability_to_pay[payer].astype(np.float64),
                                              s.income_elasticity))
-                    pools[key] = _Pool(r, cum, float(cum[-1]) if len(cum) else 0.0)
+                    pools[key] = _Pool(r, cum, float(cum[-1]) if len(cum) else 0.0, bounds)
                 else:
-                    pools[key] = _Pool(r, None, float(len(r)))
+                    pools[key] = _Pool(r, None, float(len(r)), bounds)
             p = pools[key]
             self.pool.append(p)
             self.rate.append(s.rate_per_year / DAYS_PER_YEAR * p.total)
@@ -129,25 +173,20 @@ class Demand:
         """Expected requests per day per service [requests/day]."""
         return np.array(self.rate)
 
-    def draw(self) -> tuple[np.ndarray, np.ndarray]:
-        """One day's requests: (service index, requester row), service by service."""
+    def draw(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Day ``k``'s requests (``k`` counts days from the start): (service index, requester
+        row), service by service."""
         svc, who = [], []
-        for i, (p, lam, rng) in enumerate(zip(self.pool, self.rate, self.rng, strict=True)):
-            k = int(rng.poisson(lam)) if lam > 0 else 0
-            if not k:
+        no_weights = np.zeros(0, np.float64)
+        for i, (s, p) in enumerate(zip(self.services, self.pool, strict=True)):
+            if self.rate[i] <= 0:
                 continue
-            if p.cum is None:
-                j = rng.integers(0, len(p.rows), size=k)
-            else:
-                # k sorted uniforms from normalised exponential spacings (the order statistics of
-                # k uniforms): numpy's binary search reuses the previous answer for sorted keys and
-                # reads the cumulative array forward (about 2x faster on 10^6 requesters). A day's
-                # requests are an unordered set: drawing them in row order changes nothing.
-                c = np.cumsum(rng.standard_exponential(k + 1))
-                u = c[:-1] * (p.total / c[-1])
-                j = np.minimum(np.searchsorted(p.cum, u, side="right"), len(p.cum) - 1)
-            svc.append(np.full(k, i, np.int64))
-            who.append(p.rows[j].astype(np.int64))
+            st = self.streams[i]
+            j = _requests(p.rows, no_weights if p.cum is None else p.cum, p.bounds,
+                          s.rate_per_year / DAYS_PER_YEAR, k, st.k0, st.k1, st.sid)
+            if len(j):
+                svc.append(np.full(len(j), i, np.int64))
+                who.append(p.rows[j].astype(np.int64))
         if not svc:
             e = np.zeros(0, np.int64)
             return e, e

@@ -14,6 +14,9 @@ carries the marker restriction ``c`` (``shamed_public_display``, ``shamed_ringba
 
 Ties are the society's friend graph (CSR). A dropped tie is marked on the shamed person's side
 only (the society's graph is left as it is), and a dropped tie no longer calls (ringback).
+
+Draws are keyed (:mod:`scslab.rng`): a tie's fall by (its position in the graph, day, channel),
+in its own stream; a job loss by (person, day, channel) and a day's exposures by (channel, day).
 """
 
 from __future__ import annotations
@@ -21,9 +24,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numba import njit
 
 from scslab.gates.gate import RegimeGate
 from scslab.gates.services import Channel
+from scslab.rng import Keyed, philox, u01
+
+
+@njit(cache=True, nogil=True)
+def _falls(edge, prob, day, channel, k0, k1, sid):  # type: ignore[no-untyped-def]
+    """Whether each tie at graph positions ``edge`` falls, keyed (position, day, channel)."""
+    out = np.empty(edge.shape[0], np.bool_)
+    for i in range(edge.shape[0]):
+        e = np.uint64(edge[i])
+        x0, _, _, _ = philox(e & np.uint64(0xFFFFFFFF), day,
+                             ((e >> np.uint64(32)) << np.uint64(8)) | np.uint64(channel), sid, k0, k1)
+        out[i] = u01(x0) < prob
+    return out
 
 
 class Ties:
@@ -51,8 +68,9 @@ class Ties:
         self._load()
         return self.indptr[p + 1] - self.indptr[p] - self.lost[p]
 
-    def drop(self, p: np.ndarray, prob: float, rng: np.random.Generator) -> int:
-        """Drop each live tie of persons ``p`` with probability ``prob``; return how many fell."""
+    def drop(self, p: np.ndarray, prob: float, day: int, channel: int, stream: Keyed) -> int:
+        """Drop each live tie of persons ``p`` with probability ``prob`` (draws keyed by the tie,
+        ``day`` and ``channel``); return how many fell."""
         self._load()
         if prob <= 0 or not len(p):
             return 0
@@ -64,7 +82,7 @@ class Ties:
         # Edge positions of every person's row, concatenated: start + 0..count-1 per person.
         offset = np.repeat(start - (np.cumsum(count) - count), count)
         edge = offset + np.arange(total)
-        fall = (rng.random(total) < prob) & ~self.dropped[edge]
+        fall = _falls(edge, prob, day, channel, stream.k0, stream.k1, stream.sid) & ~self.dropped[edge]
         self.dropped[edge[fall]] = True
         np.add.at(self.lost, np.repeat(p, count)[fall], 1)
         return int(fall.sum())
@@ -81,18 +99,19 @@ class Shaming:
         org_legal_rep: person row of each organisation's legal representative (-1 none).
         ties: the shared friend graph.
         n_days: days of the run.
-        rng: the regime's shaming stream.
+        stream: the regime's keyed shaming stream (``gates.shaming.<regime>``).
     """
 
     def __init__(self, gate: RegimeGate, channels: list[Channel], n_subjects: int, n_persons: int,
                  age: np.ndarray, org_legal_rep: np.ndarray, ties: Ties, n_days: int,
-                 rng: np.random.Generator) -> None:
+                 stream: Keyed) -> None:
         used = gate.band_mark.any(axis=0)
         for _, m in gate.mark_lists:
             used |= m
         self.cols = np.flatnonzero(used)
         self.channels = [channels[c] for c in self.cols]
-        self.gate, self.ties, self.rng = gate, ties, rng
+        self.gate, self.ties, self.stream = gate, ties, stream
+        self.tie_stream = Keyed(stream.seed, stream.name + ".ties")
         self.n_persons = n_persons
         self.age = age
         self.rep = np.asarray(org_legal_rep, np.int64)
@@ -125,7 +144,7 @@ class Shaming:
                     self._update(k, j, ch, s[now[:, j] & ~was[:, j]], s[~now[:, j] & was[:, j]])
         lam = np.array([ch.viewers_per_day for ch in self.channels]) * self.stock
         lam += np.array([ch.viewers_per_tie_per_day for ch in self.channels]) * self.tie_sum
-        self.exposure[k] = self.rng.poisson(lam)
+        self.exposure[k] = [self.stream.poisson(x, j, 2 * k) for j, x in enumerate(lam.tolist())]
 
     def _update(self, k: int, j: int, ch: Channel, started: np.ndarray, ended: np.ndarray) -> None:
         self.stock[j] += len(started) - len(ended)
@@ -138,11 +157,12 @@ class Shaming:
         p = self.person_of(started)
         has = p >= 0
         p = p[has]
-        self.ties_lost[k, j] += self.ties.drop(p, ch.tie_loss, self.rng)
+        self.ties_lost[k, j] += self.ties.drop(p, ch.tie_loss, k, j, self.tie_stream)
         lo, hi = ch.working_age
         a = self.age[p]
         working = (a >= lo) & (a <= hi)
-        self.jobs_lost[k, j] += int((self.rng.random(len(p)) < ch.job_loss)[working].sum())
+        lose = self.stream.uniform(p, 2 * k + 1, j) < ch.job_loss
+        self.jobs_lost[k, j] += int(lose[working].sum())
         if contrib is not None:
             deg = np.zeros(len(started), np.int64)
             deg[has] = self.ties.live_degree(p)

@@ -121,7 +121,7 @@ class Gates:
                 if g.shames:
                     self.shaming[r] = Shaming(g, table.channels, soc.n_subjects, soc.n_persons, age,
                                               soc.org_legal_rep, ties, n_days,
-                                              streams.get(f"gates.shaming.{g.id}"))
+                                              streams.keyed(f"gates.shaming.{g.id}"))
         self.performance = response
         self.response_regime = response_regime if response is not None else -1
 
@@ -129,7 +129,7 @@ class Gates:
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
         """Day ``k`` (day number ``day``), after every regime's step; ``touched[r]`` are the
         subjects whose file regime ``r`` changed (may repeat)."""
-        svc, req = self.demand.draw()
+        svc, req = self.demand.draw(k)
         if len(svc):
             self.requests[k] = np.bincount(svc, minlength=len(self.service_ids))
             self._answer(k, day, svc, req)
