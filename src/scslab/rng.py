@@ -38,7 +38,7 @@ def stream_key(name: str) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def philox(c0, c1, c2, c3, k0, k1):  # type: ignore[no-untyped-def]
+def philox(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of the counter (c0..c3) under the key (k0, k1); all words uint64 < 2^32."""
     c0, c1, c2, c3 = np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3)
     k0, k1 = np.uint64(k0), np.uint64(k1)
@@ -54,27 +54,27 @@ def philox(c0, c1, c2, c3, k0, k1):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def u01(x):  # type: ignore[no-untyped-def]
+def u01(x):
     """A 32-bit word as a uniform in the open interval (0, 1), float64."""
     return (np.float64(x) + 0.5) / _TWO32
 
 
 @njit(cache=True, nogil=True)
-def uniform(k0, k1, sid, c0, c1, c2):  # type: ignore[no-untyped-def]
+def uniform(k0, k1, sid, c0, c1, c2):
     """One uniform in (0, 1) for counter (c0, c1, c2) of stream ``sid``."""
     x0, _, _, _ = philox(c0, c1, c2, sid, k0, k1)
     return u01(x0)
 
 
 @njit(cache=True, nogil=True)
-def normal(k0, k1, sid, c0, c1, c2):  # type: ignore[no-untyped-def]
+def normal(k0, k1, sid, c0, c1, c2):
     """One standard normal (Box-Muller on two words) for counter (c0, c1, c2)."""
     x0, x1, _, _ = philox(c0, c1, c2, sid, k0, k1)
     return math.sqrt(-2.0 * math.log(u01(x0))) * math.cos(2.0 * math.pi * u01(x1))
 
 
 @njit(cache=True, nogil=True)
-def poisson(lam, k0, k1, sid, c0, c1):  # type: ignore[no-untyped-def]
+def poisson(lam, k0, k1, sid, c0, c1):
     """One Poisson(lam) count for counter (c0, c1); it uses draw indices c2 = 0, 1, ...
 
     Inversion below lam = 10; above, Hoermann's transformed rejection PTRS ("The transformed
@@ -117,14 +117,14 @@ def poisson(lam, k0, k1, sid, c0, c1):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _uniforms(k0, k1, sid, c0, c1, c2, out):  # type: ignore[no-untyped-def]
+def _uniforms(k0, k1, sid, c0, c1, c2, out):
     for i in range(c0.shape[0]):
         out[i] = uniform(k0, k1, sid, c0[i], c1, c2)
     return out
 
 
 @njit(cache=True, nogil=True)
-def _normals(k0, k1, sid, c0, c1, c2, out):  # type: ignore[no-untyped-def]
+def _normals(k0, k1, sid, c0, c1, c2, out):
     for i in range(c0.shape[0]):
         out[i] = normal(k0, k1, sid, c0[i], c1, c2)
     return out
@@ -164,8 +164,10 @@ class Keyed:
 
 
 class Streams:
-    """The run's named streams, all keyed (there is no sequential generator: every draw
-    belongs to a subject, a block of subjects, or a day).
+    """The run's named streams, all keyed.
+
+    There is no sequential generator: every draw belongs to a subject, a block of subjects,
+    or a day.
 
     Args:
         seed: the run seed, a non-negative integer.

@@ -1,8 +1,10 @@
-"""Compiled inner loops of the conduct stage (numba), one pass per actor instead of ~20
-numpy passes. Every draw is keyed (see :mod:`scslab.rng`): a person's acts on day d and their
-next act day after it come from Philox(person, d, t) of stream ``conduct.acts``, and a redraw
-from day d of a person who did not act from Philox(person, d, 0) of ``conduct.next``, so
-results never depend on which persons are processed together or in which order."""
+"""Compiled inner loops of the conduct stage (numba).
+
+One pass per actor instead of ~20 numpy passes. Every draw is keyed (see :mod:`scslab.rng`): a
+person's acts on day d and their next act day after it come from Philox(person, d, t) of stream
+``conduct.acts``, and a redraw from day d of a person who did not act from Philox(person, d, 0) of
+``conduct.next``, so results never depend on which persons are processed together or in which order.
+"""
 
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ def unpack(entries):
 
 
 @njit(cache=True, nogil=True)
-def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,
+def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,  # noqa: C901
                 k0, k1, sid):
+    # (The act choice stays inline: as a separate numba function it made this kernel 50 % slower.)
     """Every act of every actor on their act day, in one pass over the actors.
 
     One Philox call keyed (person, day, 0) gives an actor's four words: the number of acts (a
@@ -56,6 +59,17 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
     Args:
         entries: the day's packed queue entries: person, class and negative rate m * N[c]
             [acts/day] travel together, so no gather from per-person arrays is needed.
+        neg_total: total negative rate per unit propensity, per class [acts/day].
+        pos_total: total positive rate per class [acts/day].
+        cum_neg: cumulative negative rates per unit propensity, per (class, act) [acts/day].
+        cum_pos: cumulative positive rates per (class, act) [acts/day].
+        acts_neg: scenario act index of each negative act.
+        acts_pos: scenario act index of each positive act.
+        day: the day, relative to the run's start.
+        base: subject row of the partition's first person.
+        k0: low word of the key (the run seed).
+        k1: high word of the key.
+        sid: the stream id (``conduct.acts``).
 
     Returns:
         (actors, their classes, their negative rates, their next-day Exp(1) draws, subject per
@@ -139,19 +153,31 @@ def _grow(a, cap):
 
 @njit(cache=True, nogil=True)
 def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0, k1, sid):
-    """Next act day of persons ``p`` from day ``first``: ``first + floor(E / rate)``, where
-    rate = neg + pos_total[class] [acts/day] and E ~ Exp(1) is ``e[i]`` (drawn with the day's
-    acts) or, when ``e`` is empty, keyed (person, first, 0).
-    Days here are relative to the run's start; ``p`` are rows within the partition, whose first
-    person is row ``base``.
+    """Next act day of persons ``p`` from day ``first``.
+
+    That is ``first + floor(E / rate)``, where rate = neg + pos_total[class] [acts/day] and
+    E ~ Exp(1) is ``e[i]`` (drawn with the day's acts) or, when ``e`` is empty, keyed
+    (person, first, 0). Days here are relative to the run's start.
 
     Writes each person's ``state`` = next day << 2 | class (day 32767: none before the horizon)
     and groups the persons due before ``end`` by day with a counting sort.
 
     Args:
+        p: persons, as rows within the partition.
+        neg: their negative rates m * N[c] [acts/day] (float32).
+        klass: their pressure classes.
+        pos_total: total positive rate per class [acts/day].
+        e: Exp(1) draws per person, or an empty array to draw them here.
+        first: the first day they may act on (relative to the start).
+        end: one past the last day (relative to the start).
+        state: per person of the partition, next day << 2 | class (written).
         old: previous queued day per person, or an empty array; persons whose new day equals
             it are already queued and are left out.
         out: an empty uint64 array of length len(p), filled with the packed queued entries.
+        base: subject row of the partition's first person.
+        k0: low word of the key (the run seed).
+        k1: high word of the key.
+        sid: the stream id (``conduct.next``).
 
     Returns:
         (entries grouped by day, distinct days, offsets of each day's group).

@@ -25,7 +25,7 @@ ORG_BLOCK = 4096  # organisations per block [organisations]
 
 
 @njit(cache=True, nogil=True)
-def _org_acts(n_persons, n_orgs, block, total, cum, acts, day, k0, k1, sid):  # type: ignore[no-untyped-def]
+def _org_acts(n_persons, n_orgs, block, total, cum, acts, day, k0, k1, sid):
     """(subject, act, luck) of every organisation act on ``day``, block by block."""
     n_blocks = (n_orgs + block - 1) // block
     counts = np.empty(n_blocks, np.int64)
@@ -80,8 +80,10 @@ class OrganisationConduct:
 
 def organisation_conduct(acts: np.ndarray, rates: np.ndarray, society: Society,
                          stream: Keyed) -> OrganisationConduct | None:
-    """Organisation conduct at ``rates`` [acts/organisation/day] of scenario acts ``acts``
-    (None if there are no rates or the society has no organisations)."""
+    """Organisation conduct at ``rates`` [acts/organisation/day] of scenario acts ``acts``.
+
+    None if there are no rates or the society has no organisations.
+    """
     if not len(rates) or not society.n_orgs:
         return None
     return OrganisationConduct(acts, rates, society.n_persons, society.n_orgs, stream)

@@ -57,8 +57,10 @@ class Scheduler:
         self.base = base
 
     def init(self, score: np.ndarray | None) -> Scheduler:
-        """Draw everyone's first act day from their class at the initial ``score`` (all
-        subjects' scores; the partition reads its own)."""
+        """Draw everyone's first act day from their class at the initial ``score``.
+
+        ``score`` holds all subjects' scores; the partition reads its own.
+        """
         n = len(self.propensity)
         klass = (np.zeros(n, np.int8) if score is None else
                  pressure_class(self._own(score), self.low_score, self.incentive_below))
@@ -71,7 +73,7 @@ class Scheduler:
         # Queue entries go stale only when a person is redrawn before their queued day;
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
-        self._today: tuple[np.ndarray, np.ndarray] | None = None
+        self._today: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         p = np.arange(n, dtype=np.int64)
         self._draw(p, self.start, self._neg_rate(p, klass), klass)
         return self
@@ -96,8 +98,10 @@ class Scheduler:
 
     def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
               old: np.ndarray | None = None, e: np.ndarray | None = None) -> None:
-        """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on;
-        ``e``: their Exp(1) draws if already made (with the day's acts)."""
+        """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on.
+
+        ``e``: their Exp(1) draws if already made (with the day's acts).
+        """
         k = self.next_key
         e = _NO_E if e is None else e
         entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
@@ -135,10 +139,13 @@ class Scheduler:
 
     def respond(self, day: int, actors: np.ndarray, touched: np.ndarray,
                 score: np.ndarray | None) -> None:
-        """After ``day``: classes follow the new scores; actors and persons whose class
-        changed get their next act day drawn (memorylessness makes redrawing exact).
+        """After ``day``: classes follow the new scores, and next act days are drawn.
+
+        Actors and persons whose class changed get their next act day drawn (memorylessness
+        makes redrawing exact).
 
         Args:
+            day: the day just simulated (day number).
             actors: persons who acted on ``day`` (from :meth:`occurrences`).
             touched: subject rows whose file changed (may overlap ``actors``; may repeat);
                 those outside the partition are ignored.

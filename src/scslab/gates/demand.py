@@ -28,7 +28,7 @@ DEMAND_BLOCK = 1 << 16  # subject rows per block of requesters [subjects]
 
 
 @njit(cache=True, nogil=True)
-def _requests(rows, cum, bounds, rate, day, k0, k1, sid):  # type: ignore[no-untyped-def]
+def _requests(rows, cum, bounds, rate, day, k0, k1, sid):
     """Positions in ``rows`` of one day's requests, block by block.
 
     Block b holds ``rows[bounds[b]:bounds[b + 1]]``; its count is Poisson(rate * its weight),
@@ -174,8 +174,10 @@ class Demand:
         return np.array(self.rate)
 
     def draw(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Day ``k``'s requests (``k`` counts days from the start): (service index, requester
-        row), service by service."""
+        """Day ``k``'s requests, service by service: (service index, requester row).
+
+        ``k`` counts days from the start of the run.
+        """
         svc, who = [], []
         no_weights = np.zeros(0, np.float64)
         for i, (s, p) in enumerate(zip(self.services, self.pool, strict=True)):

@@ -32,7 +32,7 @@ from scslab.rng import Keyed, philox, u01
 
 
 @njit(cache=True, nogil=True)
-def _falls(edge, prob, day, channel, k0, k1, sid):  # type: ignore[no-untyped-def]
+def _falls(edge, prob, day, channel, k0, k1, sid):
     """Whether each tie at graph positions ``edge`` falls, keyed (position, day, channel)."""
     out = np.empty(edge.shape[0], np.bool_)
     for i in range(edge.shape[0]):
@@ -56,26 +56,30 @@ class Ties:
         self.n_persons = n_persons
         self.indptr: np.ndarray | None = None
 
-    def _load(self) -> None:
+    def _load(self) -> np.ndarray:
+        """The graph's row offsets, loading the graph on first use."""
         if self.indptr is None:
             indptr, indices = self._friends()
             self.indptr = np.asarray(indptr, np.int64)
             self.dropped = np.zeros(len(indices), bool)
             self.lost = np.zeros(self.n_persons, np.int32)
+        return self.indptr
 
     def live_degree(self, p: np.ndarray) -> np.ndarray:
         """Ties of persons ``p`` that shaming has not dropped."""
-        self._load()
-        return self.indptr[p + 1] - self.indptr[p] - self.lost[p]
+        indptr = self._load()
+        return indptr[p + 1] - indptr[p] - self.lost[p]
 
     def drop(self, p: np.ndarray, prob: float, day: int, channel: int, stream: Keyed) -> int:
-        """Drop each live tie of persons ``p`` with probability ``prob`` (draws keyed by the tie,
-        ``day`` and ``channel``); return how many fell."""
-        self._load()
+        """Drop each live tie of persons ``p`` with probability ``prob``; return how many fell.
+
+        Draws are keyed by the tie, ``day`` and ``channel``.
+        """
+        indptr = self._load()
         if prob <= 0 or not len(p):
             return 0
-        start = self.indptr[p]
-        count = self.indptr[p + 1] - start
+        start = indptr[p]
+        count = indptr[p + 1] - start
         total = int(count.sum())
         if not total:
             return 0

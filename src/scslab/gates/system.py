@@ -50,8 +50,11 @@ Part = tuple[str, str, list[str], np.ndarray]  # (regime, metric, keys, values (
 
 @dataclass
 class Decisions:
-    """Answers to a batch of requests: row j is regime ``regimes[j]``, the last row (regime "")
-    the combined answer. ``spillover``: denied only through a guardian (family spillover)."""
+    """Answers to a batch of requests.
+
+    Row j is regime ``regimes[j]``, the last row (regime "") the combined answer.
+    ``spillover``: denied only through a guardian (family spillover).
+    """
 
     regimes: list[str]
     denied: np.ndarray  # (regimes, requests) bool
@@ -127,8 +130,10 @@ class Gates:
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
-        """Day ``k`` (day number ``day``), after every regime's step; ``touched[r]`` are the
-        subjects whose file regime ``r`` changed (may repeat)."""
+        """Day ``k`` (day number ``day``), after every regime's step.
+
+        ``touched[r]`` are the subjects whose file regime ``r`` changed (may repeat).
+        """
         svc, req = self.demand.draw(k)
         if len(svc):
             self.requests[k] = np.bincount(svc, minlength=len(self.service_ids))
@@ -188,6 +193,8 @@ class Gates:
         """Answer requests ``(svc[i], req[i])`` from the regimes' state now.
 
         Args:
+            svc: service index per request.
+            req: requester row per request.
             day: the day number; when given, denials of subjects on the response list start their
                 clocks (:mod:`scslab.conduct.response`).
         """
@@ -254,7 +261,9 @@ class Gates:
 
 def build_gates(plan: GatesPlan, society: Society, engines: list[Engine], streams: Streams,
                 n_days: int, end: int, response: Performance | None = None) -> Gates:
-    """The gates of a resolved scenario (its :class:`~scslab.gates.config.GatesPlan`); denials
-    are reported to conduct's ``response``."""
+    """The gates of a resolved scenario (its :class:`~scslab.gates.config.GatesPlan`).
+
+    Denials are reported to conduct's ``response``.
+    """
     regime = -1 if plan.response is None else plan.response.regime
     return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming, response, regime)

@@ -67,9 +67,11 @@ _EMPTY = np.zeros(0, np.int64)
 
 @dataclass(frozen=True)
 class Occurrences:
-    """The day's acts, one entry per act: ``subject`` row, ``act`` index (scenario acts) and
-    ``luck``, a uniform 32-bit word keyed by the act's subject, day and draw, with which sources
-    observe it (see :mod:`scslab.sources.detection`).
+    """The day's acts, one entry per act.
+
+    Each has its ``subject`` row, ``act`` index (scenario acts) and ``luck``, a uniform 32-bit word
+    keyed by the act's subject, day and draw, with which sources observe it (see
+    :mod:`scslab.sources.detection`).
 
     ``actors`` are, per partition, the persons the scheduler let act today (rows within the
     partition); they are redrawn in ``responses``.
@@ -197,8 +199,10 @@ class Simulation:
         return Records(rs, ra, age)
 
     def apply(self, day: int, rec: Records) -> Changes:
-        """Phase 3: every regime applies the day; a regime sees the acts it knows, by the
-        subjects it covers."""
+        """Phase 3: every regime applies the day.
+
+        A regime sees the acts it knows, by the subjects it covers.
+        """
         acts = self.plan.acts
         touched = []
         for r, e in enumerate(self.engines):

@@ -126,8 +126,10 @@ class LedgerWriter:
 
 
 def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
-    """Per restriction or privilege id, per day: subjects holding it through a band or a list
-    (see :meth:`scslab.regime.consequences.ConsequenceTable.counts`)."""
+    """Per restriction or privilege id, per day: subjects holding it through a band or a list.
+
+    See :meth:`scslab.regime.consequences.ConsequenceTable.counts`.
+    """
     return e.consequence_table.counts(bands, lists)
 
 
@@ -180,8 +182,11 @@ def _fixed_strings(chars: np.ndarray) -> pa.Array:
 
 
 def _list_sets(e: Engine, n: int) -> pa.Array:
-    """Per row, the ids of the lists it is on, sorted and ``;``-joined (dictionary-encoded: each
-    distinct set of lists is one bit pattern, so this is O(n) array work whatever the lists)."""
+    """Per row, the ids of the lists it is on, sorted and ``;``-joined.
+
+    Dictionary-encoded: each distinct set of lists is one bit pattern, so this is O(n) array
+    work whatever the lists.
+    """
     k = e.n_subjects
     bits = np.zeros(n, np.int64)
     everyone = np.arange(k)
@@ -216,8 +221,9 @@ def subjects_table(sim: Simulation) -> pa.Table:
         rid = e.rulebook.regime.id
         k = e.n_subjects  # rows the regime covers; the rest are null
         covered = np.arange(n) >= k
-        if e.score is not None:
-            cols[f"{rid}.score_start"] = pa.array(np.full(n, e.rulebook.score.initial, np.int32),
+        rule = e.rulebook.score
+        if e.score is not None and rule is not None:
+            cols[f"{rid}.score_start"] = pa.array(np.full(n, rule.initial, np.int32),
                                                   mask=covered)
             cols[f"{rid}.score"] = pa.array(np.pad(e.score, (0, n - k)), mask=covered)
         else:
@@ -233,7 +239,7 @@ def subjects_table(sim: Simulation) -> pa.Table:
 
 def manifest(sim: Simulation, ledger_lines: int) -> dict:
     """Versions, seed and scenario hash: what is needed to reproduce the run."""
-    deps = {}
+    deps: dict[str, str | None] = {}
     for d in DEPENDENCIES:
         try:
             deps[d] = metadata.version(d)
@@ -264,8 +270,10 @@ def resolved_scenario(sim: Simulation) -> str:
 
 
 def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:
-    """Write everything but the ledger (streamed separately), manifest last, with the size and
-    SHA-256 of every file (scslab.runfolder_write)."""
+    """Write everything but the ledger (streamed separately), manifest last.
+
+    The manifest records the size and SHA-256 of every file (scslab.runfolder_write).
+    """
     write_text(out / "scenario.toml", resolved_scenario(sim))
     # The two tables encode in parallel (pyarrow releases the GIL while writing).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-out") as pool:

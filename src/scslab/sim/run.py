@@ -74,7 +74,9 @@ def run_scenario(
     Args:
         scenario: a built-in name, a scenario file, a :class:`Scenario`, or a resolved plan
             (then the overrides must be None: they are part of the plan).
-        persons, days, seed: overrides of the scenario's horizon.
+        persons: override of the scenario's horizon persons.
+        days: override of its days.
+        seed: override of its seed.
         out: the run folder to write (created if needed; refused if it holds files).
         on_day: progress callback with the 0-based day index.
         force: write into a folder that holds files, removing scslab's own files there first.

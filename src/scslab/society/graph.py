@@ -43,14 +43,14 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 @njit(cache=True)
-def _edges(m, n, k0, k1, sid):  # type: ignore[no-untyped-def]
+def _edges(m: int, n: int, k0: int, k1: int, sid: int) -> tuple[np.ndarray, np.ndarray]:
     """Ends of edges 0..m-1, each keyed by its index: two words of Philox(k)."""
     src = np.empty(m, np.int64)
     dst = np.empty(m, np.int64)
     for k in range(m):
         x0, x1, _, _ = philox(k, 0, 0, sid, k0, k1)
-        src[k] = min(n - 1, np.int64(u01(x0) * n))
-        dst[k] = min(n - 1, np.int64(u01(x1) * n))
+        src[k] = min(n - 1, int(u01(x0) * n))
+        dst[k] = min(n - 1, int(u01(x1) * n))
     return src, dst
 
 

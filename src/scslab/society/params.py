@@ -13,8 +13,9 @@ from scslab.limits import PERSONS, START_YEAR
 
 
 class Demography(BaseModel):
-    """The ``[society]`` table of a scenario: what a synthetic society looks like, whatever its
-    size and start date. Unknown keys are rejected.
+    """The ``[society]`` table of a scenario: what a synthetic society looks like.
+
+    Whatever its size and start date. Unknown keys are rejected.
 
     Demographic defaults follow China's 7th census (2020):
     http://www.stats.gov.cn/english/PressRelease/202105/t20210510_1817185.html

@@ -60,7 +60,8 @@ def _inverse_cdf_table(pmf: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def household_offsets(n, block, table, k0, k1, sid):  # type: ignore[no-untyped-def]
+def household_offsets(n: int, block: int, table: np.ndarray, k0: int, k1: int,
+                      sid: int) -> np.ndarray:
     """Household CSR offsets (int32) of ``n`` persons drawn block by block.
 
     Block b holds persons ``b * block ..``; its j-th household size is ``table[level]`` with

@@ -15,7 +15,7 @@ from scslab.rng import u01
 
 
 @njit(cache=True, nogil=True)
-def _observe(subj, act, luck, detection, occurred, recorded):  # type: ignore[no-untyped-def]
+def _observe(subj, act, luck, detection, occurred, recorded):
     keep = np.empty(subj.shape[0], np.bool_)
     n = 0
     for i in range(subj.shape[0]):
@@ -49,6 +49,8 @@ class Detection:
 
     def observe(self, subj: np.ndarray, act: np.ndarray, luck: np.ndarray,
                 occurred: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Records (subject, act) of the occurrences, each seen by its ``luck`` (uint32); adds
-        counts per act to the two arrays."""
+        """Records (subject, act) of the occurrences, each seen by its ``luck`` (uint32).
+
+        Adds counts per act to the two arrays.
+        """
         return _observe(subj, act, luck, self.detection, occurred, recorded)
