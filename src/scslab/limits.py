@@ -24,7 +24,8 @@ class Limit:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"{self.name} must be a whole number of {self.unit}; got {str(value)[:40]!r}"
         if not self.lo <= value <= self.hi:
-            return f"{self.name} must lie in {self.lo:,}..{self.hi:,} {self.unit}; got {value:,}"
+            unit = f" {self.unit}" if self.unit else ""
+            return f"{self.name} must lie in {self.lo:,}..{self.hi:,}{unit}; got {value:,}"
         return None
 
 
