@@ -25,7 +25,7 @@ from scslab.gates.services import load_services
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
-from scslab.sim.scenario import Scenario, load_scenario, scenario_data
+from scslab.sim.scenario import Scenario, load_scenario, scenario_data, scenario_from_data
 from scslab.society import SocietyParams
 
 _T = TypeVar("_T")
@@ -143,9 +143,10 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     Raises:
         InputError: listing every error found, the first one first.
     """
-    sc = scenario if isinstance(scenario, Scenario) and not sets else \
-        load_scenario(scenario_data(scenario) if isinstance(scenario, Scenario) else scenario,
-                      sets=sets)
+    if isinstance(scenario, Scenario):
+        sc = scenario_from_data(scenario_data(scenario), scenario.source, sets) if sets else scenario
+    else:
+        sc = load_scenario(scenario, sets=sets)
     src = sc.source
     err = _Errors(src)
     horizon = _horizon(sc, persons, days, seed, err)
