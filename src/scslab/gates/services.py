@@ -1,6 +1,7 @@
-"""The services table: what people and organisations ask for, how often, and which consequence
-ids deny or privilege it; plus the shaming channels. Declarative, cited data (TOML checked by
-pydantic), shipped as ``scslab/gates/services.toml``.
+"""The services table: what people and organisations ask for, and the shaming channels.
+
+For each service: how often it is asked for, and which consequence ids deny or privilege it.
+Declarative, cited data (TOML checked by pydantic), shipped as ``scslab/gates/services.toml``.
 
 A service's rate is ``rate_per_year * ability_to_pay ** income_elasticity`` requests per eligible
 requester per year, for requesters inside the age window; ``ability_to_pay`` has median 1, so
@@ -93,8 +94,11 @@ class Channel(Cited):
 
 
 class JointPunishment(Cited):
-    """Restrictions that a regime's list carries in the simulation beyond its rulebook: the list
-    is shared with the signatories of a joint-punishment memorandum, who apply it in their fields."""
+    """Restrictions that a regime's list carries in the simulation beyond its rulebook.
+
+    The list is shared with the signatories of a joint-punishment memorandum, who apply it in
+    their fields.
+    """
 
     regime: str = Field(min_length=1, description="regime id")
     list: str = Field(min_length=1, description="list id in that regime")
