@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,8 +24,9 @@ from scslab.regime.schema import Cited, Id, Source
 _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
 
-SECTORS = ("transport", "hotels", "education", "real_estate", "employment", "finance",
-           "procurement", "mobility", "travel_abroad")
+Sector = Literal["transport", "hotels", "education", "real_estate", "employment", "finance",
+                 "procurement", "mobility", "travel_abroad"]
+SECTORS: tuple[Sector, ...] = get_args(Sector)
 """Sectors of a service. The first seven are those the joint-punishment memorandum of 2016
 reaches (regimes.md §4, "Sharing (Art. 8)" and the 2015 consumption restrictions)."""
 
@@ -40,7 +41,7 @@ class Service(Cited):
 
     id: Id
     name: str = Field(min_length=1)
-    sector: Literal[SECTORS]  # type: ignore[valid-type]
+    sector: Sector
     requesters: Literal["persons", "children", "organisations"] = Field(
         description="persons: the person asks for themself; children: one request per child, "
                     "checked on the child's guardians (family spillover); organisations")

@@ -7,6 +7,7 @@ conflicting report carries ``verified = false`` and names its ``sources``.
 from __future__ import annotations
 
 import builtins
+import collections
 import itertools
 import re
 from typing import Annotated, Literal
@@ -517,8 +518,8 @@ class Rulebook(BaseModel):
 
 
 def _dupes(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return sorted({i for i in items if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    """The items given more than once, sorted."""
+    return sorted(i for i, n in collections.Counter(items).items() if n > 1)
 
 
 def _check_references(rb: Rulebook) -> None:
