@@ -13,7 +13,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,6 +24,11 @@ from scslab._version import __version__
 from scslab.errors import InputError
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.text import safe_text
+
+if TYPE_CHECKING:  # for annotations only: commands import what they need when they run
+    from rich.progress import Progress, TaskID
+
+    from scslab.sim import RunResult
 
 app = typer.Typer(
     name="scslab",
@@ -169,7 +174,7 @@ def _checked_out(out_dir: str | None, force: bool) -> Path | None:
 
 def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
          dest: Path | None, label: str, force: bool, sets: list[str] | None = None,
-         partitions: int = 1):
+         partitions: int = 1) -> RunResult:
     from scslab.memory import check_memory
     from scslab.sim import resolve, run_scenario
 
@@ -205,11 +210,11 @@ class _LazyProgress:
 
     def __init__(self, label: str, total: int) -> None:
         self.label, self.total = label, total
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def update(self, day: int) -> None:
-        if self.bar is None:
+        if self.bar is None or self.task is None:  # set together, on the first day
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -228,12 +233,12 @@ class _LazyProgress:
     def __enter__(self) -> _LazyProgress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
 
 
-def _print_summary(res) -> None:
+def _print_summary(res: RunResult) -> None:
     for s in res.summary():
         t = Table(title=f"{_t(s['regime'])}: bands at the start and the end")
         t.add_column("band")
@@ -323,6 +328,7 @@ def demo(
 ) -> None:
     """Run Rongcheng's regime on a synthetic city for two years and write a report."""
     dest = _checked_out(out_dir, force)
+    assert dest is not None  # --out has a default here
     out.print(f"Rongcheng regime on a synthetic city of {persons:,} persons for {days} days "
               "(synthetic people only; no real data).")
     res = _run("rongcheng", persons, days, seed, dest, "simulating Rongcheng", force)

@@ -65,8 +65,10 @@ def decode(data: bytes, file: str | Path) -> str:
 
 
 def bad_utf8_line(path: str | Path) -> int:
-    """The 1-based line of the first byte of ``path`` that is not UTF-8 (read in chunks, for
-    record files too large to hold twice)."""
+    """The 1-based line of the first byte of ``path`` that is not UTF-8.
+
+    The file is read in chunks, for record files too large to hold twice.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     line = 1
     with Path(path).open("rb") as f:

@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
@@ -76,7 +77,8 @@ class ParquetStream:
         assert self._writer is not None
         self._writer.write_table(pa.table(columns, schema=self.schema))
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         assert self._writer is not None and self._ctx is not None
         self._writer.close()
         self._ctx.__exit__(exc_type, exc, tb)

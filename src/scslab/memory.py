@@ -1,5 +1,7 @@
-"""How much memory a run needs, estimated before it starts, so a run too big for the machine is
-refused with the figure instead of being killed (or swapping) an hour in.
+"""How much memory a run needs [bytes], estimated before it starts.
+
+A run too big for the machine is refused with the figure instead of being killed (or swapping)
+an hour in.
 
 The figures are peak resident memory of ``scslab run SCENARIO --persons N --out DIR`` (the
 scenario's default days, output written), measured on Linux x86-64 with Python 3.11:
@@ -36,8 +38,11 @@ def run_bytes(persons: int, regimes: int) -> int:
 
 
 def available_bytes() -> int | None:
-    """Memory available to a new run [bytes]: ``MemAvailable`` on Linux (capped by a container's
-    cgroup limit, which MemAvailable does not see), else physical memory; None if unknown."""
+    """Memory available to a new run [bytes]; None if unknown.
+
+    ``MemAvailable`` on Linux (capped by a container's cgroup limit, which MemAvailable does not
+    see), else physical memory.
+    """
     have = _meminfo_available()
     if have is None:
         try:
@@ -78,8 +83,10 @@ def _cgroup_room() -> int | None:
 
 
 def check_memory(persons: int, regimes: int, option: str = "--persons") -> None:
-    """Raise :class:`InputError` if a run of ``persons`` persons would not fit in memory;
-    ``option`` says where the number came from (an option, or a scenario key)."""
+    """Raise :class:`InputError` if a run of ``persons`` persons would not fit in memory.
+
+    ``option`` says where the number came from (an option, or a scenario key).
+    """
     need = run_bytes(persons, regimes)
     have = available_bytes()
     if have is not None and need > have:

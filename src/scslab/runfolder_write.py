@@ -80,8 +80,11 @@ def _check(p: Path, force: bool) -> Path:
 
 
 def _probe(folder: Path, p: Path) -> None:
-    """Create and remove a temporary folder in ``folder``: permission bits do not tell a
-    read-only mount, an ACL or /proc from a writable folder, and root passes every access()."""
+    """Create and remove a temporary folder in ``folder``, or refuse it as unwritable.
+
+    Permission bits do not tell a read-only mount, an ACL or /proc from a writable folder, and
+    root passes every access().
+    """
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".scslab-probe.", suffix=".part", dir=folder))
     except OSError as exc:
@@ -114,8 +117,10 @@ def file_digest(path: Path) -> dict[str, Any]:
 
 
 def write_manifest(path: str | Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` into the run folder ``path``, last, with a ``files`` entry
-    (name -> size and SHA-256) for every output present."""
+    """Write ``manifest.json`` into the run folder ``path``, last.
+
+    Its ``files`` entry gives name -> size and SHA-256 for every output present.
+    """
     p = Path(path)
     files = {n: file_digest(p / n) for n in OUTPUTS if (p / n).is_file()}
     write_json(p / MANIFEST, {**manifest, "files": files})

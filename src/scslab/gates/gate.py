@@ -76,8 +76,10 @@ class RegimeGate:
         self.joint = [j.list for j in joint]
 
     def _in_scope(self, s: np.ndarray) -> np.ndarray | None:
-        """Mask of subjects the regime covers (None: all of them). A regime of persons only has
-        rows for persons only (``engine.n_subjects``)."""
+        """Mask of subjects the regime covers (None: all of them).
+
+        A regime of persons only has rows for persons only (``engine.n_subjects``).
+        """
         if self.persons_in_scope and self.orgs_in_scope and self.engine.n_subjects > self.n_persons:
             return None
         if self.persons_in_scope:
@@ -85,8 +87,11 @@ class RegimeGate:
         return (s >= self.n_persons) & (s < self.engine.n_subjects)
 
     def answer(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(denied, privileged) for gate subject ``s[i]`` (in ``mode[i]``) of a request for service
-        ``svc[i]``, by this regime's consequences alone (denied wins over privileged). O(len(s))."""
+        """(denied, privileged) for each request: gate subject ``s[i]`` asks for service ``svc[i]``.
+
+        Subject ``s[i]`` asks in ``mode[i]``; the answer comes from this regime's consequences
+        alone (denied wins over privileged). O(len(s)).
+        """
         scope = self._in_scope(s)
         if scope is None:
             return self._answer(s, svc, mode)
@@ -121,8 +126,10 @@ class RegimeGate:
         return out
 
     def marks(self, s: np.ndarray) -> np.ndarray:
-        """Shaming markers (len(s), channels) that hold for subjects ``s`` now, whoever bears
-        them (an organisation is shown whether or not its costs fall on its representative)."""
+        """Shaming markers (len(s), channels) that hold for subjects ``s`` now, whoever bears them.
+
+        An organisation is shown whether or not its costs fall on its representative.
+        """
         scope = self._in_scope(s)
         if scope is not None:
             m = np.zeros((len(s), self.band_mark.shape[1]), bool)

@@ -1,6 +1,7 @@
-"""The services table: what people and organisations ask for, how often, and which consequence
-ids deny or privilege it; plus the shaming channels. Declarative, cited data (TOML checked by
-pydantic), shipped as ``scslab/gates/services.toml``.
+"""The services table: what people and organisations ask for, and the shaming channels.
+
+For each service: how often it is asked for, and which consequence ids deny or privilege it.
+Declarative, cited data (TOML checked by pydantic), shipped as ``scslab/gates/services.toml``.
 
 A service's rate is ``rate_per_year * ability_to_pay ** income_elasticity`` requests per eligible
 requester per year, for requesters inside the age window; ``ability_to_pay`` has median 1, so
@@ -12,7 +13,7 @@ from __future__ import annotations
 import builtins
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,8 +24,9 @@ from scslab.regime.schema import Cited, Id, Source
 _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
 
-SECTORS = ("transport", "hotels", "education", "real_estate", "employment", "finance",
-           "procurement", "mobility", "travel_abroad")
+Sector = Literal["transport", "hotels", "education", "real_estate", "employment", "finance",
+                 "procurement", "mobility", "travel_abroad"]
+SECTORS: tuple[Sector, ...] = get_args(Sector)
 """Sectors of a service. The first seven are those the joint-punishment memorandum of 2016
 reaches (regimes.md §4, "Sharing (Art. 8)" and the 2015 consumption restrictions)."""
 
@@ -39,7 +41,7 @@ class Service(Cited):
 
     id: Id
     name: str = Field(min_length=1)
-    sector: Literal[SECTORS]  # type: ignore[valid-type]
+    sector: Sector
     requesters: Literal["persons", "children", "organisations"] = Field(
         description="persons: the person asks for themself; children: one request per child, "
                     "checked on the child's guardians (family spillover); organisations")
@@ -93,8 +95,11 @@ class Channel(Cited):
 
 
 class JointPunishment(Cited):
-    """Restrictions that a regime's list carries in the simulation beyond its rulebook: the list
-    is shared with the signatories of a joint-punishment memorandum, who apply it in their fields."""
+    """Restrictions that a regime's list carries in the simulation beyond its rulebook.
+
+    The list is shared with the signatories of a joint-punishment memorandum, who apply it in
+    their fields.
+    """
 
     regime: str = Field(min_length=1, description="regime id")
     list: str = Field(min_length=1, description="list id in that regime")

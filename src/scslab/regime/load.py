@@ -6,8 +6,10 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from scslab import inputfile
 from scslab.errors import InputError
@@ -22,7 +24,7 @@ def builtin_regimes() -> list[str]:
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
-def parse_toml(text: str, file: str) -> dict:
+def parse_toml(text: str, file: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error becomes an :class:`InputError` with the line."""
     try:
         return tomllib.loads(text)
@@ -43,7 +45,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
 
 
-def _one_error(err: dict, file: str) -> InputError:
+def _one_error(err: ErrorDetails, file: str) -> InputError:
     key = ".".join(
         f"[{p}]" if isinstance(p, int) else _clip(str(p)) for p in err["loc"]
     ).replace(".[", "[")
@@ -58,8 +60,10 @@ def _one_error(err: dict, file: str) -> InputError:
 
 
 def validation_error(e: ValidationError, file: str) -> InputError:
-    """A pydantic ValidationError as one InputError: the first error with its key path, and
-    all of them (up to :data:`MAX_ERRORS`) in ``related`` for ``scslab check``."""
+    """A pydantic ValidationError as one InputError: the first error with its key path.
+
+    All of them (up to :data:`MAX_ERRORS`) go in ``related``, for ``scslab check``.
+    """
     errors = e.errors()
     shown = [_one_error(x, file) for x in errors[:MAX_ERRORS]]
     first = shown[0]

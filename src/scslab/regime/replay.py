@@ -20,8 +20,10 @@ import csv
 import datetime as _dt
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -88,7 +90,7 @@ MAX_ID_CHARS = 256
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def _header(reader, path: Path) -> list[str]:
+def _header(reader: _CsvRows, path: Path) -> list[str]:
     """The checked header: the required columns, known optional ones, each once."""
     header = next(reader, None)
     if header is None:
@@ -119,6 +121,7 @@ def _shown(text: str) -> str:
 
 
 def _subject_id(text: str, what: str, path: Path, line: int) -> str:
+    """A checked subject id: printable, and not too long; ``what`` names the column."""
     bad = forbidden_char(text)
     if bad is not None:
         raise InputError(f"{what} id {_shown(text)!r} holds the control character {bad}; ids are "
@@ -129,15 +132,35 @@ def _subject_id(text: str, what: str, path: Path, line: int) -> str:
     return text
 
 
-def _read_rows(reader, path: Path, rulebook: Rulebook) -> Records:
+class _CsvRows(Protocol):
+    """Rows of a CSV file, as :func:`csv.reader` yields them, with the line last read."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+@dataclass
+class _Columns:
+    """The records read so far, as lists in file order."""
+
+    days: list[int] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    acts: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    ages: list[float] = field(default_factory=list)
+    # organisation -> (representative, line first given)
+    reps: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def _read_rows(reader: _CsvRows, path: Path, rulebook: Rulebook) -> Records:
+    """Read the header and the rows after it into :class:`Records`."""
     acts = {a: i for i, a in enumerate(rulebook.act_ids())}
     per_value = {acts[a.id]: a.points for a in rulebook.acts if a.per_value and a.points}
-    days: list[int] = []
-    subjects: list[str] = []
-    act_idx: list[int] = []
-    values: list[float] = []
-    ages: list[float] = []
-    reps: dict[str, tuple[str, int]] = {}  # organisation -> (representative, line first given)
+    cols = _Columns()
     header = _header(reader, path)
     col = {c: header.index(c) for c in header}
     for row in reader:
@@ -147,37 +170,53 @@ def _read_rows(reader, path: Path, rulebook: Rulebook) -> Records:
         if len(row) != len(header):
             raise InputError(f"expected {len(header)} fields, found {len(row)}",
                              file=path, line=line)
-        date = row[col["date"]].strip()
-        try:
-            if not _DATE.match(date):  # fromisoformat also takes 2020-W01-1 and 20200101
-                raise ValueError
-            days.append(to_day(_dt.date.fromisoformat(date)))
-        except ValueError:
-            raise InputError(f"malformed date {_shown(date)!r}: YYYY-MM-DD expected",
-                             file=path, line=line) from None
-        subject = _subject_id(row[col["subject"]].strip(), "subject", path, line)
-        if not subject:
-            raise InputError("empty subject id", file=path, line=line)
-        subjects.append(subject)
-        act = row[col["act"]].strip()
-        if act not in acts:
-            raise InputError(f"unknown act {_shown(act)!r} for regime {rulebook.regime.id}; "
-                             f"valid acts: {', '.join(sorted(acts))}", file=path, line=line)
-        act_idx.append(acts[act])
-        value = _number(row, col, "value", 1.0, path, line)
-        points = per_value.get(acts[act])
-        if points is not None and abs(points * value) > MAX_CHANGE:
-            raise InputError(f"column 'value': {value:g} x {points} points per unit exceeds "
-                             f"{MAX_CHANGE:,} points in one record", file=path, line=line)
-        values.append(value)
-        age = _number(row, col, "age", math.nan, path, line)
-        if not (math.isnan(age) or 0 <= age <= MAX_AGE):
-            raise InputError(f"column 'age': an age from 0 to {MAX_AGE} years was expected, "
-                             f"got {age:g}", file=path, line=line)
-        ages.append(age)
-        if "representative" in col:
-            rep = _subject_id(row[col["representative"]].strip(), "representative", path, line)
-            _representative(reps, subject, rep, path, line)
+        _read_row(row, col, cols, acts, per_value, rulebook, path, line)
+    return _records(cols, "representative" in col, path)
+
+
+def _read_row(row: list[str], col: dict[str, int], cols: _Columns, acts: dict[str, int],
+              per_value: dict[int, int], rulebook: Rulebook, path: Path, line: int) -> None:
+    """Check one record row and append it to ``cols``."""
+    cols.days.append(_day(row[col["date"]].strip(), path, line))
+    subject = _subject_id(row[col["subject"]].strip(), "subject", path, line)
+    if not subject:
+        raise InputError("empty subject id", file=path, line=line)
+    cols.subjects.append(subject)
+    act = row[col["act"]].strip()
+    if act not in acts:
+        raise InputError(f"unknown act {_shown(act)!r} for regime {rulebook.regime.id}; "
+                         f"valid acts: {', '.join(sorted(acts))}", file=path, line=line)
+    cols.acts.append(acts[act])
+    value = _number(row, col, "value", 1.0, path, line)
+    points = per_value.get(acts[act])
+    if points is not None and abs(points * value) > MAX_CHANGE:
+        raise InputError(f"column 'value': {value:g} x {points} points per unit exceeds "
+                         f"{MAX_CHANGE:,} points in one record", file=path, line=line)
+    cols.values.append(value)
+    age = _number(row, col, "age", math.nan, path, line)
+    if not (math.isnan(age) or 0 <= age <= MAX_AGE):
+        raise InputError(f"column 'age': an age from 0 to {MAX_AGE} years was expected, "
+                         f"got {age:g}", file=path, line=line)
+    cols.ages.append(age)
+    if "representative" in col:
+        rep = _subject_id(row[col["representative"]].strip(), "representative", path, line)
+        _representative(cols.reps, subject, rep, path, line)
+
+
+def _day(date: str, path: Path, line: int) -> int:
+    """The day number of a ``YYYY-MM-DD`` cell."""
+    try:
+        if not _DATE.match(date):  # fromisoformat also takes 2020-W01-1 and 20200101
+            raise ValueError
+        return to_day(_dt.date.fromisoformat(date))
+    except ValueError:
+        raise InputError(f"malformed date {_shown(date)!r}: YYYY-MM-DD expected",
+                         file=path, line=line) from None
+
+
+def _records(cols: _Columns, has_representatives: bool, path: Path) -> Records:
+    """The rows read, as :class:`Records` sorted by day; representatives must be persons."""
+    reps, subjects = cols.reps, cols.subjects
     for org, (rep, line) in reps.items():
         if rep in reps:
             raise InputError(f"representative {rep!r} of {org!r} is itself an organisation (it has "
@@ -187,17 +226,17 @@ def _read_rows(reader, path: Path, rulebook: Rulebook) -> Records:
     ids, inverse = np.unique(np.array(everyone, dtype=object).astype(str), return_inverse=True)
     inverse = inverse[:len(subjects)]
     representative = None
-    if "representative" in col:
+    if has_representatives:
         row_of = {str(x): i for i, x in enumerate(ids)}
         representative = np.full(len(ids), -1, np.int64)
         for org, (rep, _) in reps.items():
             representative[row_of[org]] = row_of[rep]
-    day = np.array(days, np.int64)
+    day = np.array(cols.days, np.int64)
     order = np.argsort(day, kind="stable")
     return Records(
         day=day[order], subject=inverse.astype(np.int64)[order],
-        act=np.array(act_idx, np.int64)[order], value=np.array(values)[order],
-        age=np.array(ages)[order], subject_ids=[str(x) for x in ids],
+        act=np.array(cols.acts, np.int64)[order], value=np.array(cols.values)[order],
+        age=np.array(cols.ages)[order], subject_ids=[str(x) for x in ids],
         representative=representative,
     )
 
@@ -217,7 +256,9 @@ def _representative(reps: dict[str, tuple[str, int]], subject: str, rep: str, pa
                          file=path, line=line)
 
 
-def _number(row, col, name, default, path, line) -> float:
+def _number(row: list[str], col: dict[str, int], name: str, default: float, path: Path,
+            line: int) -> float:
+    """The number in column ``name`` of ``row``; ``default`` where the column or the cell is empty."""
     if name not in col or not row[col[name]].strip():
         return default
     text = row[col[name]].strip()
@@ -243,7 +284,7 @@ class ReplayResult:
     as_of: int
     representative: np.ndarray | None = None  # as in :class:`Records`
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, Any]]:
         """One dict per subject, sorted by subject id: the replay output contract.
 
         Consequences that the rulebook puts on an organisation's legal representative appear on
@@ -267,7 +308,7 @@ class ReplayResult:
 
 
 def replay(rulebook: Rulebook, records: Records, as_of: int | None = None,
-           on_day=None) -> ReplayResult:
+           on_day: Callable[[Engine, int], None] | None = None) -> ReplayResult:
     """Apply ``records`` through ``rulebook`` up to the end of day ``as_of``.
 
     Args:

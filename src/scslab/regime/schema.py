@@ -7,6 +7,7 @@ conflicting report carries ``verified = false`` and names its ``sources``.
 from __future__ import annotations
 
 import builtins
+import collections
 import itertools
 import re
 from typing import Annotated, Literal
@@ -107,8 +108,10 @@ class Cited(BaseModel):
     model_config = _STRICT
     sources: list[Annotated[str, Field(max_length=ID_CHARS)]] = Field(
         default_factory=list, description="keys of [[sources]] entries")
-    verified: bool = Field(True, description="false if the value rests on unverified reports")
-    note: str = Field("", max_length=NOTE_CHARS)
+    # ``default=`` by keyword: mypy reads a positional default as none, and then takes the field
+    # for required (``Retention()`` would not type-check as a default factory).
+    verified: bool = Field(default=True, description="false if the value rests on unverified reports")
+    note: str = Field(default="", max_length=NOTE_CHARS)
 
 
 class Source(BaseModel):
@@ -121,6 +124,11 @@ class Source(BaseModel):
                      description="where the document was read (a URL, or docs/... in this repo)")
 
 
+def _persons_only() -> list[Literal["person", "organisation"]]:
+    """The default subject kinds of a regime: persons only."""
+    return ["person"]
+
+
 class RegimeInfo(Cited):
     """Identity and scope of the regime."""
 
@@ -128,7 +136,7 @@ class RegimeInfo(Cited):
     name: Name
     description: Text = Field(description="one line, shown by `scslab regimes`")
     jurisdiction: Name = ""
-    subject_kinds: list[Literal["person", "organisation"]] = Field(default_factory=lambda: ["person"])
+    subject_kinds: list[Literal["person", "organisation"]] = Field(default_factory=_persons_only)
     tags: list[Name] = Field(default_factory=list)
 
 
@@ -267,8 +275,11 @@ class ListSpec(Cited):
 
 
 class Trigger(Cited):
-    """A condition on the score that puts the subject on a list when it holds after a record or
-    after the day's calendar events (a term ending, points expiring) touched the subject."""
+    """A condition on the score that puts the subject on a list.
+
+    It is checked after a record or after the day's calendar events (a term ending, points
+    expiring) touched the subject.
+    """
 
     id: Id
     score_at_least: Points | None = None
@@ -283,8 +294,10 @@ class Trigger(Cited):
 
 
 class Window(Cited):
-    """Rolling-window counting: more than ``more_than`` records of ``act`` within ``days``
-    days (the record's day included) emits a derived record of ``emit``.
+    """Rolling-window counting: too many records of one act within a span emit a derived record.
+
+    More than ``more_than`` records of ``act`` within ``days`` days (the record's day included)
+    emit a derived record of ``emit``.
 
     The window of a record on day d is [d - days + 1, d], and records of one day count in file
     order. Every record that makes the count exceed ``more_than`` emits (the window is not reset
@@ -339,9 +352,12 @@ ATTRIBUTES = ("ability_to_pay", "age")
 
 
 class Update(Cited):
-    """When a computed score is recomputed: at the end of ``day`` of the month, every month
-    (``monthly``), in every third month counting from ``month`` (``quarterly``), or in ``month``
-    once a year (``yearly``). Records of the update day count."""
+    """When a computed score is recomputed.
+
+    At the end of ``day`` of the month: every month (``monthly``), in every third month counting
+    from ``month`` (``quarterly``), or in ``month`` once a year (``yearly``). Records of the
+    update day count.
+    """
 
     cadence: Literal["monthly", "quarterly", "yearly"]
     month: int = Field(1, ge=1, le=12, description="yearly: the month; quarterly: a month of the cycle")
@@ -412,8 +428,11 @@ class FactorInput(Cited):
 
 
 class Factor(Cited):
-    """A factor of a factor score: value = baseline + sum of its inputs' contributions, held
-    within 0..1. The score is the weighted mean of the factor values, scaled (``[score].scale``)."""
+    """A factor of a factor score: value = baseline + sum of its inputs' contributions.
+
+    The value is held within 0..1. The score is the weighted mean of the factor values, scaled
+    (``[score].scale``).
+    """
 
     id: Id
     name: Name = ""
@@ -499,69 +518,101 @@ class Rulebook(BaseModel):
 
 
 def _dupes(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return sorted({i for i in items if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    """The items given more than once, sorted."""
+    return sorted(i for i, n in collections.Counter(items).items() if n > 1)
 
 
 def _check_references(rb: Rulebook) -> None:
     """Cross-references must resolve; raise ValueError naming the first that does not."""
     acts = rb.act_ids()
-    if d := _dupes(acts):
-        raise ValueError(f"duplicate act ids: {', '.join(d)}")
     labels = [b.label for b in rb.bands]
-    if d := _dupes(labels):
-        raise ValueError(f"duplicate band labels: {', '.join(d)}")
     list_ids = [x.id for x in rb.lists]
-    if d := _dupes(list_ids):
-        raise ValueError(f"duplicate list ids: {', '.join(d)}")
     keys = [s.key for s in rb.sources]
-    if d := _dupes(keys):
-        raise ValueError(f"duplicate source keys: {', '.join(d)}")
-    if rb.bands:
-        if rb.score is None:
-            raise ValueError("bands need a [score] table")
-        mins = [b.min for b in rb.bands]
-        if (mins[-1] is not None and any(m is None for m in mins[:-1])) or None in mins[:-1]:
-            raise ValueError("every band but the last needs a 'min'")
-        given = [m for m in mins if m is not None]
-        if any(a <= b for a, b in itertools.pairwise(given)):
-            raise ValueError("bands must be listed from the highest 'min' to the lowest")
-    override_bands = {x.band for x in rb.lists if x.band}
-    all_bands = set(labels) | override_bands
+    _check_unique(acts, labels, list_ids, keys)
+    _check_bands(rb)
+    _check_acts(rb, labels)
+    _check_lists(rb, acts, _entered_lists(rb))
+    _check_triggers(rb, list_ids)
+    _check_windows(rb, acts)
+    _check_consequences(rb, set(labels) | {x.band for x in rb.lists if x.band}, list_ids)
+    _check_cited(_references_cited(rb), keys)
+
+
+def _check_unique(acts: list[str], labels: list[str], list_ids: list[str], keys: list[str]) -> None:
+    """Act ids, band labels, list ids and source keys are each given once."""
+    for what, items in (("act ids", acts), ("band labels", labels), ("list ids", list_ids),
+                        ("source keys", keys)):
+        if d := _dupes(items):
+            raise ValueError(f"duplicate {what}: {', '.join(d)}")
+
+
+def _check_bands(rb: Rulebook) -> None:
+    """Bands need a score, and are listed from the highest ``min`` down to one without."""
+    if not rb.bands:
+        return
+    if rb.score is None:
+        raise ValueError("bands need a [score] table")
+    mins = [b.min for b in rb.bands]
+    if (mins[-1] is not None and any(m is None for m in mins[:-1])) or None in mins[:-1]:
+        raise ValueError("every band but the last needs a 'min'")
+    given = [m for m in mins if m is not None]
+    if any(a <= b for a, b in itertools.pairwise(given)):
+        raise ValueError("bands must be listed from the highest 'min' to the lowest")
+
+
+def _check_acts(rb: Rulebook, labels: list[str]) -> None:
+    """Acts drop to known bands, and change a score only where the rulebook has one."""
     for i, a in enumerate(rb.acts):
         if a.drop_to_band is not None and a.drop_to_band not in labels:
             raise ValueError(f"acts[{i}].drop_to_band: unknown band {a.drop_to_band!r}; "
                              f"bands are {', '.join(labels)}")
         if (a.points or a.drop_to_band or a.requires) and rb.score is None:
             raise ValueError(f"acts[{i}] ({a.id}) changes a score, but the rulebook has no [score]")
+
+
+def _entered_lists(rb: Rulebook) -> set[str]:
+    """Ids of the lists that triggers or the evaluation enter; the evaluation's must exist."""
     triggered = {t.enter_list for t in rb.triggers}
     if rb.evaluation is not None:  # the evaluation enters its class lists
-        held = [c.list for c in rb.evaluation.classes] + [rb.evaluation.new_entity_list] * bool(
-            rb.evaluation.new_entity_list)
+        ev = rb.evaluation
+        held = [c.list for c in ev.classes] + ([ev.new_entity_list] if ev.new_entity_list else [])
         for lid in held:
             if lid not in [x.id for x in rb.lists]:
                 raise ValueError(f"evaluation: unknown list {lid!r} holds a class; lists are "
                                  f"{', '.join(x.id for x in rb.lists) or 'none'}")
         triggered |= set(held)
+    return triggered
+
+
+def _check_lists(rb: Rulebook, acts: list[str], entered: set[str]) -> None:
+    """Every list has a way in, and its entry, extension and removal acts exist."""
     for i, lst in enumerate(rb.lists):
-        if not lst.entries and lst.id not in triggered:
+        if not lst.entries and lst.id not in entered:
             raise ValueError(f"lists[{i}] ({lst.id}) has no entries and no trigger enters it")
         for j, e in enumerate(lst.entries):
             if e.act not in acts:
                 raise ValueError(f"lists[{i}].entries[{j}].act: unknown act {e.act!r}")
-        for field in ("extension_acts", "removal_acts"):
-            for a in getattr(lst, field):
+        for field, ids in (("extension_acts", lst.extension_acts), ("removal_acts", lst.removal_acts)):
+            for a in ids:
                 if a not in acts:
                     raise ValueError(f"lists[{i}].{field}: unknown act {a!r}")
+
+
+def _check_triggers(rb: Rulebook, list_ids: list[str]) -> None:
+    """Triggers enter known lists, and need a score to watch."""
     for i, t in enumerate(rb.triggers):
         if t.enter_list not in list_ids:
             raise ValueError(f"triggers[{i}].enter_list: unknown list {t.enter_list!r}")
         if rb.score is None:
             raise ValueError(f"triggers[{i}] needs a [score]")
+
+
+def _check_windows(rb: Rulebook, acts: list[str]) -> None:
+    """Windows count and emit known acts, have unique ids, and never emit in a cycle."""
     for i, w in enumerate(rb.windows):
-        for field in ("act", "emit"):
-            if getattr(w, field) not in acts:
-                raise ValueError(f"windows[{i}].{field}: unknown act {getattr(w, field)!r}")
+        for field, a in (("act", w.act), ("emit", w.emit)):
+            if a not in acts:
+                raise ValueError(f"windows[{i}].{field}: unknown act {a!r}")
     if d := _dupes([w.id for w in rb.windows]):
         raise ValueError(f"duplicate window ids: {', '.join(d)}")
     # A derived record is counted by the windows on its act, so act -> emit must not loop back:
@@ -580,11 +631,19 @@ def _check_references(rb: Rulebook) -> None:
             if x not in seen:
                 seen.add(x)
                 todo.extend(emits.get(x, ()))
+
+
+def _check_consequences(rb: Rulebook, bands: set[str], list_ids: list[str]) -> None:
+    """Consequences hold in known bands (score bands or list overrides) or on known lists."""
     for i, c in enumerate(rb.consequences):
-        if c.band is not None and c.band not in all_bands:
+        if c.band is not None and c.band not in bands:
             raise ValueError(f"consequences[{i}].band: unknown band {c.band!r}")
         if c.list is not None and c.list not in list_ids:
             raise ValueError(f"consequences[{i}].list: unknown list {c.list!r}")
+
+
+def _references_cited(rb: Rulebook) -> list[tuple[str, list[str]]]:
+    """Where each point-score table cites sources, with the keys it cites."""
     cited: list[tuple[str, list[str]]] = [("regime", rb.regime.sources)]
     if rb.score:
         cited.append(("score", rb.score.sources))
@@ -595,20 +654,38 @@ def _check_references(rb: Rulebook) -> None:
               for i, x in enumerate(rb.lists) for j, e in enumerate(x.entries)]
     cited += [(f"consequences[{i}]", c.sources) for i, c in enumerate(rb.consequences)]
     cited += [(f"windows[{i}]", w.sources) for i, w in enumerate(rb.windows)]
-    for where, srcs in cited:
-        for s in srcs:
-            if s not in keys:
-                raise ValueError(f"{where}.sources: unknown source key {s!r}; "
-                                 f"known keys are {', '.join(keys)}")
+    return cited
 
 
 def _check_computed(rb: Rulebook) -> None:
     """Computed scores (kind "factor" or "evaluation"): the tables they need, and only those."""
     kind = rb.score.kind if rb.score is not None else "points"
+    _check_computed_parts(rb, kind)
+    if kind == "points":
+        return
+    update = rb.update
+    assert update is not None  # _check_computed_parts: a computed score needs [update]
+    _check_not_moved(rb, kind)
+    acts = set(rb.act_ids())
+    lists = {x.id: x for x in rb.lists}
+    cited: list[tuple[str, list[str]]] = [("update", update.sources)]
+    if kind == "factor":
+        cited += _check_factors(rb.factors, acts, lists)
+    else:
+        ev = rb.evaluation
+        assert ev is not None  # _check_computed_parts: an evaluation score needs [evaluation]
+        if update.cadence != "yearly":
+            raise ValueError("an evaluation rates a calendar year: [update] cadence must be 'yearly'")
+        cited += _check_evaluation(ev, acts, lists)
+    _check_cited(cited, sorted({s.key for s in rb.sources}))
+
+
+def _check_computed_parts(rb: Rulebook, kind: str) -> None:
+    """A score of ``kind`` has exactly the tables ``[update]``, ``[[factors]]``, ``[evaluation]`` it needs."""
     parts = {"update": rb.update is not None, "factors": bool(rb.factors),
              "evaluation": rb.evaluation is not None}
-    needed = {"points": set(), "factor": {"update", "factors"},
-              "evaluation": {"update", "evaluation"}}[kind]
+    needed: set[str] = {"points": set(), "factor": {"update", "factors"},
+                        "evaluation": {"update", "evaluation"}}[kind]
     for part, present in parts.items():
         if present and part not in needed:
             raise ValueError(f"[{part}] belongs to a score of kind "
@@ -617,58 +694,93 @@ def _check_computed(rb: Rulebook) -> None:
                              f"is '{kind}'")
         if not present and part in needed:
             raise ValueError(f"a score of kind '{kind}' needs [{part}]")
-    if kind == "points":
-        return
+
+
+def _check_not_moved(rb: Rulebook, kind: str) -> None:
+    """A computed score is not moved by acts, triggers or windows."""
     instead = "[[factors.inputs]]" if kind == "factor" else "[[evaluation.deductions]]"
     for i, a in enumerate(rb.acts):
-        for name in ("points", "drop_to_band", "requires", "expires"):
-            if getattr(a, name):
+        for name, value in (("points", a.points), ("drop_to_band", a.drop_to_band),
+                            ("requires", a.requires), ("expires", a.expires)):
+            if value:
                 raise ValueError(f"acts[{i}] ({a.id}).{name}: a '{kind}' score is computed, not "
                                  f"moved by acts; use {instead}")
-    for name in ("triggers", "windows"):
-        if getattr(rb, name):
+    for name, items in (("triggers", rb.triggers), ("windows", rb.windows)):
+        if items:
             raise ValueError(f"[[{name}]] work on point scores only, not a '{kind}' score")
-    acts = set(rb.act_ids())
-    lists = {x.id: x for x in rb.lists}
-    keys = {s.key for s in rb.sources}
-    cited: list[tuple[str, list[str]]] = [("update", rb.update.sources)]
 
-    def act_ok(where: str, a: str) -> None:
-        if a not in acts:
-            raise ValueError(f"{where}: unknown act {a!r}")
 
-    if kind == "factor":
-        if d := _dupes([f.id for f in rb.factors]):
-            raise ValueError(f"duplicate factor ids: {', '.join(d)}")
-        for i, f in enumerate(rb.factors):
-            cited.append((f"factors[{i}]", f.sources))
-            for j, x in enumerate(f.inputs):
-                where = f"factors[{i}].inputs[{j}]"
-                cited.append((where, x.sources))
-                for a in x.acts:
-                    act_ok(f"{where}.acts", a)
-                if x.list is not None and x.list not in lists:
-                    raise ValueError(f"{where}.list: unknown list {x.list!r}")
-        _check_cited(cited, keys)
-        return
-    ev = rb.evaluation
-    assert ev is not None and rb.update is not None
-    if rb.update.cadence != "yearly":
-        raise ValueError("an evaluation rates a calendar year: [update] cadence must be 'yearly'")
-    cited.append(("evaluation", ev.sources))
+def _check_act(where: str, a: str, acts: set[str]) -> None:
+    """Act ``a``, named at ``where``, is one of ``acts``."""
+    if a not in acts:
+        raise ValueError(f"{where}: unknown act {a!r}")
+
+
+def _check_factors(factors: list[Factor], acts: set[str],
+                   lists: dict[str, ListSpec]) -> list[tuple[str, list[str]]]:
+    """Factor ids are unique and inputs name known acts and lists; returns what they cite."""
+    if d := _dupes([f.id for f in factors]):
+        raise ValueError(f"duplicate factor ids: {', '.join(d)}")
+    cited: list[tuple[str, list[str]]] = []
+    for i, f in enumerate(factors):
+        cited.append((f"factors[{i}]", f.sources))
+        for j, x in enumerate(f.inputs):
+            where = f"factors[{i}].inputs[{j}]"
+            cited.append((where, x.sources))
+            for a in x.acts:
+                _check_act(f"{where}.acts", a, acts)
+            if x.list is not None and x.list not in lists:
+                raise ValueError(f"{where}.list: unknown list {x.list!r}")
+    return cited
+
+
+def _check_evaluation(ev: Evaluation, acts: set[str],
+                      lists: dict[str, ListSpec]) -> list[tuple[str, list[str]]]:
+    """The evaluation's classes, class lists, deductions and acts; returns what they cite."""
+    cited: list[tuple[str, list[str]]] = [("evaluation", ev.sources)]
     class_lists = [c.list for c in ev.classes] + ([ev.new_entity_list] if ev.new_entity_list else [])
     if d := _dupes(class_lists):
         raise ValueError(f"evaluation: a list holds two classes: {', '.join(d)}")
-    for i, c in enumerate(ev.classes):
+    cited += _check_classes(ev.classes)
+    _check_class_lists(ev, lists)
+    if d := _dupes([x.act for x in ev.deductions]):
+        raise ValueError(f"evaluation.deductions: acts given twice: {', '.join(d)}")
+    for i, x in enumerate(ev.deductions):
+        _check_act(f"evaluation.deductions[{i}].act", x.act, acts)
+        cited.append((f"evaluation.deductions[{i}]", x.sources))
+    for name, ids in (("direct_lowest_acts", ev.direct_lowest_acts),
+                      ("new_entity_acts", ev.new_entity_acts), ("no_revenue_acts", ev.no_revenue_acts)):
+        for a in ids:
+            _check_act(f"evaluation.{name}", a, acts)
+    if (ev.new_entity_acts or ev.no_revenue_acts) and ev.new_entity_list is None:
+        raise ValueError("evaluation: new_entity_acts and no_revenue_acts need new_entity_list")
+    if ev.no_revenue_acts and ev.no_revenue_min_score is None:
+        raise ValueError("evaluation: no_revenue_acts need no_revenue_min_score")
+    return cited
+
+
+def _check_classes(classes: list[EvaluationClass]) -> list[tuple[str, list[str]]]:
+    """Every class but the last has a ``min_score``, highest first; returns what they cite."""
+    cited: list[tuple[str, list[str]]] = []
+    previous: int | None = None  # min_score of the class above
+    for i, c in enumerate(classes):
         cited.append((f"evaluation.classes[{i}]", c.sources))
-        last = i == len(ev.classes) - 1
+        last = i == len(classes) - 1
         if (c.min_score is None) != last:
             raise ValueError(f"evaluation.classes[{i}]: every class but the last (lowest) needs "
                              "'min_score', and the last has none")
-        if i and not last and c.min_score >= ev.classes[i - 1].min_score:
+        if c.min_score is not None and previous is not None and c.min_score >= previous:
             raise ValueError("evaluation.classes must be listed from the highest min_score down")
-    for where, lid in [(f"evaluation.classes[{i}].list", c.list) for i, c in enumerate(ev.classes)] \
-            + [("evaluation.new_entity_list", ev.new_entity_list)] * bool(ev.new_entity_list):
+        previous = c.min_score
+    return cited
+
+
+def _check_class_lists(ev: Evaluation, lists: dict[str, ListSpec]) -> None:
+    """The lists holding classes exist, show a band, and only the evaluation moves subjects."""
+    held = [(f"evaluation.classes[{i}].list", c.list) for i, c in enumerate(ev.classes)]
+    if ev.new_entity_list:
+        held.append(("evaluation.new_entity_list", ev.new_entity_list))
+    for where, lid in held:
         lst = lists.get(lid)
         if lst is None:
             raise ValueError(f"{where}: unknown list {lid!r}")
@@ -677,24 +789,12 @@ def _check_computed(rb: Rulebook) -> None:
         if lst.entries or lst.extension_acts or lst.removal_acts:
             raise ValueError(f"{where}: list {lid!r} holds a class, which only the evaluation "
                              "enters and leaves; it takes no entries, extension or removal acts")
-    if d := _dupes([x.act for x in ev.deductions]):
-        raise ValueError(f"evaluation.deductions: acts given twice: {', '.join(d)}")
-    for i, x in enumerate(ev.deductions):
-        act_ok(f"evaluation.deductions[{i}].act", x.act)
-        cited.append((f"evaluation.deductions[{i}]", x.sources))
-    for name in ("direct_lowest_acts", "new_entity_acts", "no_revenue_acts"):
-        for a in getattr(ev, name):
-            act_ok(f"evaluation.{name}", a)
-    if (ev.new_entity_acts or ev.no_revenue_acts) and ev.new_entity_list is None:
-        raise ValueError("evaluation: new_entity_acts and no_revenue_acts need new_entity_list")
-    if ev.no_revenue_acts and ev.no_revenue_min_score is None:
-        raise ValueError("evaluation: no_revenue_acts need no_revenue_min_score")
-    _check_cited(cited, keys)
 
 
-def _check_cited(cited: list[tuple[str, list[str]]], keys: set[str]) -> None:
+def _check_cited(cited: list[tuple[str, list[str]]], keys: list[str]) -> None:
+    """Every cited key is one of ``keys`` (listed in this order when one is not)."""
     for where, srcs in cited:
         for s in srcs:
             if s not in keys:
                 raise ValueError(f"{where}.sources: unknown source key {s!r}; "
-                                 f"known keys are {', '.join(sorted(keys))}")
+                                 f"known keys are {', '.join(keys)}")

@@ -12,7 +12,7 @@ import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import ValidationError
@@ -25,8 +25,10 @@ from scslab.gates.services import load_services
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
-from scslab.sim.scenario import Scenario, load_scenario, scenario_data
+from scslab.sim.scenario import Scenario, load_scenario, scenario_data, scenario_from_data
 from scslab.society import SocietyParams
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class _Errors:
         self.total += e.total
         self.found += list(e.related)[: max(0, MAX_ERRORS - len(self.found))]
 
-    def attempt(self, fn: Callable[[], Any]) -> Any:
+    def attempt(self, fn: Callable[[], _T]) -> _T | None:
         """``fn()``, or None after noting its input error."""
         try:
             return fn()
@@ -132,25 +134,28 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
 
     Args:
         scenario: a built-in name, a scenario file, or a loaded :class:`Scenario`.
-        persons, days, seed: overrides of the scenario's ``[horizon]`` (None keeps it).
+        persons: override of the scenario's ``[horizon]`` persons [persons] (None keeps it).
+        days: override of its simulated days [days] (None keeps them).
+        seed: override of its run seed (None keeps it).
         sets: dotted keys of the scenario and their new values (``{"behaviour.beta": 2.0}``),
             applied before the scenario is validated.
 
     Raises:
         InputError: listing every error found, the first one first.
     """
-    sc = scenario if isinstance(scenario, Scenario) and not sets else \
-        load_scenario(scenario_data(scenario) if isinstance(scenario, Scenario) else scenario,
-                      sets=sets)
+    if isinstance(scenario, Scenario):
+        sc = scenario_from_data(scenario_data(scenario), scenario.source, sets) if sets else scenario
+    else:
+        sc = load_scenario(scenario, sets=sets)
     src = sc.source
     err = _Errors(src)
     horizon = _horizon(sc, persons, days, seed, err)
     rulebooks = _rulebooks(sc, err)
-    society = None
+    society: SocietyParams | None = None
     if horizon is not None:
         society = err.attempt(lambda: _society(sc, horizon))
     acts = None if rulebooks is None else err.attempt(lambda: _acts(sc, rulebooks))
-    gates = None
+    gates: GatesPlan | None = None
     if acts is not None and rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
     err.raise_any()
@@ -251,8 +256,8 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
               np.array([sc.sources.detection.get(a, 1.0) for a in ids], np.float64), cost, sign,
               *maps, np.array([ids.index(a) for a in org], np.int64),
               np.array(list(org.values()), np.float64)]
-    for a in arrays:
-        a.setflags(write=False)
+    for arr in arrays:
+        arr.setflags(write=False)
     return Acts(tuple(ids), arrays[0], arrays[1], cost, sign, tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
                 next((i for i, rb in enumerate(rulebooks) if rb.score is not None), None),

@@ -79,10 +79,14 @@ class Horizon(BaseModel):
     """Defaults for size and length; the CLI may override them."""
 
     model_config = ConfigDict(extra="forbid")
-    persons: int = Field(100_000, ge=PERSONS.lo, le=PERSONS.hi, description="synthetic persons [persons]")
-    days: int = Field(365, ge=DAYS.lo, le=DAYS.hi, description="simulated days [days]")
-    start_date: str = Field("2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day")
-    seed: int = Field(0, ge=SEED.lo, le=SEED.hi, description="run seed")
+    # ``default=`` by keyword: mypy reads a positional default as none, and then takes the field
+    # for required (``Horizon()`` would not type-check as a default factory).
+    persons: int = Field(default=100_000, ge=PERSONS.lo, le=PERSONS.hi,
+                         description="synthetic persons [persons]")
+    days: int = Field(default=365, ge=DAYS.lo, le=DAYS.hi, description="simulated days [days]")
+    start_date: str = Field(default="2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                            description="first day")
+    seed: int = Field(default=0, ge=SEED.lo, le=SEED.hi, description="run seed")
 
 
 class Behaviour(BaseModel):
@@ -125,7 +129,9 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: Meta
     horizon: Horizon = Field(default_factory=Horizon)
-    society: Demography = Field(default_factory=Demography)
+    # Not ``default_factory=Demography``: its fields give positional defaults, which mypy takes for
+    # none, so the bare call would not type-check; validating no keys makes the same defaults.
+    society: Demography = Field(default_factory=lambda: Demography.model_validate({}))
     regimes: list[str] = Field(min_length=1, description="built-in regime names or rulebook paths")
     behaviour: Behaviour
     sources: Sources = Field(default_factory=Sources)
