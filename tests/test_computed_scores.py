@@ -263,12 +263,10 @@ def test_simulation_binds_society_inputs():
     from scslab.sim.loop import Simulation
     from scslab.sim.scenario import load_scenario
 
-    sc = load_scenario("rongcheng")
-    sc.regimes = ["sesame", "tax-credit"]
-    sc.behaviour.rates = {"platform_spending": 0.05, "repaid_on_time": 0.02,
-                          "late_filing": 0.001}
-    sc.behaviour.perceived_cost = {}
-    sc.sources.detection = {}
+    sc = load_scenario("rongcheng", sets={
+        "regimes": ["sesame", "tax-credit"],
+        "behaviour.rates": {"platform_spending": 0.05, "repaid_on_time": 0.02, "late_filing": 0.001},
+        "behaviour.perceived_cost": {}, "sources.detection": {}})
     sim = Simulation(sc, persons=400, days=460).init()
     sesame, tax = sim.engines
     assert sesame.ext.friends is not None and "ability_to_pay" in sesame.ext.attributes

@@ -304,8 +304,6 @@ def test_override_and_regime_errors_are_reported_together():
     assert {"regimes[2]", "regimes[3]"} <= set(keys(e))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a schema error (the negative detection) stops "
-                   "resolve before the act and gates checks, so check reports 1 error of 3")
 def test_schema_and_reference_mistakes_are_reported_together(tmp_path):
     d = base()
     d["behaviour"]["rates"]["no_such_act"] = 0.01
@@ -315,9 +313,6 @@ def test_schema_and_reference_mistakes_are_reported_together(tmp_path):
     assert e.total >= 3, [str(x) for x in e.related]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unknown act hides the gates checks (resolve "
-                   "checks gates only when the acts resolved), though the services table does "
-                   "not depend on them")
 def test_act_and_gates_mistakes_are_reported_together():
     d = base()
     d["behaviour"]["rates"]["no_such_act"] = 0.01
@@ -326,8 +321,6 @@ def test_act_and_gates_mistakes_are_reported_together():
     assert {"behaviour.rates.no_such_act", "gates.response.list"} <= set(keys(e)), keys(e)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: load_services raises without file or key and "
-                   "resolve passes it on, so the error does not name gates.services")
 def test_unknown_services_table_names_its_key():
     d = base()
     d["gates"]["services"] = "no-such-services"
@@ -335,8 +328,6 @@ def test_unknown_services_table_names_its_key():
     assert e.key == "gates.services" and e.file == "x.toml", repr(e)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a start year out of range in [horizon] is reported "
-                   "at key society.start_date, a key the loader itself forbids")
 def test_start_year_out_of_range_names_horizon_key():
     d = base()
     d["horizon"]["start_date"] = "1800-01-01"
@@ -425,8 +416,6 @@ def test_set_changes_the_resolved_rate():
     assert frac.acts.base[i] == 0.02
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="BUG: resolve(Scenario, sets=...) passes "
-                   "the scenario's data (a dict) to load_scenario, which takes a name or path")
 def test_set_on_a_scenario_object():
     sc = load_scenario("rongcheng")
     r = resolve(sc, sets={"behaviour.rates.traffic_ticket": 0.02, "behaviour.beta": 2})
@@ -507,9 +496,6 @@ def test_act_arrays_are_read_only():
             arr[0] = arr[0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Resolved.scenario is a mutable pydantic model and "
-                   "Simulation reads behaviour.beta etc. from it, so a checked plan can be changed "
-                   "to values resolve would reject")
 def test_resolved_scenario_cannot_be_changed():
     r = resolve("rongcheng", **TINY)
     with pytest.raises(Exception):  # noqa: B017

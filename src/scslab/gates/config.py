@@ -15,7 +15,7 @@ class Response(BaseModel):
     Leave ``regime`` empty for no response. See :mod:`scslab.conduct.response`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     # ``default=`` by keyword: mypy reads a positional default as none, and then takes the field
     # for required (``Response()`` would not type-check as a default factory).
     regime: str = Field(default="", description="regime id holding the list; empty: no response")
@@ -32,7 +32,7 @@ class Response(BaseModel):
 class GatesConfig(BaseModel):
     """Services requested in the simulation, shaming exposures and the response to denials."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = Field(default=False, description="simulate service requests, gates and shaming")
     services: str = Field(default="services",
                           description="built-in services table, or a TOML path (relative paths are "

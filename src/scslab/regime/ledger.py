@@ -88,8 +88,10 @@ class Ledger:
                                  amount, item))
 
     def drain(self) -> LedgerLines:
-        """All lines stored since the last drain, in canonical order: by day, then subject; a
-        subject's lines of one day stay in the order they were made.
+        """All lines stored since the last drain, in canonical order.
+
+        That is by day, then subject; a subject's lines of one day stay in the order they were
+        made.
 
         The order of lines made for different subjects on one day depends on how subjects were
         grouped (partitions, workers); this order does not, so run folders are byte-identical.

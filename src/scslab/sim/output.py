@@ -263,10 +263,8 @@ def manifest(sim: Simulation, ledger_lines: int) -> dict:
 
 
 def resolved_scenario(sim: Simulation) -> str:
-    """The scenario with the run's overrides applied, as TOML."""
-    sc = sim.scenario.model_copy(deep=True)
-    sc.horizon.persons, sc.horizon.days, sc.horizon.seed = sim.n_persons, sim.n_days, sim.run_seed
-    return sc.to_toml()
+    """The scenario with the run's overrides applied (the resolve step put them in), as TOML."""
+    return sim.scenario.to_toml()
 
 
 def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:

@@ -21,11 +21,17 @@ from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates.config import GatesPlan, ResponsePlan
 from scslab.gates.demand import DAYS_PER_YEAR
-from scslab.gates.services import load_services
+from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
-from scslab.sim.scenario import Scenario, load_scenario, scenario_data, scenario_from_data
+from scslab.sim.scenario import (
+    Scenario,
+    apply_sets,
+    read_scenario_data,
+    scenario_data,
+    scenario_from_data,
+)
 from scslab.society import SocietyParams
 
 _T = TypeVar("_T")
@@ -143,20 +149,27 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     Raises:
         InputError: listing every error found, the first one first.
     """
+    # A loaded scenario is validated again from its data: a Scenario object is only as good as
+    # the values it was given, and the plan must hold checked ones.
     if isinstance(scenario, Scenario):
-        sc = scenario_from_data(scenario_data(scenario), scenario.source, sets) if sets else scenario
+        data, src = scenario_data(scenario), scenario.source
     else:
-        sc = load_scenario(scenario, sets=sets)
-    src = sc.source
+        data, src = read_scenario_data(scenario)
     err = _Errors(src)
+    checked = err.attempt(lambda: scenario_from_data(data, src, sets))
+    if checked is None:  # the schema failed; still name the acts no regime knows
+        _raw_references(data, sets, src, err)
+        err.raise_any()
+    assert checked is not None
+    sc = checked
     horizon = _horizon(sc, persons, days, seed, err)
-    rulebooks = _rulebooks(sc, err)
+    rulebooks = _rulebooks(sc.regimes, src, err)
     society: SocietyParams | None = None
     if horizon is not None:
         society = err.attempt(lambda: _society(sc, horizon))
     acts = None if rulebooks is None else err.attempt(lambda: _acts(sc, rulebooks))
     gates: GatesPlan | None = None
-    if acts is not None and rulebooks is not None:
+    if rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
@@ -188,18 +201,18 @@ def _horizon(sc: Scenario, persons: int | None, days: int | None, seed: int | No
                       to_day(start))
 
 
-def _rulebooks(sc: Scenario, err: _Errors) -> list[Rulebook] | None:
+def _rulebooks(regimes: list[str], source: str, err: _Errors) -> list[Rulebook] | None:
     """Each regime loaded once; an unknown or repeated regime is the scenario's error."""
     books: list[Rulebook] = []
     seen: dict[str, int] = {}
     ok = True
-    for i, name in enumerate(sc.regimes):
+    for i, name in enumerate(regimes):
         try:
             rb = load_rulebook(name)
         except InputError as e:
             ok = False
             err.extend(e if e.file is not None else
-                       InputError(e.message, file=sc.source, key=f"regimes[{i}]"))
+                       InputError(e.message, file=source, key=f"regimes[{i}]"))
             continue
         rid = rb.regime.id
         if rid in seen:
@@ -218,27 +231,19 @@ def _society(sc: Scenario, h: RunHorizon) -> SocietyParams:
                              **sc.society.model_dump())
     except ValidationError as e:
         x = validation_error(e, sc.source)
+        table = "horizon" if x.key in ("persons", "start_date") else "society"  # where they are set
         raise InputError(x.message, file=x.file,
-                         key=f"society.{x.key}" if x.key else "society") from None
+                         key=f"{table}.{x.key}" if x.key else "society") from None
 
 
 def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     """The scenario's acts as arrays, each checked to be known to some regime."""
     b = sc.behaviour
     ids = list(b.rates)
-    known = {a for rb in rulebooks for a in rb.act_ids()}
     err = _Errors(sc.source)
-    for table, names in (("behaviour.rates", ids), ("sources.detection", sc.sources.detection),
-                         ("behaviour.perceived_cost", b.perceived_cost),
-                         ("behaviour.organisation_rates", b.organisation_rates)):
-        for a in names:
-            if a not in known:
-                err.add(f"act {a!r} is in no regime of this scenario; known acts: "
-                        f"{', '.join(sorted(known))}", key=f"{table}.{a}")
-            elif a not in ids:
-                err.add(f"act {a!r} must also be one of the scenario's acts: add it to "
-                        "behaviour.rates (rate 0 if only organisations or gates emit it)",
-                        key=f"{table}.{a}")
+    _check_act_names(rulebooks, {"behaviour.rates": ids, "sources.detection": sc.sources.detection,
+                                 "behaviour.perceived_cost": b.perceived_cost,
+                                 "behaviour.organisation_rates": b.organisation_rates}, err)
     err.raise_any()
     n = len(ids)
     cost, sign = np.zeros(n), -np.ones(n)
@@ -264,15 +269,71 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
                 any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
 
 
-def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts) -> GatesPlan | None:
-    """The services table and the response, with every reference checked."""
+def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors) -> None:
+    """Every act named in the act tables (table key -> act names) is a regime's, and a rate's."""
+    known = {a for rb in rulebooks for a in rb.act_ids()}
+    ids = list(tables.get("behaviour.rates", ()))
+    for table, names in tables.items():
+        for a in names:
+            if a not in known:
+                err.add(f"act {a!r} is in no regime of this scenario; known acts: "
+                        f"{', '.join(sorted(known))}", key=f"{table}.{a}")
+            elif a not in ids:
+                err.add(f"act {a!r} must also be one of the scenario's acts: add it to "
+                        "behaviour.rates (rate 0 if only organisations or gates emit it)",
+                        key=f"{table}.{a}")
+
+
+def _raw_references(data: dict[str, Any], sets: Mapping[str, Any] | None, source: str,
+                    err: _Errors) -> None:
+    """Act names checked on unvalidated data, so one check reports them with the schema's errors.
+
+    Anything too malformed to read is left to the schema's messages.
+    """
+    try:
+        data = apply_sets(data, sets or {}, source)
+    except InputError:
+        return
+    gates = data.get("gates")
+    if isinstance(gates, dict) and isinstance(gates.get("services"), str):
+        err.attempt(lambda: _services(gates["services"], source))
+    regimes = data.get("regimes")
+    if not isinstance(regimes, list) or not regimes or not all(isinstance(r, str) for r in regimes):
+        return
+    rulebooks = _rulebooks(regimes, source, err)
+    if rulebooks is None:
+        return
+    tables = {}
+    for path in ("behaviour.rates", "sources.detection", "behaviour.perceived_cost",
+                 "behaviour.organisation_rates"):
+        head, _, tail = path.partition(".")
+        value = data.get(head, {}).get(tail) if isinstance(data.get(head), dict) else None
+        if isinstance(value, dict):
+            tables[path] = [k for k in value if isinstance(k, str)]
+    _check_act_names(rulebooks, tables, err)
+
+
+def _services(name: str, source: str) -> ServiceTable:
+    """The services table ``name`` (a built-in name, or a file beside the scenario)."""
+    if name.endswith(".toml") and not Path(name).is_absolute() and Path(source).is_file():
+        name = str(Path(source).parent / name)
+    try:
+        return load_services(name)
+    except InputError as e:
+        if e.file is not None:
+            raise
+        raise InputError(e.message, file=source, key="gates.services") from None
+
+
+def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts | None) -> GatesPlan | None:
+    """The services table and the response, with every reference checked.
+
+    The response's act is checked against the scenario's acts only when they resolved.
+    """
     cfg = sc.gates
     if not cfg.enabled:
         return None
-    name = cfg.services
-    if name.endswith(".toml") and not Path(name).is_absolute() and Path(sc.source).is_file():
-        name = str(Path(sc.source).parent / name)
-    table = load_services(name)
+    table = _services(cfg.services, sc.source)
     rc = cfg.response
     if not rc.regime:
         return GatesPlan(table, cfg.shaming, None)
@@ -292,10 +353,11 @@ def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts) -> GatesPlan | N
         raise InputError(f"{rc.act!r} is not a removal act of {rc.list} "
                          f"({', '.join(spec.removal_acts) or 'none'})",
                          file=where, key="gates.response.act")
-    if rc.act not in acts.ids:
+    if acts is not None and rc.act not in acts.ids:
         raise InputError(f"act {rc.act!r} must be one of the scenario's acts: add it to "
                          "behaviour.rates (rate 0 if only the response emits it)",
                          file=where, key="gates.response.act")
+    act = -1 if acts is None else acts.ids.index(rc.act)  # -1: the acts' errors are raised
     return GatesPlan(table, cfg.shaming, ResponsePlan(
-        r, li, acts.ids.index(rc.act), rc.base_per_year / DAYS_PER_YEAR,
+        r, li, act, rc.base_per_year / DAYS_PER_YEAR,
         rc.per_denial_per_year / DAYS_PER_YEAR))

@@ -70,7 +70,7 @@ Probability = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
 class Meta(BaseModel):
     """Name and description of the scenario."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
     description: str = ""
 
@@ -78,7 +78,7 @@ class Meta(BaseModel):
 class Horizon(BaseModel):
     """Defaults for size and length; the CLI may override them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     # ``default=`` by keyword: mypy reads a positional default as none, and then takes the field
     # for required (``Horizon()`` would not type-check as a default factory).
     persons: int = Field(default=100_000, ge=PERSONS.lo, le=PERSONS.hi,
@@ -92,7 +92,7 @@ class Horizon(BaseModel):
 class Behaviour(BaseModel):
     """How people act: base rates, propensity, deterrence and incentives."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     rates: dict[str, Rate] = Field(description="base rate per act [acts/person/day]")
     beta: float = Field(1.0, ge=0, le=_MAX_FACTOR,
                         description="deterrence per 100 expected points, at or above low_score")
@@ -117,7 +117,7 @@ class Behaviour(BaseModel):
 class Sources(BaseModel):
     """How acts become records."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     detection: dict[str, Probability] = Field(
         default_factory=dict, description="probability an occurrence is recorded (default 1)"
     )
@@ -126,7 +126,7 @@ class Sources(BaseModel):
 class Scenario(BaseModel):
     """A whole scenario."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     scenario: Meta
     horizon: Horizon = Field(default_factory=Horizon)
     # Not ``default_factory=Demography``: its fields give positional defaults, which mypy takes for
@@ -171,6 +171,15 @@ def load_scenario(name_or_path: str | Path, sets: Mapping[str, Any] | None = Non
         name_or_path: a built-in scenario's name or a scenario TOML file.
         sets: dotted keys and their new values, applied before validation.
     """
+    data, file = read_scenario_data(name_or_path)
+    return scenario_from_data(data, file, sets)
+
+
+def read_scenario_data(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+    """A scenario's parsed TOML data, before validation, and where it came from.
+
+    Relative rulebook paths in ``regimes`` are made relative to the scenario file's folder.
+    """
     p = Path(name_or_path)
     if p.suffix == ".toml" or inputfile.exists(p):
         text, file, base = inputfile.read_text(p, "scenario file"), str(p), p.parent
@@ -184,7 +193,7 @@ def load_scenario(name_or_path: str | Path, sets: Mapping[str, Any] | None = Non
     if base is not None and isinstance(data.get("regimes"), list):
         data["regimes"] = [str(base / r) if isinstance(r, str) and r.endswith(".toml")
                            and not Path(r).is_absolute() else r for r in data["regimes"]]
-    return scenario_from_data(data, file, sets)
+    return data, file
 
 
 def scenario_from_data(data: dict[str, Any], source: str,
