@@ -45,7 +45,7 @@ def unpack(entries):
 
 @njit(cache=True, nogil=True)
 def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,  # noqa: C901
-                k0, k1, sid):
+                k0, k1, sid, cap):
     # (The act choice stays inline: as a separate numba function it made this kernel 50 % slower.)
     """Every act of every actor on their act day, in one pass over the actors.
 
@@ -70,14 +70,17 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         k0: low word of the key (the run seed).
         k1: high word of the key.
         sid: the stream id (``conduct.acts``).
+        cap: room for this many acts; when the actors make more, the acts come back empty and
+            the count says how many to make room for (the draws are keyed, so a retry repeats
+            them exactly). Fixed buffers keep the loop's stores cheap.
 
     Returns:
         (actors, their classes, their negative rates, their next-day Exp(1) draws, subject per
-        act, act index per act, luck per act: a uniform 32-bit word sources observe with).
+        act, act index per act, luck per act: a uniform 32-bit word sources observe with, and
+        the number of acts made).
     """
     actors, klass, negrate = unpack(entries)
     n = actors.shape[0]
-    cap = n + n // 2 + 16
     subj = np.empty(cap, np.int64)
     act = np.empty(cap, np.int64)
     luck = np.empty(cap, np.uint32)
@@ -111,11 +114,9 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
             pk *= la / k
             cdf += pk
         for t in range(k):
-            if e >= cap:  # rare: more acts than expected; grow the buffers
-                cap *= 2
-                subj = _grow(subj, cap)
-                act = _grow(act, cap)
-                luck = _grow(luck, cap)
+            if e >= cap:  # rare: more acts than room; count them, and the caller retries
+                e += 1
+                continue
             if t:
                 x1, x2, _, _ = philox(p + base, day, t, sid, k0, k1)
             x = u01(x1) * la  # the act at position x of the actor's rates: negative below ng
@@ -140,15 +141,9 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
             act[e] = a
             luck[e] = np.uint32(x2)
             e += 1
-    return actors, klass, negrate, nxt, subj[:e], act[:e], luck[:e]
-
-
-@njit(cache=True, nogil=True)
-def _grow(a, cap):
-    """``a`` copied into a longer array of ``cap`` entries."""
-    out = np.empty(cap, a.dtype)
-    out[:a.shape[0]] = a
-    return out
+    if e > cap:
+        return actors, klass, negrate, nxt, subj[:0], act[:0], luck[:0], e
+    return actors, klass, negrate, nxt, subj[:e], act[:e], luck[:e], e
 
 
 @njit(cache=True, nogil=True)
