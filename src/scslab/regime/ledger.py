@@ -54,6 +54,19 @@ class LedgerLines:
         """The lines at positions ``idx``."""
         return LedgerLines(*(getattr(self, f.name)[idx] for f in fields(self)))
 
+    def canonical(self) -> LedgerLines:
+        """These lines by day, then subject; a subject's lines of one day in the order made.
+
+        The order of lines made for different subjects on one day depends on how subjects were
+        grouped (partitions, workers); this order does not, so run folders are byte-identical.
+        """
+        if len(self) < 2:
+            return self
+        key = (self.day.astype(np.int64) << 32) | self.subject.astype(np.int64)
+        if not (np.diff(key) < 0).any():
+            return self
+        return self.take(np.argsort(key, kind="stable"))
+
 
 # One add: (lines, day, subject, act, delta, score_after, rule, list, until, ref, amount, item).
 _Chunk = tuple[int, int, np.ndarray, Column, Column, Column, Column, Column, Column, Column,
@@ -87,14 +100,12 @@ class Ledger:
             self._chunks.append((k, day, subject, act, delta, score_after, rule, lst, until, ref,
                                  amount, item))
 
-    def drain(self) -> LedgerLines:
-        """All lines stored since the last drain, in canonical order.
+    def drain(self, canonical: bool = True) -> LedgerLines:
+        """All lines stored since the last drain, in canonical order (see :meth:`LedgerLines.canonical`).
 
-        That is by day, then subject; a subject's lines of one day stay in the order they were
-        made.
-
-        The order of lines made for different subjects on one day depends on how subjects were
-        grouped (partitions, workers); this order does not, so run folders are byte-identical.
+        Args:
+            canonical: False hands them over in the order they were made, for a caller that
+                sorts them itself (the run writer does, in its own thread).
         """
         chunks, self._chunks = self._chunks, []
         cols = []
@@ -104,10 +115,5 @@ class Ledger:
                 x = np.asarray(c[j + 1], dtype)
                 parts.append(np.full(c[0], x, dtype) if x.ndim == 0 else x)
             cols.append(np.concatenate(parts) if parts else np.zeros(0, dtype))
-        day, subject = cols[0], cols[1]
-        if len(day) > 1:
-            key = (day.astype(np.int64) << 32) | subject.astype(np.int64)
-            if (np.diff(key) < 0).any():
-                order = np.argsort(key, kind="stable")
-                cols = [c[order] for c in cols]
-        return LedgerLines(*cols)
+        lines = LedgerLines(*cols)
+        return lines.canonical() if canonical else lines

@@ -91,12 +91,16 @@ class LedgerWriter:
         return self._items[r]
 
     def __call__(self, r: int, engine: Engine) -> None:
-        """Drain the ledger of regime ``r`` into the file."""
+        """Drain the ledger of regime ``r`` into the file.
+
+        Lines come in canonical order (:meth:`~scslab.regime.ledger.LedgerLines.canonical`);
+        Parquet encoding runs in the writer's thread.
+        """
         lines = engine.ledger.drain()
         if not len(lines):
             return
         k = len(lines)
-        offset, names = self._item_names(r, engine)
+        offset, items = self._item_names(r, engine)
         off = offset[lines.rule]
         item = np.where((off >= 0) & (lines.item >= 0), off + lines.item, -1)
         batch = {
@@ -112,7 +116,7 @@ class LedgerWriter:
             "until": _days(lines.until, NEVER),
             "ref": pa.array(lines.ref, mask=lines.ref == NEVER),
             "amount": pa.array(lines.amount, mask=np.isnan(lines.amount)),
-            "item": _dictionary(item, names),
+            "item": _dictionary(item, items),
         }
         self._wait()
         self._pending = self._pool.submit(self.stream.write, batch)
