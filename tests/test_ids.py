@@ -84,3 +84,13 @@ def test_sequences_rank_within_group_and_overflow():
         ids._sequences(many, np.zeros(501, np.int64), np.ones(501, np.uint8))
     ok = ids._sequences(many[:500], np.zeros(500, np.int64), np.zeros(500, np.uint8))
     assert ok.max() == 998 and len(set(ok.tolist())) == 500
+
+
+def test_ymd_of_days_matches_the_calendar():
+    import datetime as dt
+
+    from scslab.society.ids import ymd_of_days
+
+    days = np.arange(-719_162, 2_932_897, 1_009)  # 0001-01-01 .. 9999-12-31
+    want = [int((dt.date(1970, 1, 1) + dt.timedelta(days=int(d))).strftime("%Y%m%d")) for d in days]
+    assert ymd_of_days(days).tolist() == want

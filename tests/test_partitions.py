@@ -83,3 +83,18 @@ def test_partitions_option_is_checked(tmp_path):
 
     with pytest.raises(InputError, match="--partitions"):
         run_scenario("rongcheng", persons=100, days=2, partitions=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2**31 - 1)), max_size=300),
+       st.booleans())
+def test_canonical_order_is_a_stable_sort_by_day_then_subject(lines, days_in_order):
+    from scslab.regime.ledger import canonical_order
+
+    if days_in_order:
+        lines = sorted(lines, key=lambda x: x[0])
+    day = np.array([d for d, _ in lines], np.int32)
+    subject = np.array([s for _, s in lines], np.int32)
+    want = sorted(range(len(lines)), key=lambda i: (lines[i][0], lines[i][1]))  # stable
+    got = canonical_order(day, subject)
+    assert (list(range(len(lines))) if got is None else got.tolist()) == want

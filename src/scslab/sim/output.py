@@ -22,7 +22,7 @@ from scslab.regime.ledger import NO_SCORE
 from scslab.regime.rules import RULE_CODES
 from scslab.runfolder_write import write_manifest
 from scslab.sim.loop import Daily, Simulation
-from scslab.society import org_code_chars, resident_id_chars
+from scslab.society import Society, org_code_chars, resident_id_chars
 
 LEDGER_SCHEMA = pa.schema([
     ("day", pa.int32()), ("date", pa.date32()), ("subject", pa.int32()),
@@ -68,7 +68,9 @@ class LedgerWriter:
     """
 
     def __init__(self, path: Path, sim: Simulation) -> None:
-        self.stream = ParquetStream(path, LEDGER_SCHEMA)
+        # Readers filter lines by day and subject; subjects are mostly distinct within a page.
+        self.stream = ParquetStream(path, LEDGER_SCHEMA, plain=("subject",),
+                                    stats=("day", "date", "subject"))
         self.sim = sim
         self._items: dict[int, tuple[np.ndarray, list[str]]] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ledger")
@@ -202,13 +204,23 @@ def _list_sets(e: Engine, n: int) -> pa.Array:
     return _dictionary(codes.reshape(-1), names)
 
 
-def subjects_table(sim: Simulation) -> pa.Table:
-    """The final state of every subject."""
-    soc = sim.society
-    n_p, n = soc.n_persons, soc.n_subjects
+def id_chars(soc: Society) -> np.ndarray:
+    """(18, n_subjects) ASCII codes of every subject's synthetic ID (persons, then organisations).
+
+    They depend on the society alone, so the run writer computes them while the days run.
+    """
     chars = resident_id_chars(soc)
     if soc.n_orgs:
         chars = np.concatenate([chars, org_code_chars(soc)], axis=1)
+    return chars
+
+
+def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table:
+    """The final state of every subject; ``chars``: their :func:`id_chars` if already made."""
+    soc = sim.society
+    n_p, n = soc.n_persons, soc.n_subjects
+    if chars is None:
+        chars = id_chars(soc)
     kind = np.where(np.arange(n) < n_p, 0, 1)
     region = np.concatenate([soc.region, soc.org_region]).astype(np.int64)
     cols: dict[str, pa.Array | np.ndarray] = {
@@ -271,15 +283,17 @@ def resolved_scenario(sim: Simulation) -> str:
     return sim.scenario.to_toml()
 
 
-def write_outputs(sim: Simulation, daily: Daily, out: Path) -> None:
+def write_outputs(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | None = None) -> None:
     """Write everything but the ledger (streamed separately), manifest last.
 
     The manifest records the size and SHA-256 of every file (scslab.runfolder_write).
+    ``chars``: the subjects' :func:`id_chars`, if already made.
     """
     write_text(out / "scenario.toml", resolved_scenario(sim))
     # The two tables encode in parallel (pyarrow releases the GIL while writing).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-out") as pool:
         daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
-        write_parquet(out / "subjects.parquet", subjects_table(sim))
+        write_parquet(out / "subjects.parquet", subjects_table(sim, chars),
+                      plain=("subject", "household"), stats=("subject",))
         daily_done.result()
     write_manifest(out, manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))

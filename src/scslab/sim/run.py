@@ -6,6 +6,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from scslab.limits import PARTITIONS
 from scslab.regime.tables import band_index
 from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
-from scslab.sim.output import LedgerWriter, write_outputs
+from scslab.sim.output import LedgerWriter, id_chars, write_outputs
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario, load_scenario
 
@@ -101,9 +102,14 @@ def run_scenario(
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)
     out = prepare_output_folder(out, force)
-    with LedgerWriter(out / "ledger.parquet", sim) as ledger:
-        daily = sim.run(on_day=on_day, on_ledger=ledger)
-    write_outputs(sim, daily, out)
+    # The synthetic IDs depend on the society alone: made on the second core while the days run
+    # (the kernels and the sort release the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ids") as pool:
+        ids = pool.submit(id_chars, sim.society)
+        with LedgerWriter(out / "ledger.parquet", sim) as ledger:
+            daily = sim.run(on_day=on_day, on_ledger=ledger)
+        chars = ids.result()
+    write_outputs(sim, daily, out, chars)
     return RunResult(sim, daily, out, time.perf_counter() - t0)
 
 

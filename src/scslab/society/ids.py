@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from scslab.dates import EPOCH
 from scslab.errors import InputError
 from scslab.society.divisions import code_table
 
@@ -63,6 +62,28 @@ def _as_str(chars: np.ndarray) -> np.ndarray:
     # numpy's str dtype stores one native uint32 code point per character, so widening the bytes
     # and viewing them is ~7x faster than converting via a bytes (S) array.
     return chars.T.astype(np.uint32, order="C").view(f"U{width}").ravel()
+
+
+@njit(cache=True, nogil=True)
+def ymd_of_days(days: np.ndarray) -> np.ndarray:
+    """YYYYMMDD (int64) of day numbers (days since 1970-01-01), proleptic Gregorian.
+
+    Howard Hinnant's ``civil_from_days`` (https://howardhinnant.github.io/date_algorithms.html),
+    one pass instead of numpy's several datetime64 conversions.
+    """
+    out = np.empty(days.shape[0], np.int64)
+    for i in range(days.shape[0]):
+        z = np.int64(days[i]) + 719468
+        era = (z if z >= 0 else z - 146096) // 146097
+        doe = z - era * 146097
+        yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+        mp = (5 * doy + 2) // 153
+        d = doy - (153 * mp + 2) // 5 + 1
+        m = mp + 3 if mp < 10 else mp - 9
+        y = yoe + era * 400 + (1 if m <= 2 else 0)
+        out[i] = y * 10_000 + m * 100 + d
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -116,13 +137,12 @@ def _rows(rows: np.ndarray | None, n: int) -> np.ndarray:
     return out
 
 
-def _address_codes(soc: Society, birth: np.ndarray) -> np.ndarray:
-    """Division code (int) in a person's ID: their region's code in force in their birth year.
+def _address_codes(soc: Society, year: np.ndarray) -> np.ndarray:
+    """Division code (int) in a person's ID: their region's code in force in their birth ``year``.
 
     python-stdnum rejects an ID whose division code was not in use in the birth year
     (see :mod:`scslab.society.divisions`).
     """
-    year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     if not len(year):
         return np.zeros(0, np.int64)
     y0 = int(year.min())
@@ -153,15 +173,11 @@ def resident_id_chars(soc: Society, rows: np.ndarray | None = None) -> np.ndarra
     n = soc.n_persons
     rows = _rows(rows, n)
     birth_all = soc.birth_day()
-    code_all = _address_codes(soc, EPOCH + birth_all.astype("timedelta64[D]"))
+    ymd_all = ymd_of_days(birth_all)
+    code_all = _address_codes(soc, ymd_all // 10_000)
     seq_all = _sequences(code_all, birth_all, soc.sex)
-    birth = EPOCH + birth_all[rows].astype("timedelta64[D]")
-    month = birth.astype("datetime64[M]")
-    ymd = ((birth.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000
-           + (month.astype(np.int64) % 12 + 1) * 100
-           + (birth - month.astype("datetime64[D]")).astype(np.int64) + 1)
     out = np.empty((18, len(rows)), np.uint8)
-    _ric_kernel(code_all[rows], ymd.astype(np.int64), seq_all[rows], _RIC_WEIGHTS, _RIC_CHECK, out)
+    _ric_kernel(code_all[rows], ymd_all[rows], seq_all[rows], _RIC_WEIGHTS, _RIC_CHECK, out)
     return out
 
 
