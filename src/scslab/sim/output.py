@@ -283,10 +283,9 @@ def resolved_scenario(sim: Simulation) -> str:
     return sim.scenario.to_toml()
 
 
-def write_outputs(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | None = None) -> None:
-    """Write everything but the ledger (streamed separately), manifest last.
+def write_tables(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | None = None) -> None:
+    """Write the scenario, daily and subjects files (the ledger streams separately).
 
-    The manifest records the size and SHA-256 of every file (scslab.runfolder_write).
     ``chars``: the subjects' :func:`id_chars`, if already made.
     """
     write_text(out / "scenario.toml", resolved_scenario(sim))
@@ -296,4 +295,8 @@ def write_outputs(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | 
         write_parquet(out / "subjects.parquet", subjects_table(sim, chars),
                       plain=("subject", "household"), stats=("subject",))
         daily_done.result()
+
+
+def write_run_manifest(sim: Simulation, out: Path) -> None:
+    """Seal the run folder: the manifest, written last, with every file's size and SHA-256."""
     write_manifest(out, manifest(sim, sum(e.ledger.n_lines for e in sim.engines)))

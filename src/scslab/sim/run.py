@@ -18,7 +18,7 @@ from scslab.limits import PARTITIONS
 from scslab.regime.tables import band_index
 from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
-from scslab.sim.output import LedgerWriter, id_chars, write_outputs
+from scslab.sim.output import LedgerWriter, id_chars, write_run_manifest, write_tables
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario, load_scenario
 
@@ -108,8 +108,9 @@ def run_scenario(
         ids = pool.submit(id_chars, sim.society)
         with LedgerWriter(out / "ledger.parquet", sim) as ledger:
             daily = sim.run(on_day=on_day, on_ledger=ledger)
-        chars = ids.result()
-    write_outputs(sim, daily, out, chars)
+            # The other tables are written while the last ledger lines encode.
+            write_tables(sim, daily, out, ids.result())
+    write_run_manifest(sim, out)
     return RunResult(sim, daily, out, time.perf_counter() - t0)
 
 
