@@ -22,14 +22,30 @@ Calibration (loose, unverified): about 20 % of the 3.08 m listed at end-2015 had
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from scslab.gates.config import ResponsePlan
 from scslab.regime.engine import Engine
 from scslab.rng import Keyed
 
 FAR = np.iinfo(np.int32).max  # no performance scheduled
 _BASE, _DENIAL, _LUCK = 0, 1, 2  # kinds of draw, part of their keys
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    """The resolved response: listed subjects perform an act at a hazard rising with denials.
+
+    ``regime``, ``list`` and ``act`` index the scenario's regimes, that regime's lists and the
+    scenario's acts.
+    """
+
+    regime: int
+    list: int
+    act: int
+    base: float  # [per day]
+    per_denial: float  # [per day per denial]
 
 
 class Performance:

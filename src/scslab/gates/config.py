@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scslab.conduct.response import ResponsePlan
 from scslab.gates.services import ServiceTable
 
 
@@ -39,17 +40,6 @@ class GatesConfig(BaseModel):
                                       "resolved against the scenario's folder)")
     shaming: bool = Field(default=True, description="count exposures and costs of shaming markers")
     response: Response = Field(default_factory=Response)
-
-
-@dataclass(frozen=True)
-class ResponsePlan:
-    """Listed subjects of one list perform an act at a hazard that rises with denials."""
-
-    regime: int
-    list: int
-    act: int
-    base: float  # [per day]
-    per_denial: float  # [per day per denial]
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import ValidationError
 
+from scslab.conduct.response import ResponsePlan
 from scslab.dates import to_day
 from scslab.errors import InputError
-from scslab.gates.config import GatesPlan, ResponsePlan
+from scslab.gates.config import GatesPlan
 from scslab.gates.demand import DAYS_PER_YEAR
 from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
