@@ -15,8 +15,12 @@ def test_regime_runs_in_simulation(name):
     behaviour: dict = {"rates": {a.id: (0.002 if "person" in kinds else 0.0) for a in rb.acts}}
     if "organisation" in kinds:
         behaviour["organisation_rates"] = {a.id: 0.002 for a in rb.acts}
+    # The smoke test declares kinds from the rulebook (the library never infers them).
+    removal = {a for lst in rb.lists for a in lst.removal_acts}
+    acts = {a.id: {"kind": "compliance" if a.id in removal else
+                   "prosocial" if a.points > 0 else "harmful"} for a in rb.acts}
     sc = Scenario.model_validate({"scenario": {"name": f"smoke-{name}"}, "regimes": [name],
-                                  "behaviour": behaviour})
+                                  "acts": acts, "behaviour": behaviour})
     days = 480 if rb.score is not None and getattr(rb.score, "kind", "points") == "evaluation" else 120
     sim = Simulation(sc, 3_000, days, 1).init()
     daily = sim.run()

@@ -18,6 +18,9 @@ description = "A tiny scenario."
 persons = 50
 days = 2
 
+[acts]
+traffic_ticket = { kind = "harmful" }
+
 [behaviour]
 rates = { traffic_ticket = 0.01 }
 """

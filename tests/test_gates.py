@@ -522,6 +522,14 @@ persons = 4000
 days = 60
 [society]
 orgs_per_1000_persons = 20
+[acts]
+traffic_ticket = { kind = "harmful" }
+heroic_act = { kind = "prosocial" }
+bank_arrears_month = { kind = "harmful" }
+listed = { kind = "harmful" }
+performs_obligation = { kind = "compliance" }
+ringback_imposed = { kind = "harmful" }
+repayment_proven = { kind = "compliance" }
 [behaviour.rates]
 traffic_ticket = "1/200"
 heroic_act = "1/100"

@@ -45,7 +45,7 @@ def unpack(entries):
 
 @njit(cache=True, nogil=True)
 def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,  # noqa: C901
-                k0, k1, sid, cap):
+                k0, k1, sid, cap, group, propensity):
     # (The act choice stays inline: as a separate numba function it made this kernel 50 % slower.)
     """Every act of every actor on their act day, in one pass over the actors.
 
@@ -59,10 +59,10 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
     Args:
         entries: the day's packed queue entries: person, class and negative rate m * N[c]
             [acts/day] travel together, so no gather from per-person arrays is needed.
-        neg_total: total negative rate per unit propensity, per class [acts/day].
-        pos_total: total positive rate per class [acts/day].
-        cum_neg: cumulative negative rates per unit propensity, per (class, act) [acts/day].
-        cum_pos: cumulative positive rates per (class, act) [acts/day].
+        neg_total: total harmful rate per unit propensity, per (group, class) [acts/day].
+        pos_total: total rate of the other acts, per (group, class) [acts/day].
+        cum_neg: cumulative harmful rates per unit propensity, per (group, class, act).
+        cum_pos: cumulative rates of the other acts, per (group, class, act).
         acts_neg: scenario act index of each negative act.
         acts_pos: scenario act index of each positive act.
         day: the day, relative to the run's start.
@@ -70,6 +70,9 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         k0: low word of the key (the run seed).
         k1: high word of the key.
         sid: the stream id (``conduct.acts``).
+        group: age group per person of the partition (uint8), or empty for one group; with
+            groups, the rates are read afresh (a person may have changed group since queued).
+        propensity: m per person of the partition (float32).
         cap: room for this many acts; when the actors make more, the acts come back empty and
             the count says how many to make room for (the draws are keyed, so a retry repeats
             them exactly). Fixed buffers keep the loop's stores cheap.
@@ -97,12 +100,16 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         words[i, 2] = x2
         # float32 suffices for a day count: the 24 high bits as a uniform in (0, 1)
         nxt[i] = -np.log(np.float32((x3 >> np.uint64(8)) + np.uint64(1)) * np.float32(2.0 ** -24))
+    grouped = group.shape[0] > 0
     e = 0
     for i in range(n):
         p = actors[i]
         c = klass[i]
+        g = group[p] if grouped else 0
+        if grouped:  # the rates of the person's group now; the next draw uses them too
+            negrate[i] = propensity[p] * neg_total[g, c]
         ng = np.float64(negrate[i])
-        la = ng + pos_total[c]
+        la = ng + pos_total[g, c]
         x0, x1, x2 = np.uint64(words[i, 0]), np.uint64(words[i, 1]), np.uint64(words[i, 2])
         # P(K = k | K >= 1) = e^-la la^k / k! / (1 - e^-la); P(K = 1 | K >= 1) = la / expm1(la)
         pk = la / np.expm1(la)
@@ -122,9 +129,9 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
             x = u01(x1) * la  # the act at position x of the actor's rates: negative below ng
             a = -1
             if x < ng and nn > 0:
-                y = x / ng * neg_total[c]  # position per unit propensity
+                y = x / ng * neg_total[g, c]  # position per unit propensity
                 for j in range(nn):
-                    if y < cum_neg[c, j]:
+                    if y < cum_neg[g, c, j]:
                         a = acts_neg[j]
                         break
                 if a < 0:
@@ -132,7 +139,7 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
             else:
                 y = x - ng
                 for j in range(npos):
-                    if y < cum_pos[c, j]:
+                    if y < cum_pos[g, c, j]:
                         a = acts_pos[j]
                         break
                 if a < 0:
@@ -147,7 +154,7 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
 
 
 @njit(cache=True, nogil=True)
-def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0, k1, sid):
+def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0, k1, sid, group):
     """Next act day of persons ``p`` from day ``first``.
 
     That is ``first + floor(E / rate)``, where rate = neg + pos_total[class] [acts/day] and
@@ -161,7 +168,7 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
         p: persons, as rows within the partition.
         neg: their negative rates m * N[c] [acts/day] (float32).
         klass: their pressure classes.
-        pos_total: total positive rate per class [acts/day].
+        pos_total: total rate of the other acts per (group, class) [acts/day].
         e: Exp(1) draws per person, or an empty array to draw them here.
         first: the first day they may act on (relative to the start).
         end: one past the last day (relative to the start).
@@ -173,6 +180,7 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
         k0: low word of the key (the run seed).
         k1: high word of the key.
         sid: the stream id (``conduct.next``).
+        group: age group per person of the partition (uint8), or empty for one group.
 
     Returns:
         (entries grouped by day, distinct days, offsets of each day's group).
@@ -183,8 +191,9 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
     counts = np.zeros(span + 1, np.int64)
     check_old = old.shape[0] == n
     has_e = e.shape[0] == n
+    grouped = group.shape[0] > 0
     for i in range(n):
-        lam = np.float64(neg[i]) + pos_total[klass[i]]
+        lam = np.float64(neg[i]) + pos_total[group[p[i]] if grouped else 0, klass[i]]
         if has_e:
             ei = e[i]
         else:
@@ -264,10 +273,12 @@ def respond(day, touched, score, n_persons, low_score, incentive_below, state):
 
 
 @njit(cache=True, nogil=True)
-def refresh(actors, klass_now, neg, state, propensity, neg_total):
-    """Update the carried class and negative rate of actors whose class changed today."""
+def refresh(actors, klass_now, neg, state, propensity, neg_total, group):
+    """Update the carried class and harmful rate of actors whose class (or group) changed."""
+    grouped = group.shape[0] > 0
     for i in range(actors.shape[0]):
-        c = state[actors[i]] & 3
-        if c != klass_now[i]:
+        p = actors[i]
+        c = state[p] & 3
+        if c != klass_now[i] or grouped:
             klass_now[i] = c
-            neg[i] = propensity[actors[i]] * neg_total[c]
+            neg[i] = propensity[p] * neg_total[group[p] if grouped else 0, c]

@@ -26,6 +26,7 @@ from scslab.rng import Keyed
 FAR = 32767  # "no act before the horizon" (also written by the kernel)
 MAX_DAYS = FAR - 1  # horizon limit [days]; queued days are relative to the start
 _NO_E = np.zeros(0, np.float32)
+_NO_GROUP = np.zeros(0, np.uint8)
 
 
 class Scheduler:
@@ -42,11 +43,16 @@ class Scheduler:
         incentive_below: below it, rewarded acts are more frequent [points].
         next_key, acts_key: the keyed streams of next-act days and of the acts themselves.
         base: subject row of the partition's first person.
+        group: age group per person of the partition on the first day (uint8), when the tables
+            have more than one group.
+        crossings: day number -> (persons of the partition, their new group), for persons
+            whose age group changes on that day (a birthday at a group's first age).
     """
 
     def __init__(self, tables: RateTables, propensity: np.ndarray, start: int, end: int,
                  low_score: int, incentive_below: int, next_key: Keyed, acts_key: Keyed,
-                 base: int = 0) -> None:
+                 base: int = 0, group: np.ndarray | None = None,
+                 crossings: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.tables = tables
         self.propensity = propensity
         self.start = start
@@ -55,6 +61,9 @@ class Scheduler:
         self.incentive_below = incentive_below
         self.next_key, self.acts_key = next_key, acts_key
         self.base = base
+        # One group: no per-person group at all (the kernels skip the lookups).
+        self.group = _NO_GROUP if group is None or tables.n_groups == 1 else group
+        self.crossings = crossings or {}
 
     def init(self, score: np.ndarray | None) -> Scheduler:
         """Draw everyone's first act day from their class at the initial ``score``.
@@ -94,7 +103,8 @@ class Scheduler:
 
     def _neg_rate(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Negative rate m * N[c] of persons ``p`` in classes ``c`` [acts/day], float32."""
-        return (self.propensity[p] * self.tables.neg_total[c]).astype(np.float32)
+        g = self.group[p] if len(self.group) else 0
+        return (self.propensity[p] * self.tables.neg_total[g, c]).astype(np.float32)
 
     def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
               old: np.ndarray | None = None, e: np.ndarray | None = None) -> None:
@@ -107,7 +117,8 @@ class Scheduler:
         entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
                                            self.end - self.start, self.state,
                                            old if old is not None else p[:0],
-                                           np.empty(len(p), np.uint64), self.base, k.k0, k.k1, k.sid)
+                                           np.empty(len(p), np.uint64), self.base, k.k0, k.k1, k.sid,
+                                           self.group)
         buckets = self.buckets
         for j, d in enumerate((days + self.start).tolist()):
             # A copy, so the chunk does not keep the whole draw (all days) alive.
@@ -121,6 +132,8 @@ class Scheduler:
             the uniform 32-bit word sources observe it with). The actors (rows within the partition) must be
             passed back to :meth:`respond` after the day.
         """
+        if day in self.crossings:
+            self._cross(day)
         chunks = self.buckets.pop(day, None)
         if not chunks:
             e = np.zeros(0, np.int64)
@@ -135,7 +148,7 @@ class Scheduler:
         while True:
             actors, c, neg, nxt, subj, act, luck, made = occurrences(
                 entries, t.neg_total, t.pos_total, t.cum_neg, t.cum_pos, t.acts_neg, t.acts_pos,
-                day - self.start, self.base, k.k0, k.k1, k.sid, cap)
+                day - self.start, self.base, k.k0, k.k1, k.sid, cap, self.group, self.propensity)
             if made <= cap:
                 break
             cap = made  # rare: more acts than room; the keyed draws repeat exactly
@@ -165,7 +178,7 @@ class Scheduler:
             own = own[(own >= 0) & (own < len(self.propensity))]
             others, old = respond(day - self.start, own, self._own(score), len(self.propensity),
                                   self.low_score, self.incentive_below, self.state)
-            refresh(actors, c, neg, self.state, self.propensity, self.tables.neg_total)
+            refresh(actors, c, neg, self.state, self.propensity, self.tables.neg_total, self.group)
         if len(actors):
             self._draw(actors, day + 1, neg, c, e=nxt)
         if len(others):
@@ -173,7 +186,21 @@ class Scheduler:
             oc = (self.state[others] & 3).astype(np.int8)
             self._draw(others, day + 1, self._neg_rate(others, oc), oc, old=old)
 
+    def _cross(self, day: int) -> None:
+        """Persons whose age group changes on ``day`` take its rates from that day on.
+
+        Memorylessness makes a redraw from the day exact; a redraw that lands on the day already
+        queued keeps that entry, whose rates the kernel reads afresh from the group.
+        """
+        p, g = self.crossings.pop(day)
+        self.group[p] = g
+        c = (self.state[p] & 3).astype(np.int8)
+        old = (self.state[p] >> 2).astype(np.int64)
+        self._may_be_stale = True
+        self._draw(p, day, self._neg_rate(p, c), c, old=old)
+
     def rate(self, p: np.ndarray) -> np.ndarray:
-        """Total rate of persons ``p`` in their current class [acts/day]."""
+        """Total rate of persons ``p`` in their current class and group [acts/day]."""
         c = self.state[p] & 3
-        return self.propensity[p] * self.tables.neg_total[c] + self.tables.pos_total[c]
+        g = self.group[p] if len(self.group) else 0
+        return self.propensity[p] * self.tables.neg_total[g, c] + self.tables.pos_total[g, c]

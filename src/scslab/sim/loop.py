@@ -26,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from scslab.conduct.acts import MAX_AGE, Values
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
 from scslab.conduct.rates import RateTables, build_rate_tables
 from scslab.conduct.response import Performance, build_response
 from scslab.conduct.scheduler import Scheduler
+from scslab.dates import add_months
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
 from scslab.rng import Streams
@@ -51,6 +53,47 @@ def partition_bounds(n_persons: int, partitions: int) -> np.ndarray:
     b = HOUSEHOLD_BLOCK
     inner = [min(n_persons, round(n_persons * i / partitions / b) * b) for i in range(1, partitions)]
     return np.array([0, *inner, n_persons], np.int64)
+
+
+def age_groups(tables: RateTables, society: Society, start: int, end: int
+               ) -> tuple[np.ndarray | None, dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Each person's age group on the first day, and the birthdays that change it.
+
+    The crossings map a day number to (person rows, new group) for the persons whose birthday
+    that day takes them into the next group. None and no crossings when every act is open to
+    all ages alike (one group).
+    """
+    if tables.n_groups == 1:
+        return None, {}
+    age = society.age
+    group = tables.group_of(age)
+    born = society.birth_day()
+    days, rows, groups = [], [], []
+    for cut in tables.cuts.tolist():
+        young = np.flatnonzero(age < cut)
+        when = add_months(born[young], 12 * cut)
+        inside = (when > start) & (when < end)
+        days.append(when[inside])
+        rows.append(young[inside])
+        groups.append(np.full(int(inside.sum()), tables.group_of(np.array([cut]))[0], np.uint8))
+    day, row, grp = (np.concatenate(x) for x in (days, rows, groups))
+    order = np.lexsort((row, day))
+    day, row, grp = day[order], row[order], grp[order]
+    cuts = np.flatnonzero(np.diff(day)) + 1
+    crossings = {int(d[0]): (r, g) for d, r, g in zip(np.split(day, cuts), np.split(row, cuts),
+                                                      np.split(grp, cuts), strict=True) if len(d)}
+    return group, crossings
+
+
+def _local(crossings: dict[int, tuple[np.ndarray, np.ndarray]], lo: int, hi: int
+           ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The crossings of persons ``lo .. hi - 1``, as rows within that partition."""
+    out = {}
+    for d, (r, g) in crossings.items():
+        mine = (r >= lo) & (r < hi)
+        if mine.any():
+            out[d] = (r[mine] - lo, g[mine])
+    return out
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:
@@ -85,10 +128,15 @@ class Occurrences:
 
 @dataclass(frozen=True)
 class Records:
-    """The day's recorded acts: ``subject``, ``act`` and, when a list needs it, ``age`` [years]."""
+    """The day's recorded acts: ``subject``, ``act``, ``value`` and ``age``.
+
+    ``value`` is set where acts declare one (None: every value is 1); ``age`` [years] when a
+    list needs it.
+    """
 
     subject: np.ndarray
     act: np.ndarray
+    value: np.ndarray | None
     age: np.ndarray | None
 
 
@@ -147,15 +195,22 @@ class Simulation:
             e.bind_society(self.society, self.start)
         acts, b = plan.acts, plan.scenario.behaviour
         self.primary = acts.primary
-        self.tables: RateTables = build_rate_tables(acts.base, acts.cost, acts.sign, acts.detection,
-                                                    b.beta, b.beta_low, b.incentive)
+        self.tables: RateTables = build_rate_tables(
+            acts.base, acts.cost, acts.sign, acts.detection, acts.incentivised, acts.min_age,
+            acts.max_age, b.beta, b.beta_low, b.incentive, oldest=MAX_AGE)
         bounds = partition_bounds(self.society.n_persons, self.partitions)
         m = self.society.propensity
         nxt, what = self.streams.keyed("conduct.next"), self.streams.keyed("conduct.acts")
+        group, crossings = age_groups(self.tables, self.society, self.start, plan.horizon.end)
         self.schedulers = [Scheduler(self.tables, m[lo:hi], self.start, plan.horizon.end,
-                                     b.low_score, b.incentive_below, nxt, what, base=lo)
+                                     b.low_score, b.incentive_below, nxt, what, base=lo,
+                                     group=None if group is None else group[lo:hi].copy(),
+                                     crossings=_local(crossings, lo, hi))
                            .init(self._primary_score())
                            for lo, hi in itertools.pairwise(bounds)]
+        self.values = Values(acts.values, self.society.ability_to_pay if any(
+            v is not None and v.income_elasticity for v in acts.values) else np.ones(1),
+            self.society.n_persons, self.streams.keyed("conduct.values"))
         self.sources = Detection(acts.detection)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
             acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))
@@ -193,10 +248,10 @@ class Simulation:
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
-        rs, ra = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
-                                      daily.recorded[k])
+        rs, ra, rl = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
+                                          daily.recorded[k])
         age = None if self._age0 is None else self._age0[rs] + k / 365.25
-        return Records(rs, ra, age)
+        return Records(rs, ra, self.values.draw(k, rs, ra, rl), age)
 
     def apply(self, day: int, rec: Records) -> Changes:
         """Phase 3: every regime applies the day.
@@ -207,11 +262,12 @@ class Simulation:
         touched = []
         for r, e in enumerate(self.engines):
             if acts.identity[r] and e.n_subjects == self.society.n_subjects:
-                touched.append(e.step(day, rec.subject, rec.act, age=rec.age))
+                touched.append(e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age))
                 continue
             ma = acts.regime_map[r][rec.act]
             known = (ma >= 0) & (rec.subject < e.n_subjects)
             touched.append(e.step(day, rec.subject[known], ma[known],
+                                  value=None if rec.value is None else rec.value[known],
                                   age=None if rec.age is None else rec.age[known]))
         return Changes(tuple(touched))
 
@@ -246,7 +302,7 @@ class Simulation:
             on_ledger: called every 32 days and at the end with (regime index, engine), to
                 drain ledger lines (streamed to disk by the run writer).
         """
-        daily = self._empty_daily()
+        daily = self.empty_daily()
         for k in range(self.n_days):
             day = self.start + k
             occ = self.conduct(day)
@@ -263,7 +319,8 @@ class Simulation:
         daily.gates = self.gates
         return daily
 
-    def _empty_daily(self) -> Daily:
+    def empty_daily(self) -> Daily:
+        """Per-day aggregates of this run, all zero (the loop fills them day by day)."""
         D, A = self.n_days, len(self.act_ids)
         daily = Daily(np.zeros((D, A), np.int64), np.zeros((D, A), np.int64))
         for e in self.engines:

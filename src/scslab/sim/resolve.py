@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import ValidationError
 
+from scslab.conduct.acts import KINDS, MAX_AGE, ValueDist
 from scslab.conduct.response import ResponsePlan
 from scslab.dates import to_day
 from scslab.errors import InputError
@@ -62,7 +63,12 @@ class Acts:
     base: np.ndarray  # base rate per act [acts/person/day]
     detection: np.ndarray  # probability an occurrence is recorded, per act
     cost: np.ndarray  # perceived cost per act [points], for deterrence
-    sign: np.ndarray  # +1 rewarded, -1 punished or neutral, per act
+    sign: np.ndarray  # -1 harmful (deterred, scaled by propensity), +1 any other kind, per act
+    kind: np.ndarray  # index into conduct.acts.KINDS, per act (int8)
+    incentivised: np.ndarray  # prosocial, rewarded by some regime and seen by its source (bool)
+    min_age: np.ndarray  # youngest age that commits the act [years] (int16)
+    max_age: np.ndarray  # oldest age [years] (int16; MAX_AGE: no limit)
+    values: tuple[ValueDist | None, ...]  # the value each occurrence carries, per act
     regime_map: tuple[np.ndarray, ...]  # per regime: scenario act -> regime act (-1: unknown)
     identity: tuple[bool, ...]  # per regime: the map is the identity (no translation needed)
     org_acts: np.ndarray  # act index per organisation rate
@@ -244,39 +250,66 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     err = _Errors(sc.source)
     _check_act_names(rulebooks, {"behaviour.rates": ids, "sources.detection": sc.sources.detection,
                                  "behaviour.perceived_cost": b.perceived_cost,
-                                 "behaviour.organisation_rates": b.organisation_rates}, err)
+                                 "behaviour.organisation_rates": b.organisation_rates}, err,
+                     declared=set(sc.acts))
+    for a in sc.acts:
+        if a not in b.rates:
+            err.add(f"act {a!r} is declared but has no rate: add it to behaviour.rates "
+                    "(rate 0 if only organisations or gates emit it)", key=f"acts.{a}")
     err.raise_any()
     n = len(ids)
-    cost, sign = np.zeros(n), -np.ones(n)
+    specs = [sc.acts[a] for a in ids]
+    kind = np.array([KINDS.index(x.kind) for x in specs], np.int8)
+    sign = np.where(kind == KINDS.index("harmful"), -1.0, 1.0)
+    cost = np.zeros(n)
+    rewarded = np.zeros(n, bool)
     for i, a in enumerate(ids):
         pts = [x.points for rb in rulebooks for x in rb.acts if x.id == a]
-        p = pts[0] if pts else 0
-        sign[i] = 1.0 if p > 0 else -1.0
-        cost[i] = b.perceived_cost.get(a, abs(p) if p < 0 else 0.0)
+        worst = min(pts, default=0)
+        rewarded[i] = max(pts, default=0) > 0
+        cost[i] = b.perceived_cost.get(a, abs(worst) if worst < 0 else 0.0)
+    known = {a for rb in rulebooks for a in rb.act_ids()}
+    # An act no regime knows occurs but is never recorded: the unmeasured part of conduct.
+    detection = np.array([sc.sources.detection.get(a, 1.0) if a in known else 0.0 for a in ids],
+                         np.float64)
+    incentivised = (kind == KINDS.index("prosocial")) & rewarded & (detection > 0)
+    min_age = np.array([x.min_age for x in specs], np.int16)
+    max_age = np.array([MAX_AGE if x.max_age is None else x.max_age for x in specs], np.int16)
     maps = []
     for rb in rulebooks:
         idx = {x: j for j, x in enumerate(rb.act_ids())}
         maps.append(np.array([idx.get(a, -1) for a in ids], np.int64))
     org = {a: r for a, r in b.organisation_rates.items() if r > 0}
-    arrays = [np.array([b.rates[a] for a in ids], np.float64),
-              np.array([sc.sources.detection.get(a, 1.0) for a in ids], np.float64), cost, sign,
-              *maps, np.array([ids.index(a) for a in org], np.int64),
+    arrays = [np.array([b.rates[a] for a in ids], np.float64), detection, cost, sign, kind,
+              incentivised, min_age, max_age, *maps, np.array([ids.index(a) for a in org], np.int64),
               np.array(list(org.values()), np.float64)]
     for arr in arrays:
         arr.setflags(write=False)
-    return Acts(tuple(ids), arrays[0], arrays[1], cost, sign, tuple(maps),
+    return Acts(tuple(ids), arrays[0], detection, cost, sign, kind, incentivised, min_age, max_age,
+                tuple(x.value for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
                 next((i for i, rb in enumerate(rulebooks) if rb.score is not None), None),
                 any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
 
 
-def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors) -> None:
-    """Every act named in the act tables (table key -> act names) is a regime's, and a rate's."""
+def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,
+                     declared: set[str] | None = None) -> None:
+    """Every act named in the act tables (table key -> act names) is declared, and a rate's.
+
+    A simulated act needs its ``[acts]`` declaration (its kind); one that no regime knows is
+    allowed once declared: it occurs and is never recorded. ``declared``: None when the
+    declarations could not be read (only regime names are checked then).
+    """
     known = {a for rb in rulebooks for a in rb.act_ids()}
     ids = list(tables.get("behaviour.rates", ()))
     for table, names in tables.items():
         for a in names:
-            if a not in known:
+            if declared is not None and table == "behaviour.rates" and a not in declared:
+                hint = "" if a in known else f" (no regime of this scenario knows it either; " \
+                    f"known acts: {', '.join(sorted(known))})"
+                err.add(f"act {a!r} is not declared: add [acts.{a}] with its kind (harmful, "
+                        f"prosocial, neutral or compliance){hint}", key=f"{table}.{a}")
+            elif a not in known and (declared is None or a not in declared):
                 err.add(f"act {a!r} is in no regime of this scenario; known acts: "
                         f"{', '.join(sorted(known))}", key=f"{table}.{a}")
             elif a not in ids:
@@ -311,7 +344,9 @@ def _raw_references(data: dict[str, Any], sets: Mapping[str, Any] | None, source
         value = data.get(head, {}).get(tail) if isinstance(data.get(head), dict) else None
         if isinstance(value, dict):
             tables[path] = [k for k in value if isinstance(k, str)]
-    _check_act_names(rulebooks, tables, err)
+    acts = data.get("acts")
+    _check_act_names(rulebooks, tables, err,
+                     declared={k for k in acts if isinstance(k, str)} if isinstance(acts, dict) else set())
 
 
 def _services(name: str, source: str) -> ServiceTable:

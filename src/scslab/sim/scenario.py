@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from scslab import inputfile
+from scslab.conduct.acts import ActSpec
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.limits import DAYS, PERSONS, RATE, SEED
@@ -133,6 +134,8 @@ class Scenario(BaseModel):
     # none, so the bare call would not type-check; validating no keys makes the same defaults.
     society: Demography = Field(default_factory=lambda: Demography.model_validate({}))
     regimes: list[str] = Field(min_length=1, description="built-in regime names or rulebook paths")
+    acts: dict[str, ActSpec] = Field(
+        default_factory=dict, description="every simulated act: kind, ages, value (conduct.acts)")
     behaviour: Behaviour
     sources: Sources = Field(default_factory=Sources)
     gates: GatesConfig = Field(default_factory=GatesConfig)
@@ -150,7 +153,7 @@ class Scenario(BaseModel):
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""
-        return tomli_w.dumps(self.model_dump(mode="json"))
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
 
     def sha256(self) -> str:
         """Hash of the resolved scenario."""
@@ -219,7 +222,7 @@ def scenario_from_data(data: dict[str, Any], source: str,
 
 def scenario_data(sc: Scenario) -> dict[str, Any]:
     """The scenario as plain data (what its TOML would parse to)."""
-    return sc.model_dump(mode="json")
+    return sc.model_dump(mode="json", exclude_none=True)
 
 
 def apply_sets(data: dict[str, Any], sets: Mapping[str, Any], source: str) -> dict[str, Any]:

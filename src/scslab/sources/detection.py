@@ -28,13 +28,15 @@ def _observe(subj, act, luck, detection, occurred, recorded):
             n += 1
     rs = np.empty(n, np.int64)
     ra = np.empty(n, np.int64)
+    rl = np.empty(n, np.uint32)
     j = 0
     for i in range(subj.shape[0]):
         if keep[i]:
             rs[j] = subj[i]
             ra[j] = act[i]
+            rl[j] = luck[i]
             j += 1
-    return rs, ra
+    return rs, ra, rl
 
 
 class Detection:
@@ -48,8 +50,8 @@ class Detection:
         self.detection = detection
 
     def observe(self, subj: np.ndarray, act: np.ndarray, luck: np.ndarray,
-                occurred: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Records (subject, act) of the occurrences, each seen by its ``luck`` (uint32).
+                occurred: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Records (subject, act, luck) of the occurrences, each seen by its ``luck`` (uint32).
 
         Adds counts per act to the two arrays.
         """
