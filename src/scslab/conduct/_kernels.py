@@ -14,38 +14,55 @@ from numba import njit
 from scslab.rng import philox, u01
 
 # A queue entry packs, into one uint64, the person (31 bits, up to 2.1e9 persons), their class
-# (2 bits) and their negative rate m * N[c] [acts/day] as the 31 low bits of a positive
-# float32. One plain integer per entry keeps a day's queue a single cheap concatenation.
+# (2 bits) and their harmful rate m * N[g, c] [acts/day] as the 31 low bits of a positive
+# float32. With age groups, the group takes 3 of those bits (at most 8 groups) and the rate
+# keeps the float's top 28 (a relative precision of 2^-20). One plain integer per entry keeps a
+# day's queue a single cheap concatenation, and the kernels gather nothing per person.
 _RATE_BITS = np.uint64(0x7FFFFFFF)
+_GROUP_RATE_BITS = np.uint64(0x0FFFFFFF)
+MAX_GROUPS = 8
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _entry(person, klass, group, bits, grouped):
+    """One packed queue entry (see above); ``bits``: the float32 rate's bits."""
+    head = (np.uint64(person) << np.uint64(33)) | (np.uint64(klass) << np.uint64(31))
+    if grouped:
+        return head | (np.uint64(group) << np.uint64(28)) | (np.uint64(bits) >> np.uint64(3))
+    return head | (np.uint64(bits) & _RATE_BITS)
 
 
 @njit(cache=True, nogil=True)
-def pack(person, klass, neg, out):
+def pack(person, klass, group, neg, grouped, out):
     """Pack queue entries into ``out`` (uint64)."""
     bits = neg.view(np.uint32)
     for i in range(person.shape[0]):
-        out[i] = (np.uint64(person[i]) << np.uint64(33)) | (np.uint64(klass[i]) << np.uint64(31)) \
-            | (np.uint64(bits[i]) & _RATE_BITS)
+        out[i] = _entry(person[i], klass[i], group[i] if grouped else 0, bits[i], grouped)
 
 
 @njit(cache=True, nogil=True)
-def unpack(entries):
-    """(person int64, class int8, negative rate float32) of packed entries."""
+def unpack(entries, grouped):
+    """(person int64, class int8, group uint8, harmful rate float32) of packed entries."""
     n = entries.shape[0]
     person = np.empty(n, np.int64)
     klass = np.empty(n, np.int8)
+    group = np.zeros(n, np.uint8)
     bits = np.empty(n, np.uint32)
     for i in range(n):
         e = entries[i]
         person[i] = np.int64(e >> np.uint64(33))
         klass[i] = np.int8((e >> np.uint64(31)) & np.uint64(3))
-        bits[i] = np.uint32(e & _RATE_BITS)
-    return person, klass, bits.view(np.float32)
+        if grouped:
+            group[i] = np.uint8((e >> np.uint64(28)) & np.uint64(7))
+            bits[i] = np.uint32((e & _GROUP_RATE_BITS) << np.uint64(3))
+        else:
+            bits[i] = np.uint32(e & _RATE_BITS)
+    return person, klass, group, bits.view(np.float32)
 
 
 @njit(cache=True, nogil=True)
 def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_pos, day, base,  # noqa: C901
-                k0, k1, sid, cap, group, propensity):
+                k0, k1, sid, cap, grouped):
     # (The act choice stays inline: as a separate numba function it made this kernel 50 % slower.)
     """Every act of every actor on their act day, in one pass over the actors.
 
@@ -70,9 +87,7 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         k0: low word of the key (the run seed).
         k1: high word of the key.
         sid: the stream id (``conduct.acts``).
-        group: age group per person of the partition (uint8), or empty for one group; with
-            groups, the rates are read afresh (a person may have changed group since queued).
-        propensity: m per person of the partition (float32).
+        grouped: the entries carry age groups (more than one group).
         cap: room for this many acts; when the actors make more, the acts come back empty and
             the count says how many to make room for (the draws are keyed, so a retry repeats
             them exactly). Fixed buffers keep the loop's stores cheap.
@@ -82,7 +97,7 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         act, act index per act, luck per act: a uniform 32-bit word sources observe with, and
         the number of acts made).
     """
-    actors, klass, negrate = unpack(entries)
+    actors, klass, group, negrate = unpack(entries, grouped)
     n = actors.shape[0]
     subj = np.empty(cap, np.int64)
     act = np.empty(cap, np.int64)
@@ -100,14 +115,11 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
         words[i, 2] = x2
         # float32 suffices for a day count: the 24 high bits as a uniform in (0, 1)
         nxt[i] = -np.log(np.float32((x3 >> np.uint64(8)) + np.uint64(1)) * np.float32(2.0 ** -24))
-    grouped = group.shape[0] > 0
     e = 0
     for i in range(n):
         p = actors[i]
         c = klass[i]
-        g = group[p] if grouped else 0
-        if grouped:  # the rates of the person's group now; the next draw uses them too
-            negrate[i] = propensity[p] * neg_total[g, c]
+        g = group[i]
         ng = np.float64(negrate[i])
         la = ng + pos_total[g, c]
         x0, x1, x2 = np.uint64(words[i, 0]), np.uint64(words[i, 1]), np.uint64(words[i, 2])
@@ -149,12 +161,13 @@ def occurrences(entries, neg_total, pos_total, cum_neg, cum_pos, acts_neg, acts_
             luck[e] = np.uint32(x2)
             e += 1
     if e > cap:
-        return actors, klass, negrate, nxt, subj[:0], act[:0], luck[:0], e
-    return actors, klass, negrate, nxt, subj[:e], act[:e], luck[:e], e
+        return actors, klass, group, negrate, nxt, subj[:0], act[:0], luck[:0], e
+    return actors, klass, group, negrate, nxt, subj[:e], act[:e], luck[:e], e
 
 
 @njit(cache=True, nogil=True)
-def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0, k1, sid, group):
+def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, base, k0, k1, sid,
+              grouped):
     """Next act day of persons ``p`` from day ``first``.
 
     That is ``first + floor(E / rate)``, where rate = neg + pos_total[class] [acts/day] and
@@ -168,6 +181,7 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
         p: persons, as rows within the partition.
         neg: their negative rates m * N[c] [acts/day] (float32).
         klass: their pressure classes.
+        group: their age groups (uint8; ignored without groups).
         pos_total: total rate of the other acts per (group, class) [acts/day].
         e: Exp(1) draws per person, or an empty array to draw them here.
         first: the first day they may act on (relative to the start).
@@ -180,7 +194,7 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
         k0: low word of the key (the run seed).
         k1: high word of the key.
         sid: the stream id (``conduct.next``).
-        group: age group per person of the partition (uint8), or empty for one group.
+        grouped: there is more than one age group.
 
     Returns:
         (entries grouped by day, distinct days, offsets of each day's group).
@@ -191,9 +205,8 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
     counts = np.zeros(span + 1, np.int64)
     check_old = old.shape[0] == n
     has_e = e.shape[0] == n
-    grouped = group.shape[0] > 0
     for i in range(n):
-        lam = np.float64(neg[i]) + pos_total[group[p[i]] if grouped else 0, klass[i]]
+        lam = np.float64(neg[i]) + pos_total[group[i] if grouped else 0, klass[i]]
         if has_e:
             ei = e[i]
         else:
@@ -224,8 +237,7 @@ def next_days(p, neg, klass, pos_total, e, first, end, state, old, out, base, k0
     for i in range(n):
         if rel[i] >= 0:
             j = fill[rel[i]]
-            out[j] = (np.uint64(p[i]) << np.uint64(33)) | (np.uint64(klass[i]) << np.uint64(31)) \
-                | (np.uint64(bits[i]) & _RATE_BITS)
+            out[j] = _entry(p[i], klass[i], group[i] if grouped else 0, bits[i], grouped)
             fill[rel[i]] += 1
     days = np.empty(nd, np.int64)
     offsets = np.empty(nd + 1, np.int64)
@@ -273,12 +285,11 @@ def respond(day, touched, score, n_persons, low_score, incentive_below, state):
 
 
 @njit(cache=True, nogil=True)
-def refresh(actors, klass_now, neg, state, propensity, neg_total, group):
-    """Update the carried class and harmful rate of actors whose class (or group) changed."""
-    grouped = group.shape[0] > 0
+def refresh(actors, klass_now, group, neg, state, propensity, neg_total):
+    """Update the carried class and harmful rate of actors whose class changed today."""
     for i in range(actors.shape[0]):
         p = actors[i]
         c = state[p] & 3
-        if c != klass_now[i] or grouped:
+        if c != klass_now[i]:
             klass_now[i] = c
-            neg[i] = propensity[p] * neg_total[group[p] if grouped else 0, c]
+            neg[i] = propensity[p] * neg_total[group[i], c]

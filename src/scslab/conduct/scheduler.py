@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scslab.conduct._kernels import next_days, occurrences, refresh, respond
+from scslab.conduct._kernels import MAX_GROUPS, next_days, occurrences, pack, refresh, respond
 from scslab.conduct.rates import RateTables, pressure_class
 from scslab.rng import Keyed
 
@@ -61,9 +61,14 @@ class Scheduler:
         self.incentive_below = incentive_below
         self.next_key, self.acts_key = next_key, acts_key
         self.base = base
-        # One group: no per-person group at all (the kernels skip the lookups).
-        self.group = _NO_GROUP if group is None or tables.n_groups == 1 else group
+        # One group: no per-person group at all (entries carry none, the kernels skip it).
+        self.grouped = tables.n_groups > 1
+        if tables.n_groups > MAX_GROUPS:
+            raise ValueError(f"at most {MAX_GROUPS} age groups (distinct min and max ages)")
+        self.group = group if self.grouped and group is not None else _NO_GROUP
         self.crossings = crossings or {}
+        # day number -> persons whose queued entry for that day predates a change of group
+        self._repack: dict[int, list[np.ndarray]] = {}
 
     def init(self, score: np.ndarray | None) -> Scheduler:
         """Draw everyone's first act day from their class at the initial ``score``.
@@ -82,7 +87,7 @@ class Scheduler:
         # Queue entries go stale only when a person is redrawn before their queued day;
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
-        self._today: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._today: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         p = np.arange(n, dtype=np.int64)
         self._draw(p, self.start, self._neg_rate(p, klass), klass)
         return self
@@ -106,19 +111,26 @@ class Scheduler:
         g = self.group[p] if len(self.group) else 0
         return (self.propensity[p] * self.tables.neg_total[g, c]).astype(np.float32)
 
+    def _groups(self, p: np.ndarray) -> np.ndarray:
+        """Age groups of persons ``p`` (empty without groups)."""
+        return self.group[p] if self.grouped else _NO_GROUP
+
     def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
-              old: np.ndarray | None = None, e: np.ndarray | None = None) -> None:
+              old: np.ndarray | None = None, e: np.ndarray | None = None,
+              g: np.ndarray | None = None) -> None:
         """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on.
 
-        ``e``: their Exp(1) draws if already made (with the day's acts).
+        ``e``: their Exp(1) draws if already made (with the day's acts); ``g``: their age groups
+        if known (else read from the group array).
         """
         k = self.next_key
         e = _NO_E if e is None else e
-        entries, days, offsets = next_days(p, neg, c, self.tables.pos_total, e, first - self.start,
-                                           self.end - self.start, self.state,
+        g = self._groups(p) if g is None else g
+        entries, days, offsets = next_days(p, neg, c, g, self.tables.pos_total, e,
+                                           first - self.start, self.end - self.start, self.state,
                                            old if old is not None else p[:0],
                                            np.empty(len(p), np.uint64), self.base, k.k0, k.k1, k.sid,
-                                           self.group)
+                                           self.grouped)
         buckets = self.buckets
         for j, d in enumerate((days + self.start).tolist()):
             # A copy, so the chunk does not keep the whole draw (all days) alive.
@@ -135,25 +147,42 @@ class Scheduler:
         if day in self.crossings:
             self._cross(day)
         chunks = self.buckets.pop(day, None)
+        repack = self._repack.pop(day, None)
         if not chunks:
             e = np.zeros(0, np.int64)
-            self._today = (np.zeros(0, np.int8), np.zeros(0, np.float32), _NO_E)
+            self._today = (np.zeros(0, np.int8), _NO_GROUP, np.zeros(0, np.float32), _NO_E)
             return e, e, e, np.zeros(0, np.uint32)
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
             entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> 2)
                               == day - self.start]
+        if repack is not None:
+            entries = self._repacked(entries, np.concatenate(repack))
         t, k = self.tables, self.acts_key
         cap = 2 * len(entries) + 64
         while True:
-            actors, c, neg, nxt, subj, act, luck, made = occurrences(
+            actors, c, g, neg, nxt, subj, act, luck, made = occurrences(
                 entries, t.neg_total, t.pos_total, t.cum_neg, t.cum_pos, t.acts_neg, t.acts_pos,
-                day - self.start, self.base, k.k0, k.k1, k.sid, cap, self.group, self.propensity)
+                day - self.start, self.base, k.k0, k.k1, k.sid, cap, self.grouped)
             if made <= cap:
                 break
             cap = made  # rare: more acts than room; the keyed draws repeat exactly
-        self._today = (c, neg, nxt)
+        self._today = (c, g, neg, nxt)
         return actors, subj, act, luck
+
+    def _repacked(self, entries: np.ndarray, persons: np.ndarray) -> np.ndarray:
+        """The day's entries, those of ``persons`` packed afresh with their group and rate now."""
+        who = (entries >> np.uint64(33)).astype(np.int64)
+        hit = np.flatnonzero(np.isin(who, persons))
+        if not len(hit):
+            return entries
+        entries = entries.copy()
+        p = who[hit]
+        c = ((entries[hit] >> np.uint64(31)) & np.uint64(3)).astype(np.int8)
+        fresh = np.empty(len(hit), np.uint64)
+        pack(p, c, self.group[p], self._neg_rate(p, c), True, fresh)
+        entries[hit] = fresh
+        return entries
 
     def respond(self, day: int, actors: np.ndarray, touched: np.ndarray,
                 score: np.ndarray | None) -> None:
@@ -170,7 +199,7 @@ class Scheduler:
             score: the primary regime's scores of all subjects (None: classes never change).
         """
         assert self._today is not None, "respond() must follow occurrences()"
-        c, neg, nxt = self._today
+        c, g, neg, nxt = self._today
         self._today = None
         others = old = touched[:0]
         if score is not None and len(touched):
@@ -178,9 +207,9 @@ class Scheduler:
             own = own[(own >= 0) & (own < len(self.propensity))]
             others, old = respond(day - self.start, own, self._own(score), len(self.propensity),
                                   self.low_score, self.incentive_below, self.state)
-            refresh(actors, c, neg, self.state, self.propensity, self.tables.neg_total, self.group)
+            refresh(actors, c, g, neg, self.state, self.propensity, self.tables.neg_total)
         if len(actors):
-            self._draw(actors, day + 1, neg, c, e=nxt)
+            self._draw(actors, day + 1, neg, c, e=nxt, g=g)
         if len(others):
             self._may_be_stale = True
             oc = (self.state[others] & 3).astype(np.int8)
@@ -198,6 +227,10 @@ class Scheduler:
         old = (self.state[p] >> 2).astype(np.int64)
         self._may_be_stale = True
         self._draw(p, day, self._neg_rate(p, c), c, old=old)
+        kept = (self.state[p] >> 2) == old  # the queued entry stays, with the old group in it
+        for q in np.unique(old[kept]).tolist():
+            if q < self.end - self.start:
+                self._repack.setdefault(q + self.start, []).append(p[kept & (old == q)])
 
     def rate(self, p: np.ndarray) -> np.ndarray:
         """Total rate of persons ``p`` in their current class and group [acts/day]."""
