@@ -24,6 +24,7 @@ CASES = [
     ("court-and-rongcheng", 3_000, 120, 2),
     ("shaming", 3_000, 120, 3),
     ("bench", 3_000, 120, 4),
+    ("sesame", 3_000, 120, 5),
 ]
 
 

@@ -166,3 +166,22 @@ def test_children_acts_need_a_source_or_a_flag():
         ActSpec(kind="harmful", min_age=8)
     assert ActSpec(kind="harmful", min_age=8, verified=False).min_age == 8
     assert ActSpec(kind="harmful", min_age=8, sources=["https://example.org"]).min_age == 8
+
+
+def test_sesame_purchases_carry_yuan_values_scaled_by_income():
+    sim = Simulation("sesame", persons=20_000, days=30, seed=5).init()
+    daily = sim.empty_daily()
+    j = sim.act_ids.index("platform_spending")
+    values, who = [], []
+    for k in range(30):
+        day = sim.start + k
+        occ = sim.conduct(day)
+        rec = sim.observe(k, occ, daily)
+        assert rec.value is not None
+        values.append(rec.value[rec.act == j])
+        who.append(rec.subject[rec.act == j])
+        sim.respond(day, occ, sim.apply(day, rec))
+    v, s = np.concatenate(values), np.concatenate(who)
+    income = sim.society.ability_to_pay.astype(np.float64)[s]
+    assert abs(np.median(np.log(v / income)) - np.log(100)) < 0.05  # median 100 yuan at median income
+    assert np.corrcoef(np.log(v), np.log(income))[0, 1] > 0.3
