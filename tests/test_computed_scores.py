@@ -266,7 +266,7 @@ def test_simulation_binds_society_inputs():
     sc = load_scenario("rongcheng", sets={
         "regimes": ["sesame", "tax-credit"],
         "behaviour.rates": {"platform_spending": 0.05, "repaid_on_time": 0.02, "late_filing": 0.001},
-        "behaviour.perceived_cost": {}, "sources.detection": {},
+        "behaviour.perceived_cost": {}, "sources.detection": {}, "behaviour.answers_to": ["sesame"],
         "acts": {"platform_spending": {"kind": "neutral"}, "repaid_on_time": {"kind": "compliance"},
                  "late_filing": {"kind": "harmful"}}})
     sim = Simulation(sc, persons=400, days=460).init()

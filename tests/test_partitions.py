@@ -98,3 +98,30 @@ def test_canonical_order_is_a_stable_sort_by_day_then_subject(lines, days_in_ord
     want = sorted(range(len(lines)), key=lambda i: (lines[i][0], lines[i][1]))  # stable
     got = canonical_order(day, subject)
     assert (list(range(len(lines))) if got is None else got.tolist()) == want
+
+
+@pytest.mark.parametrize("scenario", ["shaming", "court-and-rongcheng"])
+def test_the_order_of_regimes_changes_no_output_file(tmp_path, scenario):
+    from itertools import permutations
+
+    from scslab.sim.scenario import load_scenario
+
+    regimes = load_scenario(scenario).regimes
+    files = []
+    for i, order in enumerate(list(permutations(regimes))[:3]):
+        out = tmp_path / f"o{i}"
+        run_scenario(scenario, persons=3_000, days=30, seed=2, out=out,
+                     sets={"regimes": list(order)})
+        files.append(digests(out))
+    assert len(files) > 1 and all(f == files[0] for f in files)
+
+
+def test_several_scored_regimes_need_the_one_people_answer_to():
+    from scslab.errors import InputError
+    from scslab.sim.resolve import resolve
+
+    sets = {"regimes": ["rongcheng", "sesame"]}
+    with pytest.raises(InputError, match="answers_to"):
+        resolve("rongcheng", sets=sets)
+    plan = resolve("rongcheng", sets={**sets, "behaviour.answers_to": ["rongcheng"]})
+    assert plan.rulebooks[plan.acts.primary].regime.id == "rongcheng"

@@ -73,7 +73,7 @@ class Acts:
     identity: tuple[bool, ...]  # per regime: the map is the identity (no translation needed)
     org_acts: np.ndarray  # act index per organisation rate
     org_rates: np.ndarray  # [acts/organisation/day], all > 0
-    primary: int | None  # the first regime with a score: it drives deterrence and incentives
+    primary: int | None  # the regime people answer to (behaviour.answers_to): deterrence, incentives
     needs_age: bool  # some list has a minimum age, so records carry the subject's age
 
 
@@ -171,6 +171,11 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     sc = checked
     horizon = _horizon(sc, persons, days, seed, err)
     rulebooks = _rulebooks(sc.regimes, src, err)
+    if rulebooks is not None:  # one canonical order, so no output depends on the listing order
+        books = rulebooks
+        order = sorted(range(len(books)), key=lambda i: books[i].regime.id)
+        rulebooks = [books[i] for i in order]
+        sc = sc.model_copy(update={"regimes": [sc.regimes[i] for i in order]})
     society: SocietyParams | None = None
     if horizon is not None:
         society = err.attempt(lambda: _society(sc, horizon))
@@ -288,8 +293,29 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     return Acts(tuple(ids), arrays[0], detection, cost, sign, kind, incentivised, min_age, max_age,
                 tuple(x.value for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
-                next((i for i, rb in enumerate(rulebooks) if rb.score is not None), None),
+                _answered(sc, rulebooks),
                 any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
+
+
+def _answered(sc: Scenario, rulebooks: list[Rulebook]) -> int | None:
+    """Index of the regime people answer to: the one named, or the only one with a score."""
+    ids = [rb.regime.id for rb in rulebooks]
+    named = sc.behaviour.answers_to
+    if named:
+        rid = named[0]
+        if rid not in ids:
+            raise InputError(f"unknown regime {rid!r}; the scenario runs {', '.join(ids)}",
+                             file=sc.source, key="behaviour.answers_to")
+        if rulebooks[ids.index(rid)].score is None:
+            raise InputError(f"regime {rid!r} has no score to answer to", file=sc.source,
+                             key="behaviour.answers_to")
+        return ids.index(rid)
+    scored = [i for i, rb in enumerate(rulebooks) if rb.score is not None]
+    if len(scored) > 1:
+        raise InputError(f"{len(scored)} regimes have scores ({', '.join(ids[i] for i in scored)}): "
+                         "name the one people answer to in behaviour.answers_to", file=sc.source,
+                         key="behaviour.answers_to")
+    return scored[0] if scored else None
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

@@ -105,6 +105,10 @@ class Behaviour(BaseModel):
                              description="multiplier of rewarded acts below incentive_below")
     incentive_below: int = Field(1000, ge=-_MAX_SCORE, le=_MAX_SCORE,
                                  description="score below which rewarded acts are more frequent")
+    answers_to: list[str] = Field(
+        default_factory=list, max_length=1,
+        description="the regime whose score people answer to (deterrence, incentives); default: "
+                    "the only regime with a score")
     perceived_cost: dict[str, Cost] = Field(
         default_factory=dict,
         description="cost in points used for deterrence, for acts whose cost is not points (lists)",
