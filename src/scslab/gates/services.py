@@ -28,7 +28,8 @@ Sector = Literal["transport", "hotels", "education", "real_estate", "employment"
                  "procurement", "mobility", "travel_abroad"]
 SECTORS: tuple[Sector, ...] = get_args(Sector)
 """Sectors of a service. The first seven are those the joint-punishment memorandum of 2016
-reaches (regimes.md §4, "Sharing (Art. 8)" and the 2015 consumption restrictions)."""
+reaches (SPC-2017 Art. 8 and the 2015 consumption restrictions; see the court-defaulters
+rulebook's [[sources]], keys SPC-2017, SPC-HC-2015 and MEMO-2016)."""
 
 JOINT_PUNISHMENT_SECTORS = SECTORS[:7]
 
