@@ -5,8 +5,9 @@ Each day, after every regime has applied the day's records:
 1. :class:`~scslab.gates.demand.Demand` draws the day's requests, O(requests);
 2. every request is checked against the *gate subjects* it concerns: the requester itself; for a
    person, also every organisation they legally represent (an organisation's restrictions fall on
-   its legal representative: SPC-2017 Art. 8, in the court-defaulters rulebook's [[sources]]); for a child's request, the child's guardians and the
-   organisations they represent (family spillover);
+   its legal representative: SPC-2017 Art. 8, in the court-defaulters rulebook's [[sources]]);
+   for a child's request, the child's guardians and the organisations they represent (family
+   spillover);
 3. each regime answers denied / privileged / allowed from its own consequences
    (:class:`~scslab.gates.gate.RegimeGate`); privileges count only from the requester's own status
    (a guardian's for a child) and never for a denied request;
