@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -147,7 +149,7 @@ def test_values_follow_their_declared_distributions():
     dists = (ValueDist(dist="lognormal", median=200.0, sigma=0.8, income_elasticity=1.0, unit="yuan"),
              ValueDist(dist="integers", low=1, high=3, unit="years"),
              ValueDist(dist="fixed", value=7.0), None)
-    v = Values(dists, ability, n, Keyed(3, "conduct.values"))
+    v = Values(dists, SimpleNamespace(ability_to_pay=ability, n_persons=n), Keyed(3, "conduct.values"))
     subj = np.arange(n)
     luck = np.random.default_rng(1).integers(0, 2**32, n, dtype=np.uint32)
     for a, check in enumerate((

@@ -74,3 +74,10 @@ def test_streams_seeds_and_days_are_independent():
 def test_negative_seed_is_refused():
     with pytest.raises(ValueError, match="non-negative"):
         Streams(-1)
+
+
+def test_words_are_the_uniforms_bits():
+    k = Keyed(9, "test.words")
+    ids = np.arange(10_000)
+    assert np.array_equal(k.words(ids, 4, 1).astype(np.float64),
+                          np.floor(k.uniform(ids, 4, 1) * 2.0**32))

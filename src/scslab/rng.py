@@ -124,6 +124,14 @@ def _uniforms(k0, k1, sid, c0, c1, c2, out):
 
 
 @njit(cache=True, nogil=True)
+def _words(k0, k1, sid, c0, c1, c2, out):
+    for i in range(c0.shape[0]):
+        x0, _, _, _ = philox(c0[i], c1, c2, sid, k0, k1)
+        out[i] = x0
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _normals(k0, k1, sid, c0, c1, c2, out):
     for i in range(c0.shape[0]):
         out[i] = normal(k0, k1, sid, c0[i], c1, c2)
@@ -148,6 +156,11 @@ class Keyed:
         """One uniform in (0, 1) per id (float64), keyed (id, c1, c2)."""
         ids = np.asarray(ids, np.int64)
         return _uniforms(self.k0, self.k1, self.sid, ids, c1, c2, np.empty(len(ids)))
+
+    def words(self, ids: np.ndarray, c1: int = 0, c2: int = 0) -> np.ndarray:
+        """One uniform 32-bit word per id (uint32), keyed (id, c1, c2)."""
+        ids = np.asarray(ids, np.int64)
+        return _words(self.k0, self.k1, self.sid, ids, c1, c2, np.empty(len(ids), np.uint32))
 
     def normal(self, ids: np.ndarray, c1: int = 0, c2: int = 0) -> np.ndarray:
         """One standard normal per id (float64), keyed (id, c1, c2)."""

@@ -16,13 +16,16 @@ occurring, but are never recorded, so the unmeasured part of conduct stays visib
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scslab.rng import Keyed, philox, u01
+
+if TYPE_CHECKING:
+    from scslab.society import Society
 
 ADULT_AGE = 18  # full civil capacity at 18: Civil Code of the PRC, Art. 17 (default eligibility)
 MAX_AGE = 100  # [years], as the society's ages
@@ -117,13 +120,12 @@ class Values:
 
     Args:
         dists: the declared value per act (None: none).
-        ability_to_pay: relative income per person (scales lognormal values).
-        n_persons: persons (organisations' values are not scaled).
+        society: its ``ability_to_pay`` (relative income, read only when some value scales with
+            it) and ``n_persons`` (organisations' values are not scaled).
         stream: the keyed stream ``conduct.values``.
     """
 
-    def __init__(self, dists: tuple[ValueDist | None, ...], ability_to_pay: np.ndarray,
-                 n_persons: int, stream: Keyed) -> None:
+    def __init__(self, dists: tuple[ValueDist | None, ...], society: Society, stream: Keyed) -> None:
         n = len(dists)
         self.code = np.full(n, -1, np.int8)
         self.a, self.b, self.e = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -135,8 +137,8 @@ class Values:
             self.b[j] = {"fixed": 0.0, "lognormal": d.sigma, "integers": d.high}[d.dist] or 0.0
             self.e[j] = d.income_elasticity if d.dist == "lognormal" else 0.0
         self.any = bool((self.code >= 0).any())
-        self.ability = np.asarray(ability_to_pay, np.float64) if self.e.any() else np.ones(1)
-        self.n_persons, self.stream = n_persons, stream
+        self.ability = np.asarray(society.ability_to_pay, np.float64) if self.e.any() else np.ones(1)
+        self.n_persons, self.stream = society.n_persons, stream
 
     def draw(self, day: int, subj: np.ndarray, act: np.ndarray, luck: np.ndarray) -> np.ndarray | None:
         """Values of records (subject, act, luck) of day ``day`` (relative); None: all 1."""

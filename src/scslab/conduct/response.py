@@ -101,7 +101,7 @@ class Performance:
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The day's performance acts: (subject, act, luck)."""
         s = self.due(day)
-        luck = np.floor(self.stream.uniform(s, day, _LUCK) * 4294967296.0).astype(np.uint32)
+        luck = self.stream.words(s, day, _LUCK)
         return s, np.full(len(s), self.act, np.int64), luck
 
     def due(self, day: int) -> np.ndarray:

@@ -208,9 +208,7 @@ class Simulation:
                                      crossings=_local(crossings, lo, hi))
                            .init(self._primary_score())
                            for lo, hi in itertools.pairwise(bounds)]
-        self.values = Values(acts.values, self.society.ability_to_pay if any(
-            v is not None and v.income_elasticity for v in acts.values) else np.ones(1),
-            self.society.n_persons, self.streams.keyed("conduct.values"))
+        self.values = Values(acts.values, self.society, self.streams.keyed("conduct.values"))
         self.sources = Detection(acts.detection)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
             acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))

@@ -174,8 +174,7 @@ class Society:
         # falls below the parameter (all heads stay adults).
         other_pmf = np.clip(pmf - h * head_pmf, 0.0, None) if h < 1 else pmf
         k = self.streams.keyed("society.ages")
-        u = k.uniform(np.arange(n))  # the high 16 bits pick the age, the low 16 the birthday
-        bits = np.floor(u * 4294967296.0).astype(np.uint32)
+        bits = k.words(np.arange(n))  # the high 16 bits pick the age, the low 16 the birthday
         level = (bits >> 16).astype(np.uint16)
         age = _inverse_cdf_table(other_pmf)[level].astype(np.uint8)
         age[heads] = _inverse_cdf_table(head_pmf)[level[heads]]
