@@ -116,13 +116,13 @@ def test_an_act_no_regime_knows_occurs_and_is_never_recorded():
 
 def test_unrewarded_prosocial_acts_get_no_incentive():
     plan = resolve("rongcheng")
-    acts = plan.acts
-    assert acts.incentivised[acts.ids.index("heroic_act")]  # rewarded (+30) and seen
+    acts = plan.acts.behaviour.acts
+    assert acts.reward[plan.acts.ids.index("heroic_act")] > 0  # rewarded (+30) and seen
     data = scenario_data(load_scenario("rongcheng"))
     data["acts"]["x"] = {"kind": "prosocial"}
     data["behaviour"]["rates"]["x"] = 0.01
     plan = resolve(scenario_from_data(data, "test"))
-    assert not plan.acts.incentivised[plan.acts.ids.index("x")]
+    assert plan.acts.behaviour.acts.reward[plan.acts.ids.index("x")] == 0
 
 
 @pytest.mark.parametrize(("change", "key"), [

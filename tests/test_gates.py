@@ -387,14 +387,9 @@ def test_tie_and_job_losses_match_their_probabilities():
 # ------------------------------------------------------------------------------ response
 def test_denials_speed_up_performance():
     n = 40_000
-    soc = FakeSociety(age=np.full(n, 40, np.uint8), household_start=np.arange(n + 1),
-                      ability_to_pay=np.ones(n, np.float32), org_legal_rep=np.zeros(0, np.int32))
     court = engine(COURT, n)
     rate = 0.01  # per day
     perf = Performance(court, 0, 1, rate, rate, n, DAY + 400, Streams(3).keyed("conduct.response"))
-    g = Gates(load_services(), soc, [court], Streams(3), n_days=400, end=DAY + 400, shaming=False,
-              response=perf, response_regime=0)
-    perf = g.performance
     t = court.step(DAY, np.arange(n), np.zeros(n, np.int64))
     perf.entered(DAY, t)
     half = np.arange(n // 2)
@@ -471,8 +466,7 @@ def test_a_day_never_touches_every_subject():
     n = soc.n_subjects
     court, points = engine(COURT, n), engine(POINTS, n)
     perf = Performance(court, 0, 1, 0.01, 0.01, n, DAY + 20, Streams(9).keyed("conduct.response"))
-    g = Gates(load_services(), soc, [court, points], Streams(9), n_days=20, end=DAY + 20,
-              response=perf, response_regime=0)
+    g = Gates(load_services(), soc, [court, points], Streams(9), n_days=20, end=DAY + 20)
     g.shaming[0].ties._load()
     # Every per-subject array the day reads: engines', the gates' and the society's.
     cs = court.state
@@ -484,13 +478,13 @@ def test_a_day_never_touches_every_subject():
     sh.contrib = {j: guard(c) for j, c in sh.contrib.items()}
     sh.ties.indptr, sh.ties.lost = guard(sh.ties.indptr), guard(sh.ties.lost)
     sh.ties.dropped = guard(sh.ties.dropped)
-    g.performance.when = guard(g.performance.when)
+    perf.when = guard(perf.when)
     rng = np.random.default_rng(0)
     for k in range(20):
         day = DAY + k
         Guard.active = True
         try:
-            subj, act, _ = g.performance.occurrences(day)
+            subj, act, _ = perf.occurrences(day)
         finally:
             Guard.active = False
         new = rng.integers(0, n, 200)
@@ -500,6 +494,8 @@ def test_a_day_never_touches_every_subject():
         Guard.active = True
         try:
             g.step(k, day, [t0, t1])
+            perf.entered(day, t0)
+            perf.denied(day, g.denied_today[0])
         finally:
             Guard.active = False
     assert g.denied[:, 0].sum() > 0 and g.requests.sum() > 0 and g.shaming[0].exposure.sum() > 0
@@ -540,14 +536,14 @@ ringback_imposed = "1/2000"
 repayment_proven = 0
 [behaviour.organisation_rates]
 listed = "1/20"
-[gates]
-enabled = true
-[gates.response]
+[[behaviour.list_answers]]
 regime = "court-test"
 list = "defaulters"
 act = "performs_obligation"
 base_per_year = 1.0
 per_denial_per_year = 2.0
+[gates]
+enabled = true
 """
 
 
@@ -635,7 +631,7 @@ def test_builtin_scenario_runs_with_both_regimes_and_gates(tmp_path):
     assert run.regimes == ["court-defaulters", "rongcheng"]  # the canonical order: by id
     assert sum(run.total("request", "").values()) > 0
     assert run.has_metric("denied", "court-defaulters") and run.has_metric("privileged", "rongcheng")
-    assert res.sim.gates.performance is not None
+    assert res.sim.answers is not None and res.sim.answers.emitted >= 0
 
 
 def test_organisation_conduct_rates():

@@ -116,12 +116,17 @@ def test_the_order_of_regimes_changes_no_output_file(tmp_path, scenario):
     assert len(files) > 1 and all(f == files[0] for f in files)
 
 
-def test_several_scored_regimes_need_the_one_people_answer_to():
+def test_people_answer_to_the_regimes_named_with_their_weights():
     from scslab.errors import InputError
     from scslab.sim.resolve import resolve
 
     sets = {"regimes": ["rongcheng", "sesame"]}
-    with pytest.raises(InputError, match="answers_to"):
-        resolve("rongcheng", sets=sets)
-    plan = resolve("rongcheng", sets={**sets, "behaviour.answers_to": ["rongcheng"]})
-    assert plan.rulebooks[plan.acts.primary].regime.id == "rongcheng"
+    with pytest.raises(InputError, match=r"answers_to\.nope"):
+        resolve("rongcheng", sets={**sets, "behaviour.answers_to": {"nope": {}}})
+    plan = resolve("rongcheng", sets={**sets, "behaviour.answers_to": {
+        "sesame": {"weight": 0.5}, "rongcheng": {"weight": 2.0, "margin": 10}}})
+    st = plan.acts.behaviour.standing
+    assert [plan.rulebooks[s.regime].regime.id for s in st] == ["rongcheng", "sesame"]
+    assert [s.weight for s in st] == [2.0, 0.5]
+    i = plan.acts.ids.index("traffic_ticket")
+    assert plan.acts.behaviour.acts.score_cost[i] == 2.0 * 5  # Rongcheng's -5, weighted

@@ -104,9 +104,10 @@ def _act(draw, data: dict[str, Any]) -> str:
 _RATE = st.one_of(st.floats(0, 0.05), st.sampled_from(["1/200", "1/100000", 0, 0.0]))
 _GOOD = {  # plausible values per key; _value mixes in the weird ones
     "rate": _RATE, "detection": st.floats(0, 1), "cost": st.floats(0, 1000),
-    "beta": st.floats(0, 100), "beta_low": st.floats(0, 100), "incentive": st.floats(0, 100),
-    "betta": st.floats(0, 100), "low_score": st.integers(-2000, 2000),
-    "incentive_below": st.integers(-2000, 2000),
+    "offset_strength": st.floats(0, 100), "effort_response": st.floats(0, 100),
+    "betta": st.floats(0, 100), "aware_share": st.floats(0, 1),
+    "checks_per_year": st.floats(0, 400), "perceived_detection": st.floats(0, 100),
+    "offset_target": st.sampled_from(["band", "initial", "bend"]),
     "share_under_15": st.floats(0, 0.5), "share_60_plus": st.floats(0, 0.5),
     "share_male": st.floats(0, 1), "share_female": st.floats(0, 1),
     "mean_household_size": st.floats(1, 8), "income_sigma": st.floats(0, 3),
@@ -146,8 +147,9 @@ def _mutation(draw, data: dict[str, Any]) -> None:
     elif kind == "cost":
         b.setdefault("perceived_cost", {})[draw(_act(data))] = draw(_value("cost"))
     elif kind == "behaviour":
-        key = draw(st.sampled_from(["beta", "beta_low", "low_score", "incentive",
-                                    "incentive_below", "betta"]))
+        key = draw(st.sampled_from(["offset_strength", "effort_response", "aware_share",
+                                    "checks_per_year", "perceived_detection", "offset_target",
+                                    "betta"]))
         b[key] = draw(_value(key))
     elif kind == "society":
         key = draw(st.sampled_from(["share_under_15", "share_60_plus", "share_male",
@@ -173,7 +175,9 @@ def _mutation(draw, data: dict[str, Any]) -> None:
                  "performs_obligation", "traffic_ticket", "nope", 3]), _act(data)))
         else:
             value = draw(_value(key))
-        data.setdefault("gates", {}).setdefault("response", {})[key] = value
+        answers = b.setdefault("list_answers", [{}])
+        if isinstance(answers, list) and answers and isinstance(answers[0], dict):
+            answers[0][key] = value
     elif kind == "regimes_add":
         data["regimes"].append(draw(st.one_of(st.sampled_from(data["regimes"] or ["rongcheng"]),
                                               _regime_names)))
@@ -181,7 +185,7 @@ def _mutation(draw, data: dict[str, Any]) -> None:
         data["regimes"] = draw(st.one_of(st.lists(_regime_names, max_size=3),
                                          st.sampled_from(["rongcheng", 1, [1]])))
     else:
-        table = draw(st.sampled_from(["horizon", "society", "sources", "gates", "gates.response",
+        table = draw(st.sampled_from(["horizon", "society", "sources", "gates",
                                       "behaviour", "behaviour.rates"]))
         if "." in table:  # a nested table
             outer, inner = table.split(".")
@@ -313,12 +317,16 @@ def test_schema_and_reference_mistakes_are_reported_together(tmp_path):
     assert e.total >= 3, [str(x) for x in e.related]
 
 
-def test_act_and_gates_mistakes_are_reported_together():
+@pytest.mark.parametrize(("field", "value", "key"), [
+    ("regime", "nope", "behaviour.list_answers[0].regime"),
+    ("list", "no_such_list", "behaviour.list_answers[0].list"),
+    ("act", "traffic_ticket", "behaviour.list_answers[0].act"),
+])
+def test_a_list_answer_mistake_names_its_key(field, value, key):
     d = base()
-    d["behaviour"]["rates"]["no_such_act"] = 0.01
-    d["gates"]["response"]["list"] = "no_such_list"
+    d["behaviour"]["list_answers"][0][field] = value
     e = rejected(resolve, scenario_from_data(d, "x.toml"))
-    assert {"behaviour.rates.no_such_act", "gates.response.list"} <= set(keys(e)), keys(e)
+    assert key in keys(e), keys(e)
 
 
 def test_unknown_services_table_names_its_key():
@@ -418,9 +426,9 @@ def test_set_changes_the_resolved_rate():
 
 def test_set_on_a_scenario_object():
     sc = load_scenario("rongcheng")
-    r = resolve(sc, sets={"behaviour.rates.traffic_ticket": 0.02, "behaviour.beta": 2})
+    r = resolve(sc, sets={"behaviour.rates.traffic_ticket": 0.02, "behaviour.offset_strength": 2})
     assert r.acts.base[r.acts.ids.index("traffic_ticket")] == 0.02
-    assert r.scenario.behaviour.beta == 2
+    assert r.scenario.behaviour.offset_strength == 2
     assert r.source == sc.source
     assert sc.behaviour.rates["traffic_ticket"] != 0.02  # the given scenario is left alone
 
@@ -488,7 +496,9 @@ def test_resolved_is_frozen():
 def test_act_arrays_are_read_only():
     r = resolve("court-and-rongcheng", **TINY)
     a = r.acts
-    arrays = [a.base, a.detection, a.cost, a.sign, a.org_acts, a.org_rates, *a.regime_map]
+    b = a.behaviour.acts
+    arrays = [a.base, a.detection, a.kind, b.score_cost, b.list_cost, b.reward, a.org_acts,
+              a.org_rates, *a.regime_map]
     assert len(a.org_rates) > 0  # court-and-rongcheng has organisation rates
     for arr in arrays:
         assert not arr.flags.writeable
@@ -499,4 +509,4 @@ def test_act_arrays_are_read_only():
 def test_resolved_scenario_cannot_be_changed():
     r = resolve("rongcheng", **TINY)
     with pytest.raises(Exception):  # noqa: B017
-        r.scenario.behaviour.beta = math.nan
+        r.scenario.behaviour.offset_strength = math.nan

@@ -294,7 +294,7 @@ def run(
     force: Force = False,
     sets: Annotated[list[str] | None, typer.Option(
         "--set", metavar="KEY=VALUE",
-        help="change one scenario key, e.g. behaviour.beta=2 (repeatable)")] = None,
+        help="change one scenario key, e.g. behaviour.aware_share=0.5 (repeatable)")] = None,
     partitions: Annotated[int, typer.Option(
         "--partitions", metavar="P",
         help="process persons in P contiguous partitions (same results for every P)")] = 1,

@@ -14,22 +14,28 @@ from numba import njit
 from scslab.rng import philox, u01
 
 # A queue entry packs, into one uint64, the person (31 bits, up to 2.1e9 persons), their class
-# (2 bits) and their harmful rate m * N[g, c] [acts/day] as the 31 low bits of a positive
-# float32. With age groups, the group takes 3 of those bits (at most 8 groups) and the rate
-# keeps the float's top 28 (a relative precision of 2^-20). One plain integer per entry keeps a
-# day's queue a single cheap concatenation, and the kernels gather nothing per person.
-_RATE_BITS = np.uint64(0x7FFFFFFF)
-_GROUP_RATE_BITS = np.uint64(0x0FFFFFFF)
-MAX_GROUPS = 8
-
+# (5 bits, :mod:`scslab.conduct.rates`) and their harmful rate m * N[g, c] [acts/day] as the top 28
+# of the 31 low bits of a positive float32 (a relative precision of 2^-20). With groups, the group
+# takes 5 of those bits (at most 32 groups) and the rate keeps the float's top 23 (2^-15). One
+# plain integer per entry keeps a day's queue a single cheap concatenation, and the kernels
+# gather nothing per person.
+_CLASS_BITS = np.uint64(31)
+_RATE_BITS = np.uint64(0x0FFFFFFF)
+_GROUP_RATE_BITS = np.uint64(0x007FFFFF)
+MAX_GROUPS = 32
+# A person's ``state`` (int32) is their next act day << 5 | class.
+SHIFT = 5
+CLASS_MASK = 31
+NONE_DAY = 32767  # no act before the horizon
+REDRAW_DAY = 32766  # marked for a redraw after the day
 
 @njit(cache=True, nogil=True, inline="always")
 def _entry(person, klass, group, bits, grouped):
     """One packed queue entry (see above); ``bits``: the float32 rate's bits."""
-    head = (np.uint64(person) << np.uint64(33)) | (np.uint64(klass) << np.uint64(31))
+    head = (np.uint64(person) << np.uint64(33)) | (np.uint64(klass) << np.uint64(28))
     if grouped:
-        return head | (np.uint64(group) << np.uint64(28)) | (np.uint64(bits) >> np.uint64(3))
-    return head | (np.uint64(bits) & _RATE_BITS)
+        return head | (np.uint64(group) << np.uint64(23)) | (np.uint64(bits) >> np.uint64(8))
+    return head | (np.uint64(bits) >> np.uint64(3))
 
 
 @njit(cache=True, nogil=True)
@@ -51,12 +57,12 @@ def unpack(entries, grouped):
     for i in range(n):
         e = entries[i]
         person[i] = np.int64(e >> np.uint64(33))
-        klass[i] = np.int8((e >> np.uint64(31)) & np.uint64(3))
+        klass[i] = np.int8((e >> np.uint64(28)) & _CLASS_BITS)
         if grouped:
-            group[i] = np.uint8((e >> np.uint64(28)) & np.uint64(7))
-            bits[i] = np.uint32((e & _GROUP_RATE_BITS) << np.uint64(3))
+            group[i] = np.uint8((e >> np.uint64(23)) & _CLASS_BITS)
+            bits[i] = np.uint32((e & _GROUP_RATE_BITS) << np.uint64(8))
         else:
-            bits[i] = np.uint32(e & _RATE_BITS)
+            bits[i] = np.uint32((e & _RATE_BITS) << np.uint64(3))
     return person, klass, group, bits.view(np.float32)
 
 
@@ -174,7 +180,7 @@ def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, b
     E ~ Exp(1) is ``e[i]`` (drawn with the day's acts) or, when ``e`` is empty, keyed
     (person, first, 0). Days here are relative to the run's start.
 
-    Writes each person's ``state`` = next day << 2 | class (day 32767: none before the horizon)
+    Writes each person's ``state`` = next day << 5 | class (day 32767: none before the horizon)
     and groups the persons due before ``end`` by day with a counting sort.
 
     Args:
@@ -186,7 +192,7 @@ def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, b
         e: Exp(1) draws per person, or an empty array to draw them here.
         first: the first day they may act on (relative to the start).
         end: one past the last day (relative to the start).
-        state: per person of the partition, next day << 2 | class (written).
+        state: per person of the partition, next day << 5 | class (written).
         old: previous queued day per person, or an empty array; persons whose new day equals
             it are already queued and are left out.
         out: an empty uint64 array of length len(p), filled with the packed queued entries.
@@ -215,14 +221,14 @@ def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, b
         gap = np.floor(ei / lam) if lam > 0 else np.inf
         if gap < span:
             d = first + np.int64(gap)
-            state[p[i]] = (d << 2) | klass[i]
+            state[p[i]] = (d << SHIFT) | klass[i]
             if check_old and old[i] == d:
                 rel[i] = -1
             else:
                 rel[i] = d - first
                 counts[rel[i]] += 1
         else:
-            state[p[i]] = (32767 << 2) | klass[i]  # none before the horizon
+            state[p[i]] = (NONE_DAY << SHIFT) | klass[i]  # none before the horizon
             rel[i] = -1
     starts = np.zeros(span + 1, np.int64)
     nd = 0
@@ -252,35 +258,31 @@ def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, b
 
 
 @njit(cache=True, nogil=True)
-def respond(day, touched, score, n_persons, low_score, incentive_below, state):
-    """Behaviour responds to scores: update the pressure class of touched persons.
+def restate(day, persons, new_class, state):
+    """Give persons their new class (the low 5 bits of ``state``).
 
-    Class = 2 * (score < low_score) + (score < incentive_below), kept in the low 2 bits of
-    ``state`` (next day << 2 | class). Persons whose class changed but who did not act today
-    hold a queued day drawn at the old rate: they are returned, once each, with that day, to be
-    redrawn (their next day is marked 32766 meanwhile).
+    Persons whose class changed but who did not act today hold a queued day drawn at the old
+    rate: they are returned, once each, with that day, to be redrawn (their next day is marked
+    :data:`REDRAW_DAY` meanwhile). ``day`` is relative to the run's start.
 
     Returns:
         (persons to redraw, their previously queued day).
     """
-    others = np.empty(touched.shape[0], np.int64)
-    old = np.empty(touched.shape[0], np.int64)
+    others = np.empty(persons.shape[0], np.int64)
+    old = np.empty(persons.shape[0], np.int64)
     k = 0
-    for i in range(touched.shape[0]):
-        s = touched[i]
-        if s >= n_persons:
-            continue
-        sc = score[s]
-        c = 2 * (sc < low_score) + (sc < incentive_below)
+    for i in range(persons.shape[0]):
+        s = persons[i]
+        c = new_class[i]
         st = state[s]
-        if c != st & 3:
-            q = st >> 2
-            if q != day and q != 32766:
+        if c != st & CLASS_MASK:
+            q = st >> SHIFT
+            if q != day and q != REDRAW_DAY:
                 others[k] = s
                 old[k] = q
-                q = 32766
+                q = REDRAW_DAY
                 k += 1
-            state[s] = (q << 2) | c
+            state[s] = (q << SHIFT) | c
     return others[:k], old[:k]
 
 
@@ -289,7 +291,7 @@ def refresh(actors, klass_now, group, neg, state, propensity, neg_total):
     """Update the carried class and harmful rate of actors whose class changed today."""
     for i in range(actors.shape[0]):
         p = actors[i]
-        c = state[p] & 3
+        c = state[p] & CLASS_MASK
         if c != klass_now[i]:
             klass_now[i] = c
             neg[i] = propensity[p] * neg_total[group[i], c]

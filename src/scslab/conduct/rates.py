@@ -1,16 +1,22 @@
-"""Act rates: base rates, propensity, deterrence and incentives, as per-group, per-class tables.
+"""Act rates as per-group, per-class tables (docs/behaviour.md#rates).
 
-A person's rate of act ``a`` on a day depends on their age group ``g`` (which acts they may
-commit, :mod:`scslab.conduct.acts`), their propensity ``m`` and a small *pressure class* ``c``
-derived from their score at the start of the day:
+A person's rate of act ``a`` depends on their group ``g`` (age, which acts they may commit,
+:mod:`scslab.conduct.acts`), their propensity ``m`` and their *class* ``c``: their perceived
+standing rank ``r`` (:mod:`scslab.conduct.standing`), whether they are climbing back after a
+fall (``o``) and whether they know their score (``k``). With ``q_a = min(1, perceived_detection *
+detection_a)``:
 
-* harmful act: ``base_a * m * exp(-beta_c * detection_a * cost_a / 100)``, where ``cost_a`` is the
-  act's points (or a perceived cost) and ``beta_c`` is larger for people whose score is already low;
-* prosocial act: ``base_a * incentive_c`` where a regime rewards it and a source sees it (more
-  frequent for people below the incentive threshold), else ``base_a``;
-* neutral and compliance acts: ``base_a``;
+* harmful: ``base_a * m * exp(-beta_r * q_a * (k * score_cost_a + list_cost_a) / 100)``;
+  ``score_cost_a`` is the weighted points the act costs, which only those who know their score
+  weigh; ``list_cost_a`` the believed cost of what else it brings (a listing, a band drop);
+* prosocial: a fixed effort ``sum_b base_b`` split over the group's prosocial acts in proportion
+  to ``base_a * exp(eta * k * q_a * reward_a / 100)`` (drift toward the measured);
+* rewarded prosocial and neutral acts (``reward_a > 0``, seen by a source) are then multiplied
+  by ``striving_r * (1 + offset_strength * o)``;
+* other neutral and compliance acts: ``base_a``;
+* score checks (a pseudo-act, the last "other" column) at ``checks_per_day * k``;
 
-and 0 in the age groups that may not commit it. So every person's total rate is
+and 0 in the groups that may not commit it. So every person's total rate is
 ``Λ = m * N[g, c] + P[g, c]``: two numbers per group and class, which is what lets the scheduler
 draw events in time proportional to events rather than person-days.
 """
@@ -21,10 +27,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scslab.conduct.standing import CLEAR
+
+N_CLASSES = 32  # rank (3 bits: 0..4 used), offsetting (bit 3), knows the score (bit 4)
+OFFSET_BIT, AWARE_BIT = 8, 16
+
+
+def klass(rank: np.ndarray | int, offset: np.ndarray | int, aware: np.ndarray | int) -> np.ndarray:
+    """Class of persons from their rank, offsetting flag and awareness flag (int8)."""
+    return (np.asarray(rank, np.int16) | (np.asarray(offset, np.int16) * OFFSET_BIT)
+            | (np.asarray(aware, np.int16) * AWARE_BIT)).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class ActRates:
+    """What the rate tables need of each act (arrays over the scenario's acts)."""
+
+    base: np.ndarray  # [acts/person/day]
+    kind: np.ndarray  # index into conduct.acts.KINDS (int8)
+    detection: np.ndarray  # probability an occurrence is recorded
+    score_cost: np.ndarray  # weighted points it costs, >= 0 [points]
+    list_cost: np.ndarray  # believed cost beyond points (a listing) [points]
+    reward: np.ndarray  # weighted points it earns, >= 0 [points]
+    min_age: np.ndarray  # [years] (int16)
+    max_age: np.ndarray  # [years] (int16)
+
+
+@dataclass(frozen=True)
+class RateParams:
+    """The behaviour parameters the tables use (see :mod:`scslab.conduct.params`)."""
+
+    deterrence: tuple[float, ...]  # beta per rank
+    striving: tuple[float, ...]  # multiplier of rewarded acts per rank
+    offset_strength: float
+    effort_response: float  # eta
+    perceived_detection: float
+    checks_per_day: float  # of aware persons (0: no check events)
+
 
 @dataclass(frozen=True)
 class RateTables:
-    """Per-group, per-class rate tables over the simulated acts (4 pressure classes).
+    """Per-group, per-class rate tables over the simulated acts (:data:`N_CLASSES` classes).
 
     Attributes:
         neg_total: ``N[g, c]``, summed harmful rate [acts/person/day, per unit m].
@@ -34,6 +77,7 @@ class RateTables:
         acts_neg, acts_pos: act index of each column of ``cum_neg`` / ``cum_pos``.
         cuts: ages [years] where a new group starts; group g holds ages
             ``cuts[g - 1] .. cuts[g] - 1`` (int16, ascending; empty: one group).
+        check_act: act index given to score checks (one past the scenario's acts; -1: none).
     """
 
     neg_total: np.ndarray
@@ -43,10 +87,11 @@ class RateTables:
     acts_neg: np.ndarray
     acts_pos: np.ndarray
     cuts: np.ndarray
+    check_act: int
 
     @property
     def n_classes(self) -> int:
-        """Number of pressure classes."""
+        """Number of classes."""
         return self.neg_total.shape[1]
 
     @property
@@ -59,61 +104,63 @@ class RateTables:
         return np.searchsorted(self.cuts, age, side="right").astype(np.uint8)
 
 
-def pressure_class(score: np.ndarray, low_score: int, incentive_below: int) -> np.ndarray:
-    """Class 0..3: bit 1 = score below ``low_score``, bit 0 = score below ``incentive_below``."""
-    return (2 * (score < low_score) + (score < incentive_below)).astype(np.int8)
-
-
 def age_cuts(min_age: np.ndarray, max_age: np.ndarray, oldest: int) -> np.ndarray:
     """Ages where eligibility for some act changes: each ``min_age`` and each ``max_age + 1``."""
     cuts = {int(a) for a in min_age if a > 0} | {int(a) + 1 for a in max_age if a < oldest}
     return np.array(sorted(cuts), np.int16)
 
 
-def build_rate_tables(
-    base: np.ndarray,
-    cost: np.ndarray,
-    sign: np.ndarray,
-    detection: np.ndarray,
-    incentivised: np.ndarray,
-    min_age: np.ndarray,
-    max_age: np.ndarray,
-    beta: float,
-    beta_low: float,
-    incentive: float,
-    oldest: int = 100,
-) -> RateTables:
-    """Tables for the age groups and the 4 pressure classes.
+def _class_rates(a: ActRates, p: RateParams, ok: np.ndarray, c: int) -> np.ndarray:
+    """Rate of each act in class ``c`` for a group whose eligible acts are ``ok``.
+
+    Harmful entries are per unit propensity.
+    """
+    rank = c & 7 if c & 7 <= 4 else CLEAR
+    o, k = bool(c & OFFSET_BIT), bool(c & AWARE_BIT)
+    q = np.minimum(1.0, p.perceived_detection * a.detection)
+    base = a.base * ok
+    harmful, prosocial = a.kind == 0, a.kind == 1
+    out = np.where(harmful, base * np.exp(-p.deterrence[rank] * q * (k * a.score_cost + a.list_cost)
+                                          / 100.0), base)
+    if prosocial.any() and k and p.effort_response > 0:
+        raw = base * np.exp(p.effort_response * q * a.reward / 100.0) * prosocial
+        if raw.sum() > 0:
+            out = np.where(prosocial, raw * (base * prosocial).sum() / raw.sum(), out)
+    rewarded = (a.reward > 0) & (a.detection > 0) & ((a.kind == 1) | (a.kind == 2))
+    return np.where(rewarded, out * p.striving[rank] * (1.0 + p.offset_strength * o), out)
+
+
+def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100) -> RateTables:
+    """Tables for the age groups and the :data:`N_CLASSES` classes.
 
     Args:
-        base: base rate per act [acts/person/day].
-        cost: cost in points used for deterrence (>= 0) per act.
-        sign: -1 for harmful acts (deterred, scaled by m), +1 for the others.
-        detection: probability that an occurrence is recorded, per act.
-        incentivised: the act is more frequent under an incentive (rewarded and seen).
-        min_age: youngest age that commits each act [years].
-        max_age: oldest age that commits each act [years].
-        beta: deterrence strength at or above the low score [per 100 expected points].
-        beta_low: deterrence strength below the low score.
-        incentive: multiplier of incentivised rates below the incentive threshold.
+        a: the acts.
+        p: the behaviour parameters.
         oldest: the society's oldest age [years] (a max_age at or above it is no limit).
     """
-    neg = sign < 0
+    neg = a.kind == 0
     pos = ~neg
-    cuts = age_cuts(min_age, max_age, oldest)
+    cuts = age_cuts(a.min_age, a.max_age, oldest)
     lows = np.concatenate([[0], cuts]).astype(np.int64)  # youngest age of each group
     highs = np.concatenate([cuts - 1, [oldest]]).astype(np.int64)
-    n_grp, n_cls = len(lows), 4
-    cum_neg = np.zeros((n_grp, n_cls, int(neg.sum())))
-    cum_pos = np.zeros((n_grp, n_cls, int(pos.sum())))
+    n_grp, n_pos = len(lows), int(pos.sum()) + (p.checks_per_day > 0)
+    cum_neg = np.zeros((n_grp, N_CLASSES, int(neg.sum())))
+    cum_pos = np.zeros((n_grp, N_CLASSES, n_pos))
     for g in range(n_grp):
-        ok = (min_age <= lows[g]) & (highs[g] <= max_age)
-        for c in range(n_cls):
-            b = beta_low if c & 2 else beta
-            inc = np.where(incentivised, incentive if c & 1 else 1.0, 1.0)
-            cum_neg[g, c] = np.cumsum((base * ok)[neg] * np.exp(-b * detection[neg] * cost[neg] / 100.0))
-            cum_pos[g, c] = np.cumsum((base * ok * inc)[pos])
-    last = lambda a: a[:, :, -1] if a.shape[2] else np.zeros((n_grp, n_cls))  # noqa: E731
+        ok = (a.min_age <= lows[g]) & (highs[g] <= a.max_age)
+        for c in range(N_CLASSES):
+            r = _class_rates(a, p, ok, c)
+            cum_neg[g, c] = np.cumsum(r[neg])
+            other = r[pos]
+            if p.checks_per_day > 0:
+                other = np.append(other, p.checks_per_day if c & AWARE_BIT else 0.0)
+            cum_pos[g, c] = np.cumsum(other)
+    last = lambda x: x[:, :, -1] if x.shape[2] else np.zeros((n_grp, N_CLASSES))  # noqa: E731
+    acts_pos = np.flatnonzero(pos)
+    check = -1
+    if p.checks_per_day > 0:
+        check = len(a.base)
+        acts_pos = np.append(acts_pos, check)
     return RateTables(neg_total=last(cum_neg), pos_total=last(cum_pos), cum_neg=cum_neg,
-                      cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=np.flatnonzero(pos),
-                      cuts=cuts)
+                      cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=acts_pos,
+                      cuts=cuts, check_act=check)

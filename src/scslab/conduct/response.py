@@ -1,9 +1,8 @@
-"""Behaviour's answer to gates: listed subjects perform their obligation, sooner after denials.
+"""Answers to lists: listed subjects perform their obligation, sooner after denials.
 
-This is conduct (what subjects do); gates only report the denials (:meth:`Performance.denied`).
-
-A subject on the response list (e.g. the court-defaulter list) performs the obligation (the
-list's removal act, e.g. ``performs_obligation``) at hazard
+This is conduct (what subjects do); gates only report the denials. Each list can declare its own
+answer (``[[behaviour.list_answers]]``). A subject on such a list (e.g. the court-defaulter
+list) performs the obligation (the list's removal act, e.g. ``performs_obligation``) at hazard
 
     h(t) = base + per_denial * (denials so far in this listing)    [per day]
 
@@ -14,7 +13,7 @@ due day, and stale queue entries are skipped when their day comes. The cost is O
 denials), never a pass over the listed stock.
 
 Each clock's draw is keyed by (subject, day, kind) (:mod:`scslab.rng`), so it never depends on
-which other subjects start clocks that day.
+which other subjects start clocks that day; each answer has its own kinds.
 
 Calibration (loose, unverified): about 20 % of the 3.08 m listed at end-2015 had performed
 "under discipline" (see the court-defaulters rulebook's sources).
@@ -35,7 +34,7 @@ _BASE, _DENIAL, _LUCK = 0, 1, 2  # kinds of draw, part of their keys
 
 @dataclass(frozen=True)
 class ResponsePlan:
-    """The resolved response: listed subjects perform an act at a hazard rising with denials.
+    """One resolved list answer: listed subjects perform an act at a hazard rising with denials.
 
     ``regime``, ``list`` and ``act`` index the scenario's regimes, that regime's lists and the
     scenario's acts.
@@ -57,10 +56,12 @@ class Performance:
         base_per_day, per_denial_per_day: hazards [per day].
         n_subjects: subject rows; end: one past the last simulated day number.
         stream: the keyed response stream.
+        answer: this answer's position among the scenario's (its draws' kinds).
     """
 
     def __init__(self, engine: Engine, list_index: int, act: int, base_per_day: float,
-                 per_denial_per_day: float, n_subjects: int, end: int, stream: Keyed) -> None:
+                 per_denial_per_day: float, n_subjects: int, end: int, stream: Keyed,
+                 answer: int = 0) -> None:
         self.engine = engine
         self.list_index = list_index
         self.act = act
@@ -68,6 +69,7 @@ class Performance:
         self.per_denial = per_denial_per_day
         self.end = end
         self.stream = stream
+        self.kind0 = 3 * answer
         self.when = np.full(n_subjects, FAR, np.int32)  # earliest due day per subject
         self.queue: dict[int, list[np.ndarray]] = {}
         self.emitted = 0
@@ -77,7 +79,7 @@ class Performance:
         if rate <= 0 or not len(s):
             return
         s = np.unique(s)  # one clock per subject, event day and kind
-        due = day + 1 + np.floor(self.stream.exponential(s, day, kind) / rate)
+        due = day + 1 + np.floor(self.stream.exponential(s, day, self.kind0 + kind) / rate)
         sooner = (due < self.end) & (due < self.when[s])
         s, due = s[sooner], due[sooner].astype(np.int32)
         self.when[s] = due
@@ -95,13 +97,14 @@ class Performance:
         self._schedule(day, s[new], self.base, _BASE)
 
     def denied(self, day: int, s: np.ndarray) -> None:
-        """Subjects ``s`` (listed) were denied a service on ``day``: one more clock each."""
-        self._schedule(day, s, self.per_denial, _DENIAL)
+        """Subjects ``s`` were denied a service on ``day``: one more clock each of those listed."""
+        if len(s):
+            self._schedule(day, s[self.engine.listed(self.list_index, s)], self.per_denial, _DENIAL)
 
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The day's performance acts: (subject, act, luck)."""
         s = self.due(day)
-        luck = self.stream.words(s, day, _LUCK)
+        luck = self.stream.words(s, day, self.kind0 + _LUCK)
         return s, np.full(len(s), self.act, np.int64), luck
 
     def due(self, day: int) -> np.ndarray:
@@ -118,10 +121,34 @@ class Performance:
         return s
 
 
-def build_response(plan: ResponsePlan | None, engines: list[Engine], end: int,
-                   stream: Keyed) -> Performance | None:
-    """The response of a gates plan (None when the scenario has none)."""
-    if plan is None:
-        return None
-    e = engines[plan.regime]
-    return Performance(e, plan.list, plan.act, plan.base, plan.per_denial, e.n_subjects, end, stream)
+class ListAnswers:
+    """Every list answer of a scenario, in declared order."""
+
+    def __init__(self, plans: tuple[ResponsePlan, ...], engines: list[Engine], end: int,
+                 stream: Keyed) -> None:
+        self.plans = plans
+        self.answers = [Performance(engines[p.regime], p.list, p.act, p.base, p.per_denial,
+                                    engines[p.regime].n_subjects, end, stream, answer=j)
+                        for j, p in enumerate(plans)]
+
+    def entered(self, day: int, touched: list[np.ndarray]) -> None:
+        """After the regimes' step (``touched`` per regime): new listings start their clocks."""
+        for p, a in zip(self.plans, self.answers, strict=True):
+            a.entered(day, touched[p.regime])
+
+    def denied(self, day: int, denied: list[np.ndarray]) -> None:
+        """After the gates (denied subjects per regime): denials of listed subjects add clocks."""
+        for p, a in zip(self.plans, self.answers, strict=True):
+            a.denied(day, denied[p.regime])
+
+    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The day's performance acts of every answer: (subject, act, luck)."""
+        parts = [a.occurrences(day) for a in self.answers]
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+    @property
+    def emitted(self) -> int:
+        """Performance acts emitted so far."""
+        return sum(a.emitted for a in self.answers)

@@ -1,7 +1,7 @@
 """Event-driven conduct: who acts on which day, in time proportional to events.
 
 Each person holds one number, the day of their next act. Because a person's rate ``Λ`` is
-constant between changes of their pressure class, the first day with at least one act is
+constant between changes of their class (:mod:`scslab.conduct.rates`), the first day with at least one act is
 ``d + 1 + floor(E / Λ)`` with ``E ~ Exp(1)`` (Poisson process, thinned to days), and the number of
 acts on that day is ``1 + Poisson(Λ (1 - τ))`` where ``τ`` is the first arrival's fraction of the
 day, drawn from its truncated exponential. When a person's class changes, memorylessness lets
@@ -19,18 +19,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from scslab.conduct._kernels import MAX_GROUPS, next_days, occurrences, pack, refresh, respond
-from scslab.conduct.rates import RateTables, pressure_class
+from scslab.conduct._kernels import (
+    CLASS_MASK,
+    MAX_GROUPS,
+    NONE_DAY,
+    SHIFT,
+    next_days,
+    occurrences,
+    pack,
+    refresh,
+    restate,
+)
+from scslab.conduct.rates import RateTables
 from scslab.rng import Keyed
 
-FAR = 32767  # "no act before the horizon" (also written by the kernel)
+FAR = NONE_DAY  # "no act before the horizon" (also written by the kernel)
 MAX_DAYS = FAR - 1  # horizon limit [days]; queued days are relative to the start
 _NO_E = np.zeros(0, np.float32)
 _NO_GROUP = np.zeros(0, np.uint8)
 
 
 class Scheduler:
-    """Draws occurrences day by day, and lets behaviour respond to scores.
+    """Draws occurrences day by day; behaviour changes persons' classes between days.
 
     Queue entries carry the person's class and negative rate along with the person, so the
     day's kernel reads only sequential arrays instead of gathering from per-person arrays.
@@ -39,8 +49,6 @@ class Scheduler:
         tables: per-class rate tables.
         propensity: m per person of the partition (float32).
         start: first day number; end: one past the last day number.
-        low_score: below it, deterrence is stronger [points].
-        incentive_below: below it, rewarded acts are more frequent [points].
         next_key, acts_key: the keyed streams of next-act days and of the acts themselves.
         base: subject row of the partition's first person.
         group: age group per person of the partition on the first day (uint8), when the tables
@@ -50,61 +58,55 @@ class Scheduler:
     """
 
     def __init__(self, tables: RateTables, propensity: np.ndarray, start: int, end: int,
-                 low_score: int, incentive_below: int, next_key: Keyed, acts_key: Keyed,
+                 next_key: Keyed, acts_key: Keyed,
                  base: int = 0, group: np.ndarray | None = None,
                  crossings: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.tables = tables
         self.propensity = propensity
         self.start = start
         self.end = end
-        self.low_score = low_score
-        self.incentive_below = incentive_below
         self.next_key, self.acts_key = next_key, acts_key
         self.base = base
         # One group: no per-person group at all (entries carry none, the kernels skip it).
         self.grouped = tables.n_groups > 1
         if tables.n_groups > MAX_GROUPS:
-            raise ValueError(f"at most {MAX_GROUPS} age groups (distinct min and max ages)")
+            raise ValueError(f"at most {MAX_GROUPS} groups (distinct min and max ages)")
         self.group = group if self.grouped and group is not None else _NO_GROUP
         self.crossings = crossings or {}
         # day number -> persons whose queued entry for that day predates a change of group
         self._repack: dict[int, list[np.ndarray]] = {}
 
-    def init(self, score: np.ndarray | None) -> Scheduler:
-        """Draw everyone's first act day from their class at the initial ``score``.
-
-        ``score`` holds all subjects' scores; the partition reads its own.
-        """
+    def init(self, klass: np.ndarray) -> Scheduler:
+        """Draw everyone's first act day from their initial class (int8 per person)."""
         n = len(self.propensity)
-        klass = (np.zeros(n, np.int8) if score is None else
-                 pressure_class(self._own(score), self.low_score, self.incentive_below))
         if self.end - self.start > MAX_DAYS:
             raise ValueError(f"at most {MAX_DAYS} days can be simulated")
-        # Per person: day of the next act (relative to the start) << 2 | pressure class. One
-        # array, so the daily kernels find both in one cache line per person.
-        self.state = (np.int32(FAR) << 2) | klass.astype(np.int32)
+        # Per person: day of the next act (relative to the start) << 5 | class. One array, so
+        # the daily kernels find both in one cache line per person.
+        self.state = (np.int32(FAR) << SHIFT) | klass.astype(np.int32)
         self.buckets: dict[int, list[np.ndarray]] = {}  # day -> chunks of packed entries
         # Queue entries go stale only when a person is redrawn before their queued day;
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
         self._today: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.checks = 0  # score checks so far
         p = np.arange(n, dtype=np.int64)
         self._draw(p, self.start, self._neg_rate(p, klass), klass)
         return self
 
     @property
     def klass(self) -> np.ndarray:
-        """Pressure class of every person (int8)."""
-        return (self.state & 3).astype(np.int8)
+        """Class of every person (int8)."""
+        return (self.state & CLASS_MASK).astype(np.int8)
+
+    def classes(self, p: np.ndarray) -> np.ndarray:
+        """Class of persons ``p`` (rows within the partition; int8)."""
+        return (self.state[p] & CLASS_MASK).astype(np.int8)
 
     @property
     def next_day(self) -> np.ndarray:
         """Day of every person's next act, relative to the start (32767: none)."""
-        return self.state >> 2
-
-    def _own(self, score: np.ndarray) -> np.ndarray:
-        """The partition's slice of an all-subjects array."""
-        return score[self.base:self.base + len(self.propensity)]
+        return self.state >> SHIFT
 
     def _neg_rate(self, p: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Negative rate m * N[c] of persons ``p`` in classes ``c`` [acts/day], float32."""
@@ -136,13 +138,15 @@ class Scheduler:
             # A copy, so the chunk does not keep the whole draw (all days) alive.
             buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]].copy())
 
-    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                             np.ndarray]:
         """Acts that occur on ``day``.
 
         Returns:
             (actors, subject per occurrence, act index per occurrence, luck per occurrence:
-            the uniform 32-bit word sources observe it with). The actors (rows within the partition) must be
-            passed back to :meth:`respond` after the day.
+            the uniform 32-bit word sources observe it with, and the persons who checked their
+            score: rows within the partition, sorted). The actors (rows within the partition)
+            must be passed back to :meth:`respond` after the day.
         """
         if day in self.crossings:
             self._cross(day)
@@ -151,10 +155,10 @@ class Scheduler:
         if not chunks:
             e = np.zeros(0, np.int64)
             self._today = (np.zeros(0, np.int8), _NO_GROUP, np.zeros(0, np.float32), _NO_E)
-            return e, e, e, np.zeros(0, np.uint32)
+            return e, e, e, np.zeros(0, np.uint32), e
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
-            entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> 2)
+            entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> SHIFT)
                               == day - self.start]
         if repack is not None:
             entries = self._repacked(entries, np.concatenate(repack))
@@ -168,7 +172,14 @@ class Scheduler:
                 break
             cap = made  # rare: more acts than room; the keyed draws repeat exactly
         self._today = (c, g, neg, nxt)
-        return actors, subj, act, luck
+        checked = subj[:0]
+        if t.check_act >= 0:
+            chk = act == t.check_act
+            if chk.any():
+                checked = np.unique(subj[chk]) - self.base
+                self.checks += int(chk.sum())
+                subj, act, luck = subj[~chk], act[~chk], luck[~chk]
+        return actors, subj, act, luck, checked
 
     def _repacked(self, entries: np.ndarray, persons: np.ndarray) -> np.ndarray:
         """The day's entries, those of ``persons`` packed afresh with their group and rate now."""
@@ -178,15 +189,15 @@ class Scheduler:
             return entries
         entries = entries.copy()
         p = who[hit]
-        c = ((entries[hit] >> np.uint64(31)) & np.uint64(3)).astype(np.int8)
+        c = ((entries[hit] >> np.uint64(28)) & np.uint64(CLASS_MASK)).astype(np.int8)
         fresh = np.empty(len(hit), np.uint64)
         pack(p, c, self.group[p], self._neg_rate(p, c), True, fresh)
         entries[hit] = fresh
         return entries
 
-    def respond(self, day: int, actors: np.ndarray, touched: np.ndarray,
-                score: np.ndarray | None) -> None:
-        """After ``day``: classes follow the new scores, and next act days are drawn.
+    def respond(self, day: int, actors: np.ndarray, persons: np.ndarray,
+                new_class: np.ndarray) -> None:
+        """After ``day``: ``persons`` take ``new_class``, and next act days are drawn.
 
         Actors and persons whose class changed get their next act day drawn (memorylessness
         makes redrawing exact).
@@ -194,25 +205,21 @@ class Scheduler:
         Args:
             day: the day just simulated (day number).
             actors: persons who acted on ``day`` (from :meth:`occurrences`).
-            touched: subject rows whose file changed (may overlap ``actors``; may repeat);
-                those outside the partition are ignored.
-            score: the primary regime's scores of all subjects (None: classes never change).
+            persons: rows within the partition whose class behaviour set (unique).
+            new_class: their classes (int8).
         """
         assert self._today is not None, "respond() must follow occurrences()"
         c, g, neg, nxt = self._today
         self._today = None
-        others = old = touched[:0]
-        if score is not None and len(touched):
-            own = touched - self.base
-            own = own[(own >= 0) & (own < len(self.propensity))]
-            others, old = respond(day - self.start, own, self._own(score), len(self.propensity),
-                                  self.low_score, self.incentive_below, self.state)
+        others = old = persons[:0]
+        if len(persons):
+            others, old = restate(day - self.start, persons, new_class, self.state)
             refresh(actors, c, g, neg, self.state, self.propensity, self.tables.neg_total)
         if len(actors):
             self._draw(actors, day + 1, neg, c, e=nxt, g=g)
         if len(others):
             self._may_be_stale = True
-            oc = (self.state[others] & 3).astype(np.int8)
+            oc = (self.state[others] & CLASS_MASK).astype(np.int8)
             self._draw(others, day + 1, self._neg_rate(others, oc), oc, old=old)
 
     def _cross(self, day: int) -> None:
@@ -223,17 +230,17 @@ class Scheduler:
         """
         p, g = self.crossings.pop(day)
         self.group[p] = g
-        c = (self.state[p] & 3).astype(np.int8)
-        old = (self.state[p] >> 2).astype(np.int64)
+        c = (self.state[p] & CLASS_MASK).astype(np.int8)
+        old = (self.state[p] >> SHIFT).astype(np.int64)
         self._may_be_stale = True
         self._draw(p, day, self._neg_rate(p, c), c, old=old)
-        kept = (self.state[p] >> 2) == old  # the queued entry stays, with the old group in it
+        kept = (self.state[p] >> SHIFT) == old  # the queued entry stays, with the old group in it
         for q in np.unique(old[kept]).tolist():
             if q < self.end - self.start:
                 self._repack.setdefault(q + self.start, []).append(p[kept & (old == q)])
 
     def rate(self, p: np.ndarray) -> np.ndarray:
         """Total rate of persons ``p`` in their current class and group [acts/day]."""
-        c = self.state[p] & 3
+        c = self.state[p] & CLASS_MASK
         g = self.group[p] if len(self.group) else 0
         return self.propensity[p] * self.tables.neg_total[g, c] + self.tables.pos_total[g, c]

@@ -1,4 +1,4 @@
-"""Gates in the daily loop: requests, answers of every regime, shaming and the response.
+"""Gates in the daily loop: requests, answers of every regime, and shaming.
 
 Each day, after every regime has applied the day's records:
 
@@ -12,8 +12,8 @@ Each day, after every regime has applied the day's records:
    (:class:`~scslab.gates.gate.RegimeGate`); privileges count only from the requester's own status
    (a guardian's for a child) and never for a denied request;
 4. shaming markers of the subjects whose file changed update exposures and costs
-   (:mod:`scslab.gates.shaming`); denials of listed subjects speed up their performance
-   (:mod:`scslab.conduct.response`), which conduct emits on a later day.
+   (:mod:`scslab.gates.shaming`); the day's denials are kept for behaviour to answer
+   (:mod:`scslab.conduct.response`, :mod:`scslab.conduct.perception`).
 
 Nothing here touches every subject on a day: the work grows with requests and file changes.
 
@@ -40,7 +40,6 @@ from scslab.regime.engine import Engine
 from scslab.rng import Streams
 
 if TYPE_CHECKING:
-    from scslab.conduct.response import Performance
     from scslab.society import Society
 
 SPILLOVER_SUFFIX = "_family_spillover"
@@ -85,13 +84,13 @@ class Gates:
         streams: the run's named streams.
         n_days: days of the run; end: one past the last day number.
         shaming: count shaming exposures and costs.
-        response: the behaviour that answers denials (conduct's), or None.
-        response_regime: index of the engine holding the response's list.
+
+    After each :meth:`step`, :attr:`denied_today` holds, per regime (scenario order), the
+    subjects it denied that day (may repeat): behaviour's to answer.
     """
 
     def __init__(self, table: ServiceTable, society: Any, engines: list[Engine], streams: Streams,
-                 n_days: int, end: int, shaming: bool = True,
-                 response: Performance | None = None, response_regime: int = -1) -> None:
+                 n_days: int, end: int, shaming: bool = True) -> None:
         soc = society
         self.table = table
         self.service_ids = table.service_ids()
@@ -126,8 +125,7 @@ class Gates:
                     self.shaming[r] = Shaming(g, table.channels, soc.n_subjects, soc.n_persons, age,
                                               soc.org_legal_rep, ties, n_days,
                                               streams.keyed(f"gates.shaming.{g.id}"))
-        self.performance = response
-        self.response_regime = response_regime if response is not None else -1
+        self.denied_today: list[np.ndarray] = [np.zeros(0, np.int64) for _ in engines]
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -135,14 +133,13 @@ class Gates:
 
         ``touched[r]`` are the subjects whose file regime ``r`` changed (may repeat).
         """
+        self.denied_today = [np.zeros(0, np.int64) for _ in self.regime_gates]
         svc, req = self.demand.draw(k)
         if len(svc):
             self.requests[k] = np.bincount(svc, minlength=len(self.service_ids))
             self._answer(k, day, svc, req)
         for r, sh in self.shaming.items():
             sh.step(k, touched[r])
-        if self.performance is not None:
-            self.performance.entered(day, touched[self.response_regime])
 
     def pairs(self, svc: np.ndarray, req: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gate subjects of each request.
@@ -196,8 +193,7 @@ class Gates:
         Args:
             svc: service index per request.
             req: requester row per request.
-            day: the day number; when given, denials of subjects on the response list start their
-                clocks (:mod:`scslab.conduct.response`).
+            day: the day number; when given, the denied subjects are kept in :attr:`denied_today`.
         """
         n = len(svc)
         ri, subj, mode, fam, may_priv = self.pairs(svc, req)
@@ -213,10 +209,8 @@ class Gates:
             pri[j, ri[p & may_priv]] = True
             fam_d[j, ri[d & fam]] = True
             own_d[j, ri[d & ~fam]] = True
-            if day is not None and r == self.response_regime and self.performance is not None:
-                hit = d & self.regime_gates[r].listed(self.performance.list_index, subj)
-                if hit.any():
-                    self.performance.denied(day, subj[hit])
+            if day is not None and d.any():
+                self.denied_today[r] = subj[d]
         if R:
             den[R] = den[:R].any(axis=0)
             pri[R] = pri[:R].any(axis=0)
@@ -261,10 +255,6 @@ class Gates:
 
 
 def build_gates(plan: GatesPlan, society: Society, engines: list[Engine], streams: Streams,
-                n_days: int, end: int, response: Performance | None = None) -> Gates:
-    """The gates of a resolved scenario (its :class:`~scslab.gates.config.GatesPlan`).
-
-    Denials are reported to conduct's ``response``.
-    """
-    regime = -1 if plan.response is None else plan.response.regime
-    return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming, response, regime)
+                n_days: int, end: int) -> Gates:
+    """The gates of a resolved scenario (its :class:`~scslab.gates.config.GatesPlan`)."""
+    return Gates(plan.services, society, engines, streams, n_days, end, plan.shaming)

@@ -9,7 +9,8 @@ The society is built once before the first day. Then, each day, in this order (:
    subjects it covers. Output: :class:`Changes` (the subjects whose file changed, per regime).
 4. ``gates``: services are requested and every regime answers them; shaming exposures follow
    the day's changes.
-5. ``responses``: behaviour follows the new scores (pressure classes) and new listings.
+5. ``responses``: persons perceive what changed (their class, :mod:`scslab.conduct.perception`),
+   and list answers start their clocks from new listings and denials.
 6. ``aggregates``: band counts, list sizes and score sums of the day; ledger lines are drained.
 
 Phases hand each other these typed struct-of-arrays records, never positional arrays. Only the
@@ -28,9 +29,11 @@ import numpy as np
 
 from scslab.conduct.acts import MAX_AGE, Values
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
+from scslab.conduct.perception import Perception
 from scslab.conduct.rates import RateTables, build_rate_tables
-from scslab.conduct.response import Performance, build_response
+from scslab.conduct.response import ListAnswers
 from scslab.conduct.scheduler import Scheduler
+from scslab.conduct.standing import Standing
 from scslab.dates import add_months
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
@@ -117,10 +120,12 @@ class Occurrences:
     :mod:`scslab.sources.detection`).
 
     ``actors`` are, per partition, the persons the scheduler let act today (rows within the
-    partition); they are redrawn in ``responses``.
+    partition); they are redrawn in ``responses``. ``checked`` are, per partition, the persons
+    who checked their score today (rows within the partition, sorted).
     """
 
     actors: tuple[np.ndarray, ...]
+    checked: tuple[np.ndarray, ...]
     subject: np.ndarray
     act: np.ndarray
     luck: np.ndarray
@@ -193,30 +198,34 @@ class Simulation:
                         for r, rb in enumerate(self.rulebooks)]
         for e in self.engines:  # computed scores read friends, attributes, representatives
             e.bind_society(self.society, self.start)
-        acts, b = plan.acts, plan.scenario.behaviour
-        self.primary = acts.primary
-        self.tables: RateTables = build_rate_tables(
-            acts.base, acts.cost, acts.sign, acts.detection, acts.incentivised, acts.min_age,
-            acts.max_age, b.beta, b.beta_low, b.incentive, oldest=MAX_AGE)
+        acts, bp = plan.acts, plan.acts.behaviour
+        self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE)
+        self.standing = Standing(bp.standing, self.engines)
+        self.perception = Perception(self.standing, self.society.n_persons, bp.aware_share,
+                                     bp.continuous, bp.offset_target, bp.initial,
+                                     self.streams.keyed("conduct.awareness"))
+        # Persons answer only through scored regimes or restricting lists; without either,
+        # classes never change and nothing needs re-perceiving.
+        self.perceives = any(s.scored or s.lists for s in bp.standing)
         bounds = partition_bounds(self.society.n_persons, self.partitions)
+        self.bounds = bounds
         m = self.society.propensity
         nxt, what = self.streams.keyed("conduct.next"), self.streams.keyed("conduct.acts")
         group, crossings = age_groups(self.tables, self.society, self.start, plan.horizon.end)
-        self.schedulers = [Scheduler(self.tables, m[lo:hi], self.start, plan.horizon.end,
-                                     b.low_score, b.incentive_below, nxt, what, base=lo,
-                                     group=None if group is None else group[lo:hi].copy(),
+        self.schedulers = [Scheduler(self.tables, m[lo:hi], self.start, plan.horizon.end, nxt, what,
+                                     base=lo, group=None if group is None else group[lo:hi].copy(),
                                      crossings=_local(crossings, lo, hi))
-                           .init(self._primary_score())
+                           .init(self.perception.initial_classes(np.arange(lo, hi)))
                            for lo, hi in itertools.pairwise(bounds)]
         self.values = Values(acts.values, self.society, self.streams.keyed("conduct.values"))
         self.sources = Detection(acts.detection)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
             acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))
-        self.response: Performance | None = None if plan.gates is None else build_response(
-            plan.gates.response, self.engines, plan.horizon.end, self.streams.keyed("conduct.response"))
+        self.answers: ListAnswers | None = ListAnswers(
+            bp.list_answers, self.engines, plan.horizon.end,
+            self.streams.keyed("conduct.response")) if bp.list_answers else None
         self.gates: Gates | None = None if plan.gates is None else build_gates(
-            plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end,
-            self.response)
+            plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
         age0 = None
         if acts.needs_age:
             # Organisations have no age (NaN).
@@ -225,24 +234,21 @@ class Simulation:
         self._age0 = age0
         return self
 
-    def _primary_score(self) -> np.ndarray | None:
-        """Scores of the regime that drives deterrence and incentives (None if no regime scores)."""
-        return None if self.primary is None else self.engines[self.primary].score
-
     # ---------------------------------------------------------------- phases
     def conduct(self, day: int) -> Occurrences:
         """Phase 1: the day's acts of persons, organisations and responding listed subjects."""
         parts = [s.occurrences(day) for s in self.schedulers]
         actors = tuple(p[0] for p in parts)
+        checked = tuple(p[4] for p in parts)
         subj, act, luck = ([p[i] for p in parts] for i in (1, 2, 3))
         if self.org_conduct is not None:
             for a, b in zip((subj, act, luck), self.org_conduct.occurrences(day - self.start),
                             strict=True):
                 a.append(b)
-        if self.response is not None:
-            for a, b in zip((subj, act, luck), self.response.occurrences(day), strict=True):
+        if self.answers is not None:
+            for a, b in zip((subj, act, luck), self.answers.occurrences(day), strict=True):
                 a.append(b)
-        return Occurrences(actors, *(_join(x) for x in (subj, act, luck)))
+        return Occurrences(actors, checked, *(_join(x) for x in (subj, act, luck)))
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
@@ -275,11 +281,35 @@ class Simulation:
             self.gates.step(k, day, list(changes.touched))
 
     def respond(self, day: int, occ: Occurrences, changes: Changes) -> None:
-        """Phase 5: classes follow the new primary scores; actors get their next act day."""
-        touched = _EMPTY if self.primary is None else changes.touched[self.primary]
-        score = self._primary_score()
-        for sched, actors in zip(self.schedulers, occ.actors, strict=True):
-            sched.respond(day, actors, touched, score)
+        """Phase 5: list answers start clocks; persons perceive; actors get their next act day.
+
+        Re-perceived are the persons whose file changed in a regime they answer to, who checked
+        their score, or who were denied a service: work in proportion to events.
+        """
+        denied = self.gates.denied_today if self.gates is not None else None
+        if self.answers is not None:
+            self.answers.entered(day, list(changes.touched))
+            if denied is not None:
+                self.answers.denied(day, denied)
+        n = self.society.n_persons
+        if self.perceives:
+            parts = [changes.touched[s.regime] for s in self.standing.plans]
+            hit = [d for d in denied if len(d)] if denied is not None else []
+            every = np.unique(np.concatenate([*parts, *hit, _EMPTY]))
+            every = every[every < n]
+            gone = np.unique(np.concatenate([*hit, _EMPTY]))
+        for i, (sched, actors) in enumerate(zip(self.schedulers, occ.actors, strict=True)):
+            lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
+            if not self.perceives:
+                sched.respond(day, actors, _EMPTY, np.zeros(0, np.int8))
+                continue
+            own = every[(every >= lo) & (every < hi)] - lo
+            chk = occ.checked[i]
+            p = np.union1d(own, chk) if len(chk) else own
+            sees = np.ones(len(p), bool) if self.perception.continuous else np.isin(p, chk)
+            cur = sched.classes(p)
+            new = self.perception.classes(p + lo, cur, sees, np.isin(p + lo, gone))
+            sched.respond(day, actors, p, new)
 
     def aggregate(self, k: int, daily: Daily, on_ledger: Callable[[int, Engine], None] | None) -> None:
         """Phase 6: the day's band counts, list sizes and score sums; drain ledger lines."""

@@ -18,11 +18,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from scslab.conduct.acts import KINDS, MAX_AGE, ValueDist
-from scslab.conduct.response import ResponsePlan
+from scslab.conduct.plan import BehaviourPlan, behaviour_plan
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates.config import GatesPlan
-from scslab.gates.demand import DAYS_PER_YEAR
 from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
@@ -62,10 +61,7 @@ class Acts:
     ids: tuple[str, ...]
     base: np.ndarray  # base rate per act [acts/person/day]
     detection: np.ndarray  # probability an occurrence is recorded, per act
-    cost: np.ndarray  # perceived cost per act [points], for deterrence
-    sign: np.ndarray  # -1 harmful (deterred, scaled by propensity), +1 any other kind, per act
     kind: np.ndarray  # index into conduct.acts.KINDS, per act (int8)
-    incentivised: np.ndarray  # prosocial, rewarded by some regime and seen by its source (bool)
     min_age: np.ndarray  # youngest age that commits the act [years] (int16)
     max_age: np.ndarray  # oldest age [years] (int16; MAX_AGE: no limit)
     values: tuple[ValueDist | None, ...]  # the value each occurrence carries, per act
@@ -73,7 +69,7 @@ class Acts:
     identity: tuple[bool, ...]  # per regime: the map is the identity (no translation needed)
     org_acts: np.ndarray  # act index per organisation rate
     org_rates: np.ndarray  # [acts/organisation/day], all > 0
-    primary: int | None  # the regime people answer to (behaviour.answers_to): deterrence, incentives
+    behaviour: BehaviourPlan  # standing, deterrence, effort, awareness, list answers, friends
     needs_age: bool  # some list has a minimum age, so records carry the subject's age
 
 
@@ -150,7 +146,7 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
         persons: override of the scenario's ``[horizon]`` persons [persons] (None keeps it).
         days: override of its simulated days [days] (None keeps them).
         seed: override of its run seed (None keeps it).
-        sets: dotted keys of the scenario and their new values (``{"behaviour.beta": 2.0}``),
+        sets: dotted keys of the scenario and their new values (``{"behaviour.aware_share": 0.5}``),
             applied before the scenario is validated.
 
     Raises:
@@ -255,6 +251,7 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     err = _Errors(sc.source)
     _check_act_names(rulebooks, {"behaviour.rates": ids, "sources.detection": sc.sources.detection,
                                  "behaviour.perceived_cost": b.perceived_cost,
+                                 "behaviour.perceived_reward": b.perceived_reward,
                                  "behaviour.organisation_rates": b.organisation_rates}, err,
                      declared=set(sc.acts))
     for a in sc.acts:
@@ -265,19 +262,10 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     n = len(ids)
     specs = [sc.acts[a] for a in ids]
     kind = np.array([KINDS.index(x.kind) for x in specs], np.int8)
-    sign = np.where(kind == KINDS.index("harmful"), -1.0, 1.0)
-    cost = np.zeros(n)
-    rewarded = np.zeros(n, bool)
-    for i, a in enumerate(ids):
-        pts = [x.points for rb in rulebooks for x in rb.acts if x.id == a]
-        worst = min(pts, default=0)
-        rewarded[i] = max(pts, default=0) > 0
-        cost[i] = b.perceived_cost.get(a, abs(worst) if worst < 0 else 0.0)
     known = {a for rb in rulebooks for a in rb.act_ids()}
     # An act no regime knows occurs but is never recorded: the unmeasured part of conduct.
     detection = np.array([sc.sources.detection.get(a, 1.0) if a in known else 0.0 for a in ids],
                          np.float64)
-    incentivised = (kind == KINDS.index("prosocial")) & rewarded & (detection > 0)
     min_age = np.array([x.min_age for x in specs], np.int16)
     max_age = np.array([MAX_AGE if x.max_age is None else x.max_age for x in specs], np.int16)
     maps = []
@@ -285,37 +273,17 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
         idx = {x: j for j, x in enumerate(rb.act_ids())}
         maps.append(np.array([idx.get(a, -1) for a in ids], np.int64))
     org = {a: r for a, r in b.organisation_rates.items() if r > 0}
-    arrays = [np.array([b.rates[a] for a in ids], np.float64), detection, cost, sign, kind,
-              incentivised, min_age, max_age, *maps, np.array([ids.index(a) for a in org], np.int64),
+    arrays: list[np.ndarray] = [np.array([b.rates[a] for a in ids], np.float64), detection, kind,
+                                min_age, max_age,
+              *maps, np.array([ids.index(a) for a in org], np.int64),
               np.array(list(org.values()), np.float64)]
     for arr in arrays:
         arr.setflags(write=False)
-    return Acts(tuple(ids), arrays[0], detection, cost, sign, kind, incentivised, min_age, max_age,
+    plan = behaviour_plan(b, rulebooks, ids, kind, detection, min_age, max_age, sc.source)
+    return Acts(tuple(ids), arrays[0], detection, kind, min_age, max_age,
                 tuple(x.value for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
-                _answered(sc, rulebooks),
-                any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
-
-
-def _answered(sc: Scenario, rulebooks: list[Rulebook]) -> int | None:
-    """Index of the regime people answer to: the one named, or the only one with a score."""
-    ids = [rb.regime.id for rb in rulebooks]
-    named = sc.behaviour.answers_to
-    if named:
-        rid = named[0]
-        if rid not in ids:
-            raise InputError(f"unknown regime {rid!r}; the scenario runs {', '.join(ids)}",
-                             file=sc.source, key="behaviour.answers_to")
-        if rulebooks[ids.index(rid)].score is None:
-            raise InputError(f"regime {rid!r} has no score to answer to", file=sc.source,
-                             key="behaviour.answers_to")
-        return ids.index(rid)
-    scored = [i for i, rb in enumerate(rulebooks) if rb.score is not None]
-    if len(scored) > 1:
-        raise InputError(f"{len(scored)} regimes have scores ({', '.join(ids[i] for i in scored)}): "
-                         "name the one people answer to in behaviour.answers_to", file=sc.source,
-                         key="behaviour.answers_to")
-    return scored[0] if scored else None
+                plan, any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,
@@ -365,7 +333,7 @@ def _raw_references(data: dict[str, Any], sets: Mapping[str, Any] | None, source
         return
     tables = {}
     for path in ("behaviour.rates", "sources.detection", "behaviour.perceived_cost",
-                 "behaviour.organisation_rates"):
+                 "behaviour.perceived_reward", "behaviour.organisation_rates"):
         head, _, tail = path.partition(".")
         value = data.get(head, {}).get(tail) if isinstance(data.get(head), dict) else None
         if isinstance(value, dict):
@@ -388,38 +356,8 @@ def _services(name: str, source: str) -> ServiceTable:
 
 
 def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts | None) -> GatesPlan | None:
-    """The services table and the response, with every reference checked.
-
-    The response's act is checked against the scenario's acts only when they resolved.
-    """
+    """The services table (None: gates off)."""
     cfg = sc.gates
     if not cfg.enabled:
         return None
-    table = _services(cfg.services, sc.source)
-    rc = cfg.response
-    if not rc.regime:
-        return GatesPlan(table, cfg.shaming, None)
-    ids = [rb.regime.id for rb in rulebooks]
-    where = sc.source
-    if rc.regime not in ids:
-        raise InputError(f"unknown regime {rc.regime!r}; the scenario runs {', '.join(ids)}",
-                         file=where, key="gates.response.regime")
-    r = ids.index(rc.regime)
-    lists = [lst.id for lst in rulebooks[r].lists]
-    if rc.list not in lists:
-        raise InputError(f"regime {rc.regime} has no list {rc.list!r} (lists: {', '.join(lists)})",
-                         file=where, key="gates.response.list")
-    li = lists.index(rc.list)
-    spec = rulebooks[r].lists[li]
-    if rc.act not in spec.removal_acts:
-        raise InputError(f"{rc.act!r} is not a removal act of {rc.list} "
-                         f"({', '.join(spec.removal_acts) or 'none'})",
-                         file=where, key="gates.response.act")
-    if acts is not None and rc.act not in acts.ids:
-        raise InputError(f"act {rc.act!r} must be one of the scenario's acts: add it to "
-                         "behaviour.rates (rate 0 if only the response emits it)",
-                         file=where, key="gates.response.act")
-    act = -1 if acts is None else acts.ids.index(rc.act)  # -1: the acts' errors are raised
-    return GatesPlan(table, cfg.shaming, ResponsePlan(
-        r, li, act, rc.base_per_year / DAYS_PER_YEAR,
-        rc.per_denial_per_year / DAYS_PER_YEAR))
+    return GatesPlan(_services(cfg.services, sc.source), cfg.shaming)

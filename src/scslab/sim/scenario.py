@@ -9,17 +9,14 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import hashlib
-import math
 from collections.abc import Mapping
-from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import tomli_w
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -28,44 +25,14 @@ from pydantic import (
 
 from scslab import inputfile
 from scslab.conduct.acts import ActSpec
+from scslab.conduct.params import Behaviour, Probability
 from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
-from scslab.limits import DAYS, PERSONS, RATE, SEED
+from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import parse_toml, validation_error
-from scslab.regime.schema import SCORE_LIMIT
 from scslab.society.params import Demography
 
 _LIBRARY = "scslab.sim.scenarios"
-
-
-def _rate(v: Any) -> float:
-    """A rate given as a number or as a fraction string like "1/200"."""
-    if isinstance(v, bool):
-        raise ValueError(f"a number or a fraction like '1/200' was expected, got {v!r}")
-    try:
-        if isinstance(v, int | float):
-            x = float(v)
-        elif isinstance(v, str):
-            x = float(Fraction(v.replace(" ", "")))
-        else:
-            raise ValueError
-    except (ValueError, ZeroDivisionError, OverflowError):  # "1e309" overflows a float
-        raise ValueError(f"a number or a fraction like '1/200' was expected, got {str(v)[:40]!r}") \
-            from None
-    if not math.isfinite(x):
-        raise ValueError(f"a finite rate was expected, got {str(v)[:40]!r}")
-    return x
-
-
-Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=RATE)]
-# Deterrence and incentive factors multiply rates; above 100 they are typos, and they keep the
-# per-class rate tables far from float overflow.
-_MAX_FACTOR = 100.0
-# A rulebook score never leaves +-SCORE_LIMIT (regime.schema), so a threshold beyond it means
-# nothing; costs are bounded likewise.
-_MAX_SCORE = SCORE_LIMIT
-Cost = Annotated[float, Field(ge=0, le=_MAX_SCORE, allow_inf_nan=False)]
-Probability = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
 
 
 class Meta(BaseModel):
@@ -88,35 +55,6 @@ class Horizon(BaseModel):
     start_date: str = Field(default="2020-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$",
                             description="first day")
     seed: int = Field(default=0, ge=SEED.lo, le=SEED.hi, description="run seed")
-
-
-class Behaviour(BaseModel):
-    """How people act: base rates, propensity, deterrence and incentives."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    rates: dict[str, Rate] = Field(description="base rate per act [acts/person/day]")
-    beta: float = Field(1.0, ge=0, le=_MAX_FACTOR,
-                        description="deterrence per 100 expected points, at or above low_score")
-    beta_low: float = Field(2.0, ge=0, le=_MAX_FACTOR,
-                            description="deterrence per 100 expected points, below low_score")
-    low_score: int = Field(960, ge=-_MAX_SCORE, le=_MAX_SCORE,
-                           description="score below which deterrence is beta_low [points]")
-    incentive: float = Field(1.5, ge=0, le=_MAX_FACTOR,
-                             description="multiplier of rewarded acts below incentive_below")
-    incentive_below: int = Field(1000, ge=-_MAX_SCORE, le=_MAX_SCORE,
-                                 description="score below which rewarded acts are more frequent")
-    answers_to: list[str] = Field(
-        default_factory=list, max_length=1,
-        description="the regime whose score people answer to (deterrence, incentives); default: "
-                    "the only regime with a score")
-    perceived_cost: dict[str, Cost] = Field(
-        default_factory=dict,
-        description="cost in points used for deterrence, for acts whose cost is not points (lists)",
-    )
-    organisation_rates: dict[str, Rate] = Field(
-        default_factory=dict,
-        description="rate per act of organisations [acts/organisation/day] (see conduct.organisations)",
-    )
 
 
 class Sources(BaseModel):
@@ -233,7 +171,7 @@ def apply_sets(data: dict[str, Any], sets: Mapping[str, Any], source: str) -> di
     """A copy of ``data`` with each dotted key of ``sets`` given its value.
 
     A key names tables that exist, or a new key in an existing table; the schema then checks the
-    value. ``--set behaviour.beta=2`` is ``{"behaviour.beta": 2}``.
+    value. ``--set behaviour.aware_share=0.5`` is ``{"behaviour.aware_share": 0.5}``.
     """
     out = copy.deepcopy(data)
     for dotted, value in sets.items():

@@ -1,0 +1,119 @@
+"""What persons believe about their own file, and so which class their rates take.
+
+A person who knows their score (the ``aware`` share) perceives their true standing whenever
+they check it, or at once where checks are not modelled (``checks_per_year`` unset). Anyone,
+aware or not, learns what they meet: a listing (lists notify) or a denial puts them in the
+restricted rank, which they leave when neither holds any more (docs/behaviour.md#awareness).
+
+Aware persons also notice a fall: below the band they were in (``offset_target = "band"``) or
+below the score they started from (``"initial"``); they then offset, doing more rewarded acts,
+until they are back (:mod:`scslab.conduct.rates`).
+
+Only persons whose file changed, who checked or who were denied are re-perceived on a day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scslab.conduct.rates import AWARE_BIT, OFFSET_BIT, klass
+from scslab.conduct.standing import CLEAR, NO_BAND, RESTRICTED, Standing
+from scslab.rng import Keyed
+
+_UNSET = np.uint8(NO_BAND)
+
+
+class Perception:
+    """Per-person beliefs of one society's persons (struct of arrays).
+
+    Args:
+        standing: the true ranks of persons.
+        n_persons: persons in the society.
+        aware_share: share of persons who know their score.
+        continuous: aware persons see every change at once (no check events).
+        offset_target: "band" or "initial".
+        initial: the lead regime's initial score (for "initial") [points].
+        stream: keyed stream ``conduct.awareness`` (who is aware is a draw per person).
+    """
+
+    def __init__(self, standing: Standing, n_persons: int, aware_share: float, continuous: bool,
+                 offset_target: str, initial: int | None, stream: Keyed) -> None:
+        self.standing = standing
+        self.n_persons = n_persons
+        self.aware_share = aware_share
+        self.continuous = continuous
+        self.by_band = offset_target == "band" and standing.lead is not None
+        self.initial = initial if offset_target == "initial" else None
+        self.stream = stream
+        # Band each aware person last saw, and the band they climb back to (NO_BAND: none).
+        self.seen = np.full(n_persons if self.by_band else 0, _UNSET, np.uint8)
+        self.target = np.full(n_persons if self.by_band else 0, _UNSET, np.uint8)
+
+    def aware(self, p: np.ndarray) -> np.ndarray:
+        """Whether persons ``p`` know their score (a fixed keyed draw per person)."""
+        if self.aware_share >= 1:
+            return np.ones(len(p), bool)
+        if self.aware_share <= 0:
+            return np.zeros(len(p), bool)
+        return self.stream.uniform(p) < self.aware_share
+
+    def initial_classes(self, p: np.ndarray) -> np.ndarray:
+        """Classes of persons ``p`` on the first day (int8)."""
+        aware = self.aware(p)
+        true = self.standing.rank(p)
+        rank = np.where(aware, true, np.where(self.standing.listed(p), RESTRICTED, CLEAR))
+        if self.by_band:
+            self.seen[p[aware]] = self.standing.band(p[aware])
+        offset = np.zeros(len(p), bool)
+        if self.initial is not None:
+            offset = aware & (self._lead_score(p) < self.initial)
+        return klass(rank, offset, aware)
+
+    def _lead_score(self, p: np.ndarray) -> np.ndarray:
+        lead = self.standing.lead
+        assert lead is not None
+        score = self.standing.engines[lead.regime].score
+        assert score is not None
+        return score[p]
+
+    def classes(self, p: np.ndarray, current: np.ndarray, sees: np.ndarray,
+                denied: np.ndarray) -> np.ndarray:
+        """New classes of persons ``p`` (unique), whose classes are ``current``.
+
+        Args:
+            p: person rows.
+            current: their classes now (int8).
+            sees: they look at their true standing now (aware, and checking or continuous).
+            denied: they were denied a service today.
+        """
+        aware = (current & AWARE_BIT) > 0
+        sees = sees & aware
+        rank_now = current & 7
+        true = self.standing.rank(p)
+        listed = self.standing.listed(p)
+        # What anyone meets: a listing or a denial restricts; the restriction is seen to end
+        # once neither holds (until the next check, an aware person keeps their last view).
+        met = np.where(rank_now == RESTRICTED, np.where(true == RESTRICTED, RESTRICTED, CLEAR),
+                       rank_now)
+        met = np.where(listed | denied, RESTRICTED, met)
+        rank = np.where(sees, true, met)
+        offset = (current & OFFSET_BIT) > 0
+        if self.initial is not None:
+            offset = np.where(sees, self._lead_score(p) < self.initial, offset)
+        elif self.by_band:
+            offset = np.where(sees, self._fell(p, sees), offset)
+        return klass(rank, offset, aware)
+
+    def _fell(self, p: np.ndarray, sees: np.ndarray) -> np.ndarray:
+        """Update what persons ``p`` who ``sees`` saw of their band; whether they are below target."""
+        q = p[sees]
+        band = self.standing.band(q)
+        seen, target = self.seen[q], self.target[q]
+        fell = (seen != _UNSET) & (band < seen)
+        # A fall sets the target to the band fallen from (the higher one if already climbing).
+        target = np.where(fell, np.where(target == _UNSET, seen, np.maximum(target, seen)), target)
+        target = np.where((target != _UNSET) & (band >= target), _UNSET, target)
+        self.seen[q], self.target[q] = band, target
+        out = np.zeros(len(p), bool)
+        out[sees] = target != _UNSET
+        return out
