@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 from scslab import inputfile
 from scslab.errors import InputError
 from scslab.regime.schema import Rulebook
+from scslab.regime.variant import resolve_variant
 
 _LIBRARY = "scslab.regime.library"
 
@@ -78,6 +79,15 @@ def load_rulebook(name_or_path: str | Path) -> Rulebook:
     """Load a built-in rulebook by name (``"rongcheng"``) or a rulebook TOML file by path."""
     text, file = _read(name_or_path)
     data = parse_toml(text, file)
+    if "extends" in data:
+        base_dir = Path(file).parent if not file.startswith("<") else None
+
+        def load(name: str) -> tuple[dict[str, Any], str]:
+            if base_dir is not None and name.endswith(".toml") and not Path(name).is_absolute():
+                name = str(base_dir / name)
+            t, f = _read(name)
+            return parse_toml(t, f), f
+        data = resolve_variant(data, file, load)
     try:
         return Rulebook.model_validate(data)
     except ValidationError as e:
