@@ -118,11 +118,14 @@ class Standing:
 
     def rank(self, p: np.ndarray) -> np.ndarray:
         """True rank of persons ``p`` now (int8): the lowest over the regimes answered to."""
-        out = np.full(len(p), CLEAR, np.int8)
+        out: np.ndarray | None = None
         for plan in self.plans:
             score = self.engines[plan.regime].score
             if plan.scored and score is not None:
-                np.minimum(out, plan.rank(score[p]), out=out)
+                r = plan.rank(score[p])
+                out = r if out is None else np.minimum(out, r)
+        if out is None:  # lists only: clear unless listed
+            out = np.full(len(p), CLEAR, np.int8)
         out[self.listed(p)] = RESTRICTED
         return out
 
