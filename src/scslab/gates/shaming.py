@@ -112,6 +112,8 @@ class Shaming:
         used = gate.band_mark.any(axis=0)
         for _, m in gate.mark_lists:
             used |= m
+        for _, m in gate.mark_compound:
+            used |= m.any(axis=0)
         self.cols = np.flatnonzero(used)
         self.channels = [channels[c] for c in self.cols]
         self.gate, self.ties, self.stream = gate, ties, stream
