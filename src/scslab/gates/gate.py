@@ -3,7 +3,7 @@
 A regime's consequences attach restriction and privilege ids to bands and lists
 (``rulebook.consequences``). Against the services table they compile, once, into
 ``band x service`` and ``list x service`` boolean tables (deny, privilege) and ``band x channel`` /
-``list x channel`` shaming markers, so answering a request costs a band lookup and one array
+``list x channel`` shaming and honour markers, so answering a request costs a band lookup and one array
 read per relevant list: no per-request Python, no pass over the population.
 
 Who bears a consequence follows the rulebook (``organisation_falls_on``, see
@@ -57,7 +57,9 @@ class RegimeGate:
         priv = np.array([[x in s.privileged_by for s in services] for x in ids],
                         bool).reshape(-1, len(services)) & ct.is_privilege[:, None]
         mark = np.array([[x == ch.id for ch in channels] for x in ids], bool).reshape(-1, len(channels))
-        mark &= restr[:, None]
+        # Shaming channels are marked by restrictions, honour channels by privileges.
+        honour = np.array([ch.honour for ch in channels], bool)
+        mark &= np.where(honour[None, :], ct.is_privilege[:, None], restr[:, None])
 
         def any_of(held: np.ndarray, what: np.ndarray) -> np.ndarray:
             return (held.astype(np.int64) @ what.astype(np.int64)) > 0

@@ -2,7 +2,10 @@
 
 A subject is shamed through channel ``c`` while, in some regime, its band or a list it is on
 carries the marker restriction ``c`` (``shamed_public_display``, ``shamed_ringback``,
-``shamed_map_500m``). Everything here is event-driven:
+``shamed_map_500m``). Public honour is the same exposure with the opposite sign: a subject is
+honoured through channel ``c`` while it holds the marker privilege ``c`` (``honoured_notice_board``,
+a red list of model citizens); honour channels count exposures only (their costs are 0, see
+:class:`~scslab.gates.services.Channel`). Everything here is event-driven:
 
 * the set of shamed subjects changes only for subjects whose file changed that day (the engine
   returns them), so the stock and the sum of their ties are kept up to date in O(changes);
