@@ -647,3 +647,21 @@ def test_organisation_conduct_rates():
     for a, rate in ((3, 0.01), (5, 0.03)):
         exp = 9000 * rate * 50
         assert abs((act == a).sum() - exp) < 5 * np.sqrt(exp)
+
+
+@pytest.mark.parametrize(("regime", "acts", "listed"), [
+    ("us-debt-licence", ["court_debt_unpaid"], "licence_suspended_for_debt"),
+    # 3 + 3 + 2 points reach 8: the licence is withdrawn
+    ("flensburg", ["offence_3pt", "offence_3pt", "offence_2pt"], "licence_withdrawn"),
+])
+def test_driving_is_denied_while_the_licence_is_suspended_or_withdrawn(regime, acts, listed):
+    soc = small_society()
+    e = Engine(load_rulebook(regime), soc.n_persons, keep_ledger=False).init()
+    g = Gates(load_services(), soc, [e], Streams(1), n_days=10, end=DAY + 10)
+    assert not ask(g, "driving", [0, 1]).denied.any()
+    for k, a in enumerate(acts):
+        e.step(DAY + k, np.array([0]), np.array([e.act_ids.index(a)]))
+    assert e.lists_of(0) == [listed]
+    d = ask(g, "driving", [0, 1])
+    assert d.regimes == [regime, ""]
+    assert d.denied[0].tolist() == [True, False] and d.denied[-1].tolist() == [True, False]

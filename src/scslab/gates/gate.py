@@ -3,7 +3,7 @@
 A regime's consequences attach restriction and privilege ids to bands and lists
 (``rulebook.consequences``). Against the services table they compile, once, into
 ``band x service`` and ``list x service`` boolean tables (deny, privilege) and ``band x channel`` /
-``list x channel`` shaming markers, so answering a request costs a band lookup and one array
+``list x channel`` shaming and honour markers, so answering a request costs a band lookup and one array
 read per relevant list: no per-request Python, no pass over the population.
 
 Who bears a consequence follows the rulebook (``organisation_falls_on``, see
@@ -57,7 +57,9 @@ class RegimeGate:
         priv = np.array([[x in s.privileged_by for s in services] for x in ids],
                         bool).reshape(-1, len(services)) & ct.is_privilege[:, None]
         mark = np.array([[x == ch.id for ch in channels] for x in ids], bool).reshape(-1, len(channels))
-        mark &= restr[:, None]
+        # Shaming channels are marked by restrictions, honour channels by privileges.
+        honour = np.array([ch.honour for ch in channels], bool)
+        mark &= np.where(honour[None, :], ct.is_privilege[:, None], restr[:, None])
 
         def any_of(held: np.ndarray, what: np.ndarray) -> np.ndarray:
             return (held.astype(np.int64) @ what.astype(np.int64)) > 0
@@ -70,9 +72,14 @@ class RegimeGate:
         # Only lists that gate or shame anything are read per request.
         self.lists = [(li, d, p) for li, (d, p, _) in sorted(per_list.items()) if d.any() or p.any()]
         self.mark_lists = [(li, m) for li, (_, _, m) in sorted(per_list.items()) if m.any()]
+        # Compound consequences: a band table per list condition, read where the condition holds.
+        per_group = [(g, any_of(g.band, deny), any_of(g.band, priv), any_of(g.band[PERSON], mark))
+                     for g in ct.compound]
+        self.compound = [(g, d, p) for g, d, p, _ in per_group if d.any() or p.any()]
+        self.mark_compound = [(g, m) for g, _, _, m in per_group if m.any()]
         self._band_gates = bool(self.band_deny.any() or self.band_priv.any())
-        self.gates = self._band_gates or bool(self.lists)
-        self.shames = bool(self.band_mark.any() or self.mark_lists)
+        self.gates = self._band_gates or bool(self.lists) or bool(self.compound)
+        self.shames = bool(self.band_mark.any() or self.mark_lists or self.mark_compound)
         self.joint = [j.list for j in joint]
 
     def _in_scope(self, s: np.ndarray) -> np.ndarray | None:
@@ -103,8 +110,8 @@ class RegimeGate:
 
     def _answer(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = self.engine
+        b = e.band_index(s) if self._band_gates or self.compound else None
         if self._band_gates:
-            b = e.band_index(s)
             deny = self.band_deny[mode, b, svc]
             priv = self.band_priv[mode, b, svc]
         else:
@@ -114,6 +121,10 @@ class RegimeGate:
             on = e.listed(li, s)
             deny |= on & d[mode, svc]
             priv |= on & p[mode, svc]
+        for g, d, p in self.compound:
+            ok = g.meets(e, s)
+            deny |= ok & d[mode, b, svc]
+            priv |= ok & p[mode, b, svc]
         return deny, priv & ~deny
 
     def listed(self, li: int, s: np.ndarray) -> np.ndarray:
@@ -145,4 +156,8 @@ class RegimeGate:
         for li, mk in self.mark_lists:
             on = e.listed(li, s)
             m |= on[:, None] & mk[None, :]
+        if self.mark_compound:
+            b = e.band_index(s)
+            for g, mk in self.mark_compound:
+                m |= g.meets(e, s)[:, None] & mk[b]
         return m

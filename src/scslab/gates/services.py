@@ -35,6 +35,9 @@ JOINT_PUNISHMENT_SECTORS = SECTORS[:7]
 
 SHAMING_PREFIX = "shamed_"
 """Restriction ids starting with this prefix are shaming markers: exposures, not gates."""
+HONOUR_PREFIX = "honoured_"
+"""Privilege ids starting with this prefix are honour markers: public praise, an exposure with the
+opposite sign to shaming (a red list on a notice-board), not a gate."""
 
 
 class Service(Cited):
@@ -66,14 +69,20 @@ class Service(Cited):
         for x in self.denied_by:
             if x.startswith(SHAMING_PREFIX):
                 raise ValueError(f"{x!r} is a shaming marker, not a restriction that denies a service")
+        for x in self.privileged_by:
+            if x.startswith(HONOUR_PREFIX):
+                raise ValueError(f"{x!r} is an honour marker, not a privilege of a service")
         return self
 
 
 class Channel(Cited):
-    """A shaming channel: how many people see a shamed subject, and what it costs the subject.
+    """A shaming or honour channel: how many people see a subject shown, and what it costs them.
 
-    A subject is shamed through the channel while, in some regime, its band or a list it is on
-    carries the restriction ``id``. An *episode* starts when that begins.
+    A subject is shamed through a channel ``shamed_...`` while, in some regime, its band or a list
+    it is on carries the restriction ``id``; it is honoured through a channel ``honoured_...``
+    while they carry the privilege ``id``. An *episode* starts when that begins. Honour has the
+    opposite sign to shaming; what praise gains a subject (ties, jobs) is not modelled, so an
+    honour channel counts exposures only and its costs must be 0.
     """
 
     id: Id
@@ -90,9 +99,18 @@ class Channel(Cited):
 
     @model_validator(mode="after")
     def _prefix(self) -> Channel:
-        if not self.id.startswith(SHAMING_PREFIX):
-            raise ValueError(f"a channel id must start with {SHAMING_PREFIX!r}; got {self.id!r}")
+        if not self.id.startswith((SHAMING_PREFIX, HONOUR_PREFIX)):
+            raise ValueError(f"a channel id must start with {SHAMING_PREFIX!r} or {HONOUR_PREFIX!r}; "
+                             f"got {self.id!r}")
+        if self.honour and (self.tie_loss or self.job_loss):
+            raise ValueError(f"{self.id}: an honour channel costs nothing (tie_loss and job_loss 0); "
+                             "what praise gains is not modelled")
         return self
+
+    @property
+    def honour(self) -> bool:
+        """Whether the channel shows honour (a privilege marker) rather than shame (a restriction)."""
+        return self.id.startswith(HONOUR_PREFIX)
 
 
 class JointPunishment(Cited):

@@ -2,7 +2,10 @@
 
 A subject is shamed through channel ``c`` while, in some regime, its band or a list it is on
 carries the marker restriction ``c`` (``shamed_public_display``, ``shamed_ringback``,
-``shamed_map_500m``). Everything here is event-driven:
+``shamed_map_500m``). Public honour is the same exposure with the opposite sign: a subject is
+honoured through channel ``c`` while it holds the marker privilege ``c`` (``honoured_notice_board``,
+a red list of model citizens); honour channels count exposures only (their costs are 0, see
+:class:`~scslab.gates.services.Channel`). Everything here is event-driven:
 
 * the set of shamed subjects changes only for subjects whose file changed that day (the engine
   returns them), so the stock and the sum of their ties are kept up to date in O(changes);
@@ -112,6 +115,8 @@ class Shaming:
         used = gate.band_mark.any(axis=0)
         for _, m in gate.mark_lists:
             used |= m
+        for _, m in gate.mark_compound:
+            used |= m.any(axis=0)
         self.cols = np.flatnonzero(used)
         self.channels = [channels[c] for c in self.cols]
         self.gate, self.ties, self.stream = gate, ties, stream

@@ -149,7 +149,9 @@ def _consequence_lines(rb: Rulebook) -> list[str]:
     """Who is restricted or privileged, and how."""
     out = []
     for c in rb.consequences:
-        who = f"band {c.band}" if c.band else f"list {c.list}"
+        conds = [f"band {c.band}" if c.band else "", f"list {c.list}" if c.list else "",
+                 f"not on list {c.not_on_list}" if c.not_on_list else ""]
+        who = " and ".join(x for x in conds if x)
         parts = []
         if c.restrictions:
             parts.append("restricted: " + ", ".join(c.restrictions))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scslab.regime.consequences import ConsequenceTable
+from scslab.regime.consequences import ConditionCounts, ConsequenceTable
 from scslab.regime.evaluation import AnnualEvaluation
 from scslab.regime.factor import FactorModel
 from scslab.regime.ledger import Ledger, LedgerLines
@@ -59,6 +59,9 @@ class Engine:
             FactorModel(self.rulebook, self.state) if kind == "factor" else
             AnnualEvaluation(self.rulebook, self.state) if kind == "evaluation" else None)
         self.consequence_table = ConsequenceTable(self.rulebook, self.tables)
+        # Compound consequences (a band and a list condition) are counted as files change.
+        self.conditions = (ConditionCounts(self.consequence_table, self.state, self.n_subjects)
+                           if self.consequence_table.compound else None)
         return self
 
     # --------------------------------------------------------------------- read API
@@ -121,6 +124,16 @@ class Engine:
     def consequences(self, s: int) -> tuple[list[str], list[str]]:
         """Sorted (restrictions, privileges) that hold for subject ``s`` by its own status."""
         return self.consequence_table.names(self.consequence_table.held(self.state, np.array([s]))[0])
+
+    def consequence_counts(self, days: np.ndarray, bands: np.ndarray,
+                           lists: np.ndarray) -> dict[str, np.ndarray]:
+        """Per restriction or privilege id: subjects holding it at the end of each of ``days``.
+
+        ``bands`` and ``lists``: the band counts and list sizes of those days (see
+        :meth:`scslab.regime.consequences.ConsequenceTable.counts`).
+        """
+        cond = None if self.conditions is None else self.conditions.series(days)
+        return self.consequence_table.counts(bands, lists, cond)
 
     def lists_of(self, s: int) -> list[str]:
         """Sorted ids of the lists subject ``s`` is on."""
@@ -197,7 +210,9 @@ class Engine:
         v = np.ones(k) if value is None else np.asarray(value, np.float64)
         g = np.full(k, np.nan) if age is None else np.asarray(age, np.float64)
         touched = self.rules.step_day(day, s, a, v, g)
-        if self.ext is None:
-            return touched
-        # O(records) except on update days (see scslab.regime.computed).
-        return self.ext.after_day(day, s, a, v, g, touched)
+        if self.ext is not None:
+            # O(records) except on update days (see scslab.regime.computed).
+            touched = self.ext.after_day(day, s, a, v, g, touched)
+        if self.conditions is not None:
+            self.conditions.update(day, touched)
+        return touched

@@ -312,10 +312,17 @@ class Window(Cited):
 
 
 class Consequence(Cited):
-    """Restrictions and privileges that hold while a subject is in a band or on a list."""
+    """Restrictions and privileges that hold while a subject is in a band and/or on a list.
 
-    band: str | None = Field(None, max_length=ID_CHARS)
-    list: str | None = Field(None, max_length=ID_CHARS)
+    ``band`` and ``list`` given together must both hold; ``not_on_list`` adds that the subject is
+    not on that list. So a perk can need a band and a clean record (Sesame's deposit-free bike:
+    at least 600 and no bad credit record in 5 years).
+    """
+
+    band: str | None = Field(None, max_length=ID_CHARS, description="the subject is in this band")
+    list: str | None = Field(None, max_length=ID_CHARS, description="the subject is on this list")
+    not_on_list: str | None = Field(None, max_length=ID_CHARS,
+                                    description="and the subject is not on this list")
     # ``builtins.list``: the field ``list`` above shadows the builtin inside this class.
     restrictions: builtins.list[Id] = Field(default_factory=builtins.list)
     privileges: builtins.list[Id] = Field(default_factory=builtins.list)
@@ -327,9 +334,17 @@ class Consequence(Cited):
 
     @model_validator(mode="after")
     def _one(self) -> Consequence:
-        if (self.band is None) == (self.list is None):
-            raise ValueError("give exactly one of band or list")
+        if self.band is None and self.list is None:
+            raise ValueError("give a band, a list, or both (not_on_list only narrows them)")
+        if self.not_on_list is not None and self.not_on_list == self.list:
+            raise ValueError(f"list and not_on_list are both {self.list!r}: the consequence "
+                             "could never hold")
         return self
+
+    @property
+    def compound(self) -> bool:
+        """Whether it needs more than one condition (a band and a list, or a list's absence)."""
+        return self.not_on_list is not None or (self.band is not None and self.list is not None)
 
 
 class Retention(Cited):
@@ -634,12 +649,13 @@ def _check_windows(rb: Rulebook, acts: list[str]) -> None:
 
 
 def _check_consequences(rb: Rulebook, bands: set[str], list_ids: list[str]) -> None:
-    """Consequences hold in known bands (score bands or list overrides) or on known lists."""
+    """Consequences hold in known bands (score bands or list overrides) and on or off known lists."""
     for i, c in enumerate(rb.consequences):
         if c.band is not None and c.band not in bands:
             raise ValueError(f"consequences[{i}].band: unknown band {c.band!r}")
-        if c.list is not None and c.list not in list_ids:
-            raise ValueError(f"consequences[{i}].list: unknown list {c.list!r}")
+        for field, lid in (("list", c.list), ("not_on_list", c.not_on_list)):
+            if lid is not None and lid not in list_ids:
+                raise ValueError(f"consequences[{i}].{field}: unknown list {lid!r}")
 
 
 def _references_cited(rb: Rulebook) -> list[tuple[str, list[str]]]:

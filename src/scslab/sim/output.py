@@ -131,12 +131,13 @@ class LedgerWriter:
             self.stream.__exit__(*exc)
 
 
-def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[str, np.ndarray]:
-    """Per restriction or privilege id, per day: subjects holding it through a band or a list.
+def consequence_counts(e: Engine, days: np.ndarray, bands: np.ndarray,
+                       lists: np.ndarray) -> dict[str, np.ndarray]:
+    """Per restriction or privilege id, on each of ``days``: subjects holding it.
 
-    See :meth:`scslab.regime.consequences.ConsequenceTable.counts`.
+    See :meth:`scslab.regime.engine.Engine.consequence_counts`.
     """
-    return e.consequence_table.counts(bands, lists)
+    return e.consequence_counts(days, bands, lists)
 
 
 def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
@@ -152,7 +153,7 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
             parts.append((rid, "list", e.list_ids, daily.lists[r]))
         if e.score is not None:
             parts.append((rid, "mean_score", [""], (daily.score_sum[r] / e.n_subjects)[:, None]))
-        held = consequence_counts(e, daily.bands[r], daily.lists[r])
+        held = consequence_counts(e, sim.start + np.arange(D), daily.bands[r], daily.lists[r])
         if held:
             parts.append((rid, "consequence", list(held), np.stack(list(held.values()), axis=1)))
     parts.append(("", "occurred", sim.act_ids, daily.occurred))
