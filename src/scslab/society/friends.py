@@ -47,7 +47,7 @@ class Rows(NamedTuple):
 
 # --------------------------------------------------------------------------------- kernels
 @njit(cache=True, nogil=True)
-def _clean(indptr, indices, n):
+def _clean(indptr: np.ndarray, indices: np.ndarray, n: int) -> bool:
     """Whether a CSR is already simple and symmetric.
 
     That is: rows strictly increasing, no self loop, every entry in range and mirrored.
@@ -70,7 +70,7 @@ def _clean(indptr, indices, n):
 
 
 @njit(cache=True, nogil=True)
-def _spread(indptr, indices, start, nbr):
+def _spread(indptr: np.ndarray, indices: np.ndarray, start: np.ndarray, nbr: np.ndarray) -> None:
     """Copy CSR rows into their slack layout."""
     for i in range(start.shape[0]):
         s = start[i]
@@ -79,7 +79,7 @@ def _spread(indptr, indices, start, nbr):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _find(nbr, s, d, v):
+def _find(nbr: np.ndarray, s: int, d: int, v: int) -> tuple[int, bool]:
     """(position, found) of ``v`` in the sorted row ``nbr[s:s+d]``; else where it would go."""
     lo, hi = s, s + d
     while lo < hi:
@@ -92,7 +92,8 @@ def _find(nbr, s, d, v):
 
 
 @njit(cache=True, nogil=True)
-def _has(start, deg, nbr, a, b):
+def _has(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, a: np.ndarray,
+         b: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape[0], np.bool_)
     for k in range(a.shape[0]):
         u, v = a[k], b[k]
@@ -103,7 +104,7 @@ def _has(start, deg, nbr, a, b):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _remove(start, deg, nbr, u, v):
+def _remove(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, u: int, v: int) -> bool:
     pos, found = _find(nbr, start[u], deg[u], v)
     if not found:
         return False
@@ -115,7 +116,8 @@ def _remove(start, deg, nbr, u, v):
 
 
 @njit(cache=True, nogil=True)
-def _drop(start, deg, nbr, a, b):
+def _drop(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, a: np.ndarray,
+          b: np.ndarray) -> int:
     """Remove ties (a[k], b[k]) in order, both directions; return how many existed."""
     count = 0
     for k in range(a.shape[0]):
@@ -126,7 +128,7 @@ def _drop(start, deg, nbr, a, b):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _insert(start, deg, nbr, u, v):
+def _insert(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, u: int, v: int) -> None:
     pos, _ = _find(nbr, start[u], deg[u], v)
     for k in range(start[u] + deg[u], pos, -1):
         nbr[k] = nbr[k - 1]
@@ -135,7 +137,8 @@ def _insert(start, deg, nbr, u, v):
 
 
 @njit(cache=True, nogil=True)
-def _add(start, deg, nbr, a, b):
+def _add(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, a: np.ndarray,
+         b: np.ndarray) -> None:
     """Insert absent ties (a[k], b[k]) in order, both directions; rows have room (reserved)."""
     for k in range(a.shape[0]):
         _insert(start, deg, nbr, a[k], b[k])
@@ -143,7 +146,8 @@ def _add(start, deg, nbr, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _move(start, deg, src, dst, rows, at):
+def _move(start: np.ndarray, deg: np.ndarray, src: np.ndarray, dst: np.ndarray, rows: np.ndarray,
+          at: np.ndarray) -> None:
     """Copy the live part of each row ``rows[i]`` from ``src`` to ``dst[at[i]:]``."""
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -154,7 +158,8 @@ def _move(start, deg, src, dst, rows, at):
 
 
 @njit(cache=True, nogil=True)
-def _gather(start, deg, nbr, indptr, out):
+def _gather(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, indptr: np.ndarray,
+            out: np.ndarray) -> None:
     for i in range(start.shape[0]):
         s = start[i]
         for k in range(deg[i]):
@@ -162,7 +167,7 @@ def _gather(start, deg, nbr, indptr, out):
 
 
 @njit(cache=True, nogil=True)
-def _assortativity(start, deg, nbr, score):
+def _assortativity(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, score: np.ndarray) -> float:
     """Pearson correlation of (score[u], score[v]) over directed ties.
 
     Both ends share one mean and variance, so r = sum (s_u - m)(s_v - m) / sum deg_u (s_u - m)^2
@@ -189,7 +194,8 @@ def _assortativity(start, deg, nbr, score):
 
 
 @njit(cache=True, nogil=True)
-def _means(start, deg, nbr, score, rows, default, out):
+def _means(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, score: np.ndarray, rows: int,
+           default: float, out: np.ndarray) -> None:
     """Friends' mean score of persons ``0..rows-1``; friends ``>= len(score)`` do not count."""
     ns = score.shape[0]
     for i in range(rows):
@@ -392,8 +398,10 @@ class Friends:
 
 # ------------------------------------------------------------------------------ reviews
 @njit(cache=True, nogil=True)
-def _decide(start, deg, nbr, reviewers, score, day, k0, k1, sid, drop_below, p_drop,
-            seek_above, p_seek, tries, n):
+def _decide(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, reviewers: np.ndarray,
+            score: np.ndarray, day: int, k0: int, k1: int, sid: int, drop_below: float,
+            p_drop: float, seek_above: float, p_seek: float, tries: int,
+            n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each reviewer's drops (friends below ``drop_below``, each with p_drop) and seek."""
     cnt = 0
     for r in reviewers:
