@@ -284,8 +284,8 @@ class Society:
     def _friend_graph(self) -> Friends:
         # Built from the cached CSR when there is one; otherwise the CSR is not kept, so a run
         # holds one copy of the graph.
-        csr = self.__dict__.get("_friends") or self._build_friends()
-        return Friends.from_csr(*csr)
+        indptr, indices = self.__dict__.get("_friends") or self._build_friends()
+        return Friends.from_csr(indptr, indices, simple=True)  # symmetric_csr's output
 
     def _build_friends(self) -> tuple[np.ndarray, np.ndarray]:
         return friendship_graph(self.n_persons, self.params.mean_friends,
