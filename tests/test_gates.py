@@ -17,6 +17,7 @@ from scslab.regime.engine import Engine
 from scslab.regime.load import load_rulebook
 from scslab.regime.schema import Rulebook
 from scslab.rng import Streams
+from scslab.society.friends import Friends
 
 DAY = 18_262  # 2020-01-01
 
@@ -31,6 +32,7 @@ class FakeSociety:
     org_legal_rep: np.ndarray
     indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    graph: Friends | None = None
 
     @property
     def n_persons(self) -> int:
@@ -46,6 +48,11 @@ class FakeSociety:
 
     def friends(self) -> tuple[np.ndarray, np.ndarray]:
         return self.indptr, self.indices
+
+    def friend_graph(self) -> Friends:
+        if self.graph is None:
+            self.graph = Friends.from_csr(self.indptr, self.indices, self.n_persons)
+        return self.graph
 
 
 COURT = """
@@ -352,7 +359,10 @@ def test_shaming_exposures_and_costs(setup):
     g.step(0, DAY, [t, np.zeros(0, np.int64)])
     assert sh.stock[0] == 2
     # Person 0 has 2 ties; the organisation's legal representative (4) has none.
-    assert sh.tie_sum[0] == 2 - g.shaming[0].ties.lost[0]
+    assert sh.tie_sum[0] == 2 - sh.ties_lost[0, 0]
+    # A fallen tie is gone for both ends, in the society's shared graph.
+    assert sh.ties.live_degree(np.array([0]))[0] == 2 - sh.ties_lost[0, 0]
+    assert soc.friend_graph().n_ties == 2 - sh.ties_lost[0, 0]
     for k in range(1, 10):
         g.step(k, DAY + k, [np.zeros(0, np.int64)] * 2)
     lam = ch.viewers_per_day * 2 + ch.viewers_per_tie_per_day * sh.tie_sum[0]
@@ -364,17 +374,19 @@ def test_shaming_exposures_and_costs(setup):
 
 
 def test_tie_and_job_losses_match_their_probabilities():
-    n = 20_000
+    n = 22_000
     deg = 10
+    # A ring: person i's friends are i +- 1..5; the listed (every 11th) share no tie.
+    off = np.array([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5])
     soc = FakeSociety(age=np.full(n, 30, np.uint8), household_start=np.array([0, n]),
                       ability_to_pay=np.ones(n, np.float32), org_legal_rep=np.zeros(0, np.int32),
                       indptr=np.arange(0, deg * n + 1, deg),
-                      indices=np.random.default_rng(0).integers(0, n, deg * n))
+                      indices=np.sort((np.arange(n)[:, None] + off) % n, axis=1).ravel())
     court = engine(COURT, n)
     g = Gates(load_services(), soc, [court], Streams(2), n_days=2, end=DAY + 2)
     sh = g.shaming[0]
     ch = sh.channels[0]
-    listed = np.arange(0, n, 2)
+    listed = np.arange(0, n, 11)
     g.step(0, DAY, [court.step(DAY, listed, np.zeros(len(listed), np.int64))])
     m = len(listed)
     p = ch.tie_loss
@@ -382,6 +394,12 @@ def test_tie_and_job_losses_match_their_probabilities():
     q = ch.job_loss
     assert abs(sh.jobs_lost[0, 0] - m * q) < 5 * np.sqrt(m * q * (1 - q))
     assert sh.tie_sum[0] == m * deg - sh.ties_lost[0, 0]
+    graph = soc.friend_graph()  # symmetric: each fallen tie left both rows
+    assert graph.n_ties == n * deg // 2 - sh.ties_lost[0, 0]
+    friends_of_listed = (listed[:, None] + off) % n
+    assert n * deg - graph.degree(np.arange(n)).sum() == 2 * sh.ties_lost[0, 0]
+    assert deg * friends_of_listed.size - graph.degree(friends_of_listed.ravel()).sum() == \
+        sh.ties_lost[0, 0]  # each friend lost the tie too
 
 
 # ------------------------------------------------------------------------------ response
@@ -476,8 +494,8 @@ def test_a_day_never_touches_every_subject():
     sh = g.shaming[0]
     sh.on, sh.age, sh.rep = guard(sh.on), guard(np.asarray(sh.age)), guard(sh.rep)
     sh.contrib = {j: guard(c) for j, c in sh.contrib.items()}
-    sh.ties.indptr, sh.ties.lost = guard(sh.ties.indptr), guard(sh.ties.lost)
-    sh.ties.dropped = guard(sh.ties.dropped)
+    fg = sh.ties.graph
+    fg.start, fg.deg, fg.cap = guard(fg.start), guard(fg.deg), guard(fg.cap)
     perf.when = guard(perf.when)
     rng = np.random.default_rng(0)
     for k in range(20):

@@ -15,6 +15,7 @@ from scslab.dates import iso, to_day
 from scslab.regime import Engine, describe_rulebook, load_rulebook, replay
 from scslab.regime.factor import FactorModel, factor_scores, friends_mean
 from scslab.regime.ledger import SYSTEM_ACT
+from scslab.society.friends import Friends
 
 SESAME = load_rulebook("sesame")
 
@@ -133,7 +134,11 @@ def test_friends_mean_on_a_tiny_csr_graph():
     indptr = np.array([0, 2, 3, 4, 4])
     indices = np.array([1, 2, 0, 0])
     s = np.array([575, 350, 950, 700, 800])
-    assert friends_mean(s, indptr, indices, default=350).tolist() == [650, 575, 575, 350, 350]
+    g = Friends.from_csr(indptr, indices)
+    assert friends_mean(s, g, default=350).tolist() == [650, 575, 575, 350, 350]
+    g.drop(np.array([2]), np.array([0]))  # the live graph: a dropped tie no longer counts
+    g.add(np.array([3]), np.array([1]))
+    assert friends_mean(s, g, default=350).tolist() == [350, 637.5, 350, 350, 350]
 
 
 def test_a_friend_with_a_low_score_lowers_yours():

@@ -15,16 +15,20 @@ a red list of model citizens); honour channels count exposures only (their costs
   dropped with probability ``tie_loss`` and a person of working age loses their job with
   probability ``job_loss``. An organisation's costs fall on its legal representative.
 
-Ties are the society's friend graph (CSR). A dropped tie is marked on the shamed person's side
-only (the society's graph is left as it is), and a dropped tie no longer calls (ringback).
+Ties are the society's live friend graph (:class:`scslab.society.friends.Friends`), shared with
+the friends' mean score and the behaviour: a tie shaming drops is gone for both persons, and a
+dropped tie no longer calls (ringback).
 
-Draws are keyed (:mod:`scslab.rng`): a tie's fall by (its position in the graph, day, channel),
-in its own stream; a job loss by (person, day, channel) and a day's exposures by (channel, day).
+Draws are keyed (:mod:`scslab.rng`): a tie's fall by (shamed person, day and channel, friend),
+in its own stream, so it names the tie and not its place in the graph, which edits move; a job
+loss by (person, day, channel) and a day's exposures by (channel, day). When both ends of a tie
+start being shamed on the same day and channel, each draws for it, and it falls if either does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -33,66 +37,68 @@ from scslab.gates.gate import RegimeGate
 from scslab.gates.services import Channel
 from scslab.rng import Keyed, philox, u01
 
+if TYPE_CHECKING:
+    from scslab.society.friends import Friends
+
 
 @njit(cache=True, nogil=True)
-def _falls(edge, prob, day, channel, k0, k1, sid):
-    """Whether each tie at graph positions ``edge`` falls, keyed (position, day, channel)."""
-    out = np.empty(edge.shape[0], np.bool_)
-    for i in range(edge.shape[0]):
-        e = np.uint64(edge[i])
-        x0, _, _, _ = philox(e & np.uint64(0xFFFFFFFF), day,
-                             ((e >> np.uint64(32)) << np.uint64(8)) | np.uint64(channel), sid, k0, k1)
-        out[i] = u01(x0) < prob
-    return out
+def _falls(start, deg, nbr, persons, prob, c1, k0, k1, sid):
+    """The ties of ``persons`` that fall, as (person, friend) pairs; keyed (person, c1, friend)."""
+    cnt = 0
+    for p in persons:
+        cnt += deg[p]
+    a = np.empty(cnt, np.int64)
+    b = np.empty(cnt, np.int64)
+    m = 0
+    for p in persons:
+        for k in range(start[p], start[p] + deg[p]):
+            f = nbr[k]
+            x0, _, _, _ = philox(p, c1, f, sid, k0, k1)
+            if u01(x0) < prob:
+                a[m] = p
+                b[m] = f
+                m += 1
+    return a[:m], b[:m]
 
 
 class Ties:
-    """The friend graph and which of its ties shaming has dropped (allocated on first use).
+    """Shaming's access to the shared live friend graph (loaded on first use).
 
     Args:
-        friends: returns the CSR (indptr, indices) over persons; called once, on first use.
+        friends: returns the society's live graph; called once, on first use.
         n_persons: persons in the society.
     """
 
-    def __init__(self, friends: Callable[[], tuple[np.ndarray, np.ndarray]], n_persons: int) -> None:
+    def __init__(self, friends: Callable[[], Friends], n_persons: int) -> None:
         self._friends = friends
         self.n_persons = n_persons
-        self.indptr: np.ndarray | None = None
+        self.graph: Friends | None = None
 
-    def _load(self) -> np.ndarray:
-        """The graph's row offsets, loading the graph on first use."""
-        if self.indptr is None:
-            indptr, indices = self._friends()
-            self.indptr = np.asarray(indptr, np.int64)
-            self.dropped = np.zeros(len(indices), bool)
-            self.lost = np.zeros(self.n_persons, np.int32)
-        return self.indptr
+    def _load(self) -> Friends:
+        """The graph, loading it on first use."""
+        if self.graph is None:
+            self.graph = self._friends()
+        return self.graph
 
     def live_degree(self, p: np.ndarray) -> np.ndarray:
-        """Ties of persons ``p`` that shaming has not dropped."""
-        indptr = self._load()
-        return indptr[p + 1] - indptr[p] - self.lost[p]
+        """Ties of persons ``p`` now."""
+        return self._load().degree(p)
 
     def drop(self, p: np.ndarray, prob: float, day: int, channel: int, stream: Keyed) -> int:
-        """Drop each live tie of persons ``p`` with probability ``prob``; return how many fell.
+        """Drop each tie of persons ``p`` with probability ``prob``; return how many fell.
 
-        Draws are keyed by the tie, ``day`` and ``channel``.
+        A fallen tie is gone for both ends, and counts once whoever dropped it. Draws are keyed
+        by (person, ``day`` and ``channel``, friend).
         """
-        indptr = self._load()
+        g = self._load()
         if prob <= 0 or not len(p):
             return 0
-        start = indptr[p]
-        count = indptr[p + 1] - start
-        total = int(count.sum())
-        if not total:
-            return 0
-        # Edge positions of every person's row, concatenated: start + 0..count-1 per person.
-        offset = np.repeat(start - (np.cumsum(count) - count), count)
-        edge = offset + np.arange(total)
-        fall = _falls(edge, prob, day, channel, stream.k0, stream.k1, stream.sid) & ~self.dropped[edge]
-        self.dropped[edge[fall]] = True
-        np.add.at(self.lost, np.repeat(p, count)[fall], 1)
-        return int(fall.sum())
+        if not 0 <= channel < 256:
+            raise ValueError(f"channel {channel} is outside 0..255")
+        start, deg, nbr = g.rows()
+        a, b = _falls(start, deg, nbr, np.asarray(p, np.int64), float(prob), (day << 8) | channel,
+                      stream.k0, stream.k1, stream.sid)
+        return g.drop(a, b)
 
 
 class Shaming:

@@ -79,7 +79,7 @@ class Gates:
     Args:
         table: the services table.
         society: a society (arrays ``age``, ``ability_to_pay``, ``household_start``,
-            ``org_legal_rep``; counts; ``friends()``).
+            ``org_legal_rep``; counts; ``friend_graph()``, the live friend graph).
         engines: the regimes' engines, in scenario order.
         streams: the run's named streams.
         n_days: days of the run; end: one past the last day number.
@@ -119,7 +119,7 @@ class Gates:
         self.privileged = np.zeros((n_days, R, S), np.int64)
         self.shaming: dict[int, Shaming] = {}
         if shaming and table.channels:
-            ties = Ties(soc.friends, soc.n_persons)
+            ties = Ties(soc.friend_graph, soc.n_persons)
             for r, g in enumerate(self.regime_gates):
                 if g.shames:
                     self.shaming[r] = Shaming(g, table.channels, soc.n_subjects, soc.n_persons, age,

@@ -7,7 +7,7 @@ For each subject, on an update day ``u``::
     score = round_half_up(low + (high - low) * sum_f w_f v_f / sum_f w_f), held within min..max
 
 ``curve_i`` is piecewise linear and flat beyond its end points. Everything is vectorised over
-subjects; the friends' mean reads a CSR graph (``indptr``, ``indices``).
+subjects; the friends' mean reads the live friend graph (:class:`Friends`) at each update.
 
 Between update days the model only notes records (O(records) per day): running sums for inputs
 over all records, exponentially decayed sums for ``half_life_days``, and, per ``window`` input, a
@@ -31,6 +31,7 @@ from scslab.regime.ledger import SYSTEM_ACT
 from scslab.regime.rules import Rule
 from scslab.regime.schema import Rulebook
 from scslab.regime.state import RegimeState
+from scslab.society.friends import Friends
 
 if TYPE_CHECKING:
     from scslab.regime.replay import Records
@@ -93,27 +94,13 @@ class FactorSpec:
         self.inputs: list[InputPlan] = plans
 
 
-def friends_mean(score: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
-                 default: float) -> np.ndarray:
+def friends_mean(score: np.ndarray, friends: Friends, default: float) -> np.ndarray:
     """Mean of each subject's friends' scores (float64), ``default`` for a subject without friends.
 
-    Rows ``0..len(indptr)-2`` of the CSR graph are subjects ``0..``; rows beyond the graph have no
-    friends, and friends beyond ``len(score)`` are ignored.
+    Reads the live graph as it stands (ties dropped or formed during the run included); subjects
+    beyond the graph have no friends, and friends beyond ``len(score)`` are ignored.
     """
-    n = len(score)
-    indptr = np.asarray(indptr, np.int64)
-    g = min(len(indptr) - 1, n)
-    deg = np.diff(indptr[:g + 1])
-    rows = np.repeat(np.arange(g), deg)
-    nbr = np.asarray(indices[:indptr[g]], np.int64)
-    ok = nbr < n
-    rows, nbr = rows[ok], nbr[ok]
-    sums = np.bincount(rows, weights=score[nbr].astype(np.float64), minlength=g)
-    cnt = np.bincount(rows, minlength=g)
-    out = np.full(n, default, np.float64)
-    has = cnt > 0
-    out[:g][has] = sums[has] / cnt[has]
-    return out
+    return friends.mean_of(score, default)
 
 
 def factor_values(spec: FactorSpec, quantities: list[np.ndarray]) -> np.ndarray:
@@ -306,7 +293,7 @@ class FactorModel:
                 self._acc[i] = np.zeros(n, np.float64)
                 if p.half_life is not None:
                     self._last[i] = np.zeros(n, np.int64)
-        self.friends: tuple[np.ndarray, np.ndarray] | None = None
+        self.friends: Friends | None = None
         self.attributes: dict[str, np.ndarray] = {}
         self.age_day: int | None = None  # day on which the bound ages hold
         self._uses = {p.quantity for p in self.spec.inputs} | \
@@ -315,12 +302,16 @@ class FactorModel:
         self._rec_age_day = np.zeros(n, np.int64) if "age" in self._uses else None
 
     # ------------------------------------------------------------------ inputs
-    def bind(self, friends: tuple[np.ndarray, np.ndarray] | None = None,
+    def bind(self, friends: Friends | tuple[np.ndarray, np.ndarray] | None = None,
              ability_to_pay: np.ndarray | None = None, age: np.ndarray | None = None,
              age_day: int | None = None) -> None:
-        """Bind the caller's inputs (any subset). ``age`` holds on day ``age_day`` [years]."""
+        """Bind the caller's inputs (any subset). ``age`` holds on day ``age_day`` [years].
+
+        ``friends`` is the live graph, read at every update (so edits during the run count), or
+        a CSR (indptr, indices), which becomes a graph of its own.
+        """
         if friends is not None:
-            self.friends = (np.asarray(friends[0], np.int64), np.asarray(friends[1]))
+            self.friends = friends if isinstance(friends, Friends) else Friends.from_csr(*friends)
         if ability_to_pay is not None:
             self.attributes["ability_to_pay"] = np.asarray(ability_to_pay, np.float64)
         if age is not None:
@@ -334,10 +325,7 @@ class FactorModel:
 
         Society attributes are drawn on first use, so only those are read.
         """
-        friends: tuple[np.ndarray, np.ndarray] | None = None
-        if "friends_mean_score" in self._uses:
-            graph = society.friends
-            friends = graph() if callable(graph) else graph  # built on first use
+        friends = society.friend_graph() if "friends_mean_score" in self._uses else None
         self.bind(
             friends=friends,
             ability_to_pay=society.ability_to_pay if "ability_to_pay" in self._uses else None,
@@ -421,7 +409,7 @@ class FactorModel:
                 else:
                     score = self.state.score
                     assert score is not None  # a factor regime has a score
-                    out.append(friends_mean(score, *self.friends, p.default))
+                    out.append(friends_mean(score, self.friends, p.default))
             else:  # on_list
                 on = self.state.listed(p.list_index, np.arange(n))
                 out.append(on.astype(np.float64))

@@ -9,7 +9,7 @@ from scslab.rng import Keyed, philox, u01
 
 
 @njit(cache=True)
-def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def symmetric_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric CSR from an undirected edge list; drops self loops and duplicate edges."""
     deg = np.zeros(n + 1, np.int64)
     for k in range(src.shape[0]):
@@ -62,4 +62,4 @@ def friendship_graph(n: int, mean_degree: float, stream: Keyed) -> tuple[np.ndar
     """
     m = round(n * mean_degree / 2)
     src, dst = _edges(m, n, stream.k0, stream.k1, stream.sid)
-    return _csr(n, src, dst)
+    return symmetric_csr(n, src, dst)

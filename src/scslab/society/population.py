@@ -16,6 +16,7 @@ from numba import njit
 
 from scslab.dates import add_months, to_day
 from scslab.rng import Streams, philox
+from scslab.society.friends import Friends
 from scslab.society.graph import friendship_graph
 from scslab.society.params import SocietyParams
 
@@ -270,12 +271,33 @@ class Society:
 
     @cached_property
     def _friends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._build_friends()
+
+    def friends(self) -> tuple[np.ndarray, np.ndarray]:
+        """The initial friendship graph as CSR (indptr, indices); built on first use, then cached.
+
+        A run's consumers share the live graph, :meth:`friend_graph`, instead.
+        """
+        return self._friends
+
+    @cached_property
+    def _friend_graph(self) -> Friends:
+        # Built from the cached CSR when there is one; otherwise the CSR is not kept, so a run
+        # holds one copy of the graph.
+        indptr, indices = self.__dict__.get("_friends") or self._build_friends()
+        return Friends.from_csr(indptr, indices, simple=True)  # symmetric_csr's output
+
+    def _build_friends(self) -> tuple[np.ndarray, np.ndarray]:
         return friendship_graph(self.n_persons, self.params.mean_friends,
                                 self.streams.keyed("society.friends"))
 
-    def friends(self) -> tuple[np.ndarray, np.ndarray]:
-        """The friendship graph as CSR (indptr, indices); built on first use, then cached."""
-        return self._friends
+    def friend_graph(self) -> Friends:
+        """The live friendship graph (:class:`~scslab.society.friends.Friends`), shared.
+
+        Built on first use from the initial one; shaming's dropped ties and the behaviour's edits
+        go into it, and the friends' mean score reads it.
+        """
+        return self._friend_graph
 
     def nbytes_per_person(self) -> float:
         """Stored bytes per person once every attribute is drawn, excluding the graph."""
