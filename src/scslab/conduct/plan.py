@@ -132,8 +132,10 @@ def behaviour_plan(b: Behaviour, rulebooks: list[Rulebook], ids: list[str], kind
     for arr in (acts.base, acts.score_cost, acts.list_cost, acts.reward):
         arr.setflags(write=False)
     checks = 0.0 if b.checks_per_year is None else b.checks_per_year / DAYS_PER_YEAR
+    friends = _friending(b, rulebooks, source)
     params = RateParams(b.deterrence.values(), b.striving.values(), b.offset_strength,
-                        b.effort_response, b.perceived_detection, checks if b.aware_share else 0.0)
+                        b.effort_response, b.perceived_detection, checks if b.aware_share else 0.0,
+                        friends.reviews_per_day if friends is not None and b.aware_share else 0.0)
     standing = tuple(regime_standing(rulebooks[r], r, w, m) for r, w, m in weights)
     scored = [s for s in standing if s.scored]
     lead = max(scored, key=lambda s: s.weight) if scored else None
@@ -143,4 +145,4 @@ def behaviour_plan(b: Behaviour, rulebooks: list[Rulebook], ids: list[str], kind
         initial = None if sc is None else sc.initial
     return BehaviourPlan(acts, params, standing, b.aware_share, b.checks_per_year is None,
                          b.offset_target, initial, _list_answers(b, rulebooks, ids, source),
-                         _friending(b, rulebooks, source))
+                         friends)

@@ -14,7 +14,8 @@ detection_a)``:
 * rewarded prosocial and neutral acts (``reward_a > 0``, seen by a source) are then multiplied
   by ``striving_r * (1 + offset_strength * o)``;
 * other neutral and compliance acts: ``base_a``;
-* score checks (a pseudo-act, the last "other" column) at ``checks_per_day * k``;
+* score checks and tie reviews (pseudo-acts, the last "other" columns) at ``checks_per_day * k``
+  and ``reviews_per_day * k``;
 
 and 0 in the groups that may not commit it. So every person's total rate is
 ``Λ = m * N[g, c] + P[g, c]``: two numbers per group and class, which is what lets the scheduler
@@ -63,6 +64,7 @@ class RateParams:
     effort_response: float  # eta
     perceived_detection: float
     checks_per_day: float  # of aware persons (0: no check events)
+    reviews_per_day: float = 0.0  # tie reviews of aware persons (0: none)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class RateTables:
         cuts: ages [years] where a new group starts; group g holds ages
             ``cuts[g - 1] .. cuts[g] - 1`` (int16, ascending; empty: one group).
         check_act: act index given to score checks (one past the scenario's acts; -1: none).
+        review_act: act index given to tie reviews (two past the scenario's acts; -1: none).
     """
 
     neg_total: np.ndarray
@@ -88,6 +91,7 @@ class RateTables:
     acts_pos: np.ndarray
     cuts: np.ndarray
     check_act: int
+    review_act: int = -1
 
     @property
     def n_classes(self) -> int:
@@ -143,7 +147,8 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100) -> RateTabl
     cuts = age_cuts(a.min_age, a.max_age, oldest)
     lows = np.concatenate([[0], cuts]).astype(np.int64)  # youngest age of each group
     highs = np.concatenate([cuts - 1, [oldest]]).astype(np.int64)
-    n_grp, n_pos = len(lows), int(pos.sum()) + (p.checks_per_day > 0)
+    n_grp = len(lows)
+    n_pos = int(pos.sum()) + (p.checks_per_day > 0) + (p.reviews_per_day > 0)
     cum_neg = np.zeros((n_grp, N_CLASSES, int(neg.sum())))
     cum_pos = np.zeros((n_grp, N_CLASSES, n_pos))
     for g in range(n_grp):
@@ -154,13 +159,18 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100) -> RateTabl
             other = r[pos]
             if p.checks_per_day > 0:
                 other = np.append(other, p.checks_per_day if c & AWARE_BIT else 0.0)
+            if p.reviews_per_day > 0:
+                other = np.append(other, p.reviews_per_day if c & AWARE_BIT else 0.0)
             cum_pos[g, c] = np.cumsum(other)
     last = lambda x: x[:, :, -1] if x.shape[2] else np.zeros((n_grp, N_CLASSES))  # noqa: E731
     acts_pos = np.flatnonzero(pos)
-    check = -1
+    check = review = -1
     if p.checks_per_day > 0:
         check = len(a.base)
         acts_pos = np.append(acts_pos, check)
+    if p.reviews_per_day > 0:
+        review = len(a.base) + 1
+        acts_pos = np.append(acts_pos, review)
     return RateTables(neg_total=last(cum_neg), pos_total=last(cum_pos), cum_neg=cum_neg,
                       cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=acts_pos,
-                      cuts=cuts, check_act=check)
+                      cuts=cuts, check_act=check, review_act=review)

@@ -89,7 +89,7 @@ class Scheduler:
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
         self._today: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.checks = 0  # score checks so far
+        self.checks = 0  # score checks so far (the day's are in the kernel's output)
         p = np.arange(n, dtype=np.int64)
         self._draw(p, self.start, self._neg_rate(p, klass), klass)
         return self
@@ -139,14 +139,14 @@ class Scheduler:
             buckets.setdefault(d, []).append(entries[offsets[j]:offsets[j + 1]].copy())
 
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                             np.ndarray]:
+                                             np.ndarray, np.ndarray]:
         """Acts that occur on ``day``.
 
         Returns:
             (actors, subject per occurrence, act index per occurrence, luck per occurrence:
             the uniform 32-bit word sources observe it with, and the persons who checked their
-            score: rows within the partition, sorted). The actors (rows within the partition)
-            must be passed back to :meth:`respond` after the day.
+            score, and those who reviewed their ties: subject rows, sorted). The actors (rows
+            within the partition) must be passed back to :meth:`respond` after the day.
         """
         if day in self.crossings:
             self._cross(day)
@@ -155,7 +155,7 @@ class Scheduler:
         if not chunks:
             e = np.zeros(0, np.int64)
             self._today = (np.zeros(0, np.int8), _NO_GROUP, np.zeros(0, np.float32), _NO_E)
-            return e, e, e, np.zeros(0, np.uint32), e
+            return e, e, e, np.zeros(0, np.uint32), e, e
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
             entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> SHIFT)
@@ -172,14 +172,17 @@ class Scheduler:
                 break
             cap = made  # rare: more acts than room; the keyed draws repeat exactly
         self._today = (c, g, neg, nxt)
-        checked = subj[:0]
-        if t.check_act >= 0:
-            chk = act == t.check_act
+        checked = reviewed = subj[:0]
+        if t.check_act >= 0 or t.review_act >= 0:
+            chk, rev = act == t.check_act, act == t.review_act
             if chk.any():
                 checked = np.unique(subj[chk]) - self.base
                 self.checks += int(chk.sum())
-                subj, act, luck = subj[~chk], act[~chk], luck[~chk]
-        return actors, subj, act, luck, checked
+            if rev.any():
+                reviewed = np.unique(subj[rev])
+            real = ~(chk | rev)
+            subj, act, luck = subj[real], act[real], luck[real]
+        return actors, subj, act, luck, checked, reviewed
 
     def _repacked(self, entries: np.ndarray, persons: np.ndarray) -> np.ndarray:
         """The day's entries, those of ``persons`` packed afresh with their group and rate now."""

@@ -41,6 +41,7 @@ from scslab.rng import Streams
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
+from scslab.society.friends import review_ties
 from scslab.society.population import HOUSEHOLD_BLOCK
 from scslab.sources import Detection
 
@@ -107,6 +108,7 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 PHASES = ("conduct", "sources", "regimes", "gates", "responses", "aggregates")
 """The phases of a day, in the order they run (see the module docstring)."""
 
+ASSORTATIVITY_DAYS = 7  # the friends' score correlation is measured weekly (O(ties) each)
 LEDGER_DRAIN_DAYS = 32  # ledger lines are handed to the writer every 32 days and at the end
 _EMPTY = np.zeros(0, np.int64)
 
@@ -121,11 +123,13 @@ class Occurrences:
 
     ``actors`` are, per partition, the persons the scheduler let act today (rows within the
     partition); they are redrawn in ``responses``. ``checked`` are, per partition, the persons
-    who checked their score today (rows within the partition, sorted).
+    who checked their score today (rows within the partition, sorted); ``reviewed``, per
+    partition, those who reviewed their ties (person rows, sorted).
     """
 
     actors: tuple[np.ndarray, ...]
     checked: tuple[np.ndarray, ...]
+    reviewed: tuple[np.ndarray, ...]
     subject: np.ndarray
     act: np.ndarray
     luck: np.ndarray
@@ -162,6 +166,9 @@ class Daily:
     lists: list[np.ndarray] = field(default_factory=list)  # per regime (days, lists)
     score_sum: list[np.ndarray] = field(default_factory=list)  # per regime (days,)
     gates: Gates | None = None  # requests, denials, privileges, exposures (None: gates off)
+    # behaviour's own counts, metric -> (days,): score checks, ties dropped and formed, and the
+    # friends' score assortativity (NaN on days it is not measured)
+    conduct: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Simulation:
@@ -226,6 +233,8 @@ class Simulation:
             self.streams.keyed("conduct.response")) if bp.list_answers else None
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
+        self.friending = bp.friends
+        self.friends_stream = self.streams.keyed("conduct.friends")
         age0 = None
         if acts.needs_age:
             # Organisations have no age (NaN).
@@ -240,6 +249,7 @@ class Simulation:
         parts = [s.occurrences(day) for s in self.schedulers]
         actors = tuple(p[0] for p in parts)
         checked = tuple(p[4] for p in parts)
+        reviewed = tuple(p[5] for p in parts)
         subj, act, luck = ([p[i] for p in parts] for i in (1, 2, 3))
         if self.org_conduct is not None:
             for a, b in zip((subj, act, luck), self.org_conduct.occurrences(day - self.start),
@@ -248,7 +258,7 @@ class Simulation:
         if self.answers is not None:
             for a, b in zip((subj, act, luck), self.answers.occurrences(day), strict=True):
                 a.append(b)
-        return Occurrences(actors, checked, *(_join(x) for x in (subj, act, luck)))
+        return Occurrences(actors, checked, reviewed, *(_join(x) for x in (subj, act, luck)))
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
@@ -311,6 +321,26 @@ class Simulation:
             new = self.perception.classes(p + lo, cur, sees, np.isin(p + lo, gone))
             sched.respond(day, actors, p, new)
 
+    def review(self, k: int, day: int, occ: Occurrences, daily: Daily) -> None:
+        """Part of phase 5: persons who reviewed their ties drop and seek friends by score.
+
+        Each partition's reviewers are one batch; the graph's day journal makes the result
+        independent of the batching (:func:`scslab.society.friends.review_ties`).
+        """
+        f = self.friending
+        if f is None:
+            return
+        score = self.engines[f.regime].score
+        assert score is not None
+        graph = self.society.friend_graph()
+        for r in occ.reviewed:
+            dropped, formed = review_ties(graph, r, score, day, self.friends_stream, f.drop_below,
+                                          f.p_drop, f.seek_above, f.p_seek, f.tries)
+            daily.conduct["ties_dropped"][k] += dropped
+            daily.conduct["ties_formed"][k] += formed
+        if k % ASSORTATIVITY_DAYS == ASSORTATIVITY_DAYS - 1 or k == self.n_days - 1:
+            daily.conduct["assortativity"][k] = graph.assortativity(score[:self.society.n_persons])
+
     def aggregate(self, k: int, daily: Daily, on_ledger: Callable[[int, Engine], None] | None) -> None:
         """Phase 6: the day's band counts, list sizes and score sums; drain ledger lines."""
         for r, e in enumerate(self.engines):
@@ -331,6 +361,7 @@ class Simulation:
                 drain ledger lines (streamed to disk by the run writer).
         """
         daily = self.empty_daily()
+        checks = 0
         for k in range(self.n_days):
             day = self.start + k
             occ = self.conduct(day)
@@ -338,6 +369,10 @@ class Simulation:
             changes = self.apply(day, rec)
             self.answer(k, day, changes)
             self.respond(day, occ, changes)
+            self.review(k, day, occ, daily)
+            if "score_checks" in daily.conduct:
+                now = sum(s.checks for s in self.schedulers)
+                daily.conduct["score_checks"][k], checks = now - checks, now
             self.aggregate(k, daily, on_ledger)
             if on_day is not None:
                 on_day(k)
@@ -355,4 +390,10 @@ class Simulation:
             daily.bands.append(np.zeros((D, len(e.band_counts)), np.int64))
             daily.lists.append(np.zeros((D, len(e.list_ids)), np.int64))
             daily.score_sum.append(np.zeros(D, np.int64))
+        if self.tables.check_act >= 0:
+            daily.conduct["score_checks"] = np.zeros(D, np.int64)
+        if self.friending is not None:
+            daily.conduct["ties_dropped"] = np.zeros(D, np.int64)
+            daily.conduct["ties_formed"] = np.zeros(D, np.int64)
+            daily.conduct["assortativity"] = np.full(D, np.nan)
         return daily

@@ -160,6 +160,8 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     parts.append(("", "recorded", sim.act_ids, daily.recorded))
     if daily.gates is not None:  # request / denied / privileged, exposures (scslab.gates.system)
         parts.extend(daily.gates.parts())
+    for metric, values in daily.conduct.items():  # score checks, ties, assortativity (sim.loop)
+        parts.append(("", metric, [""], values[:, None]))
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)
@@ -168,15 +170,21 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
         cols["metric"].append(np.full(D * nk, metric, dtype=object))
         cols["key"].append(np.tile(np.array(keys, dtype=object), D))
         cols["value"].append(np.asarray(values, np.float64).reshape(-1))
-    day = np.concatenate(cols["day"])
+    value = np.concatenate(cols["value"])
+    # A metric measured on some days only (assortativity, weekly) has no row on the others.
+    keep = ~np.isnan(value)
+    for k in cols:
+        cols[k] = [np.concatenate(cols[k])[keep]]
+    value = value[keep]
+    day = cols["day"][0]
     date = (EPOCH + (sim.start + day.astype(np.int64)).astype("timedelta64[D]"))
     return pa.table({
         "day": day,
         "date": pa.array(date, pa.date32()),
-        "regime": pa.array(np.concatenate(cols["regime"]), pa.string()),
-        "metric": pa.array(np.concatenate(cols["metric"]), pa.string()),
-        "key": pa.array(np.concatenate(cols["key"]), pa.string()),
-        "value": np.concatenate(cols["value"]),
+        "regime": pa.array(cols["regime"][0], pa.string()),
+        "metric": pa.array(cols["metric"][0], pa.string()),
+        "key": pa.array(cols["key"][0], pa.string()),
+        "value": value,
     })
 
 
