@@ -39,7 +39,7 @@ def test_scenario_and_plan_reprs_give_size_dates_and_seed():
     short(scslab.load_scenario("court-and-rongcheng"), "<Scenario court-and-rongcheng",
           "rongcheng, court-defaulters", "gates on")
     plan = resolve(EXAMPLES / "village.toml", persons=1234, days=10, seed=7)
-    short(plan, "<Resolved my-village", "1,234 persons", "10 days from 2020-01-01", "seed 7", "gates off")
+    short(plan, "<Resolved my-village", "1,234 persons", "10 days from 2021-01-01", "seed 7", "gates off")
 
 
 def test_simulation_repr_before_and_after_building():
@@ -50,7 +50,7 @@ def test_simulation_repr_before_and_after_building():
 
 def test_run_result_and_its_parts(run, tmp_path):
     recorded = sum(r for _, r in run.acts().values())
-    short(run, "<RunResult my-village", "300 persons", "20 days from 2020-01-01", "seed 3",
+    short(run, "<RunResult my-village", "300 persons", "20 days from 2021-01-01", "seed 3",
           f"{recorded:,} records", "no folder")
     short(run.daily, "20 days", "2 acts", "1 regimes")
     short(run.sim.society, "300 persons", "synthetic")

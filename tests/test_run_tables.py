@@ -32,7 +32,7 @@ def test_bands_are_labelled_by_date_and_band(written):
     t = run.bands()
     assert t.column_names == ["date", "A", "B", "C"]
     dates = t.column("date").to_pylist()
-    assert dates[0] == dt.date(2020, 1, 1) and dates[-1] == dt.date(2020, 1, DAYS)
+    assert dates[0] == dt.date(2021, 1, 1) and dates[-1] == dt.date(2021, 1, DAYS)
     per_day = [sum(t.column(b)[i].as_py() for b in "ABC") for i in range(DAYS)]
     assert per_day == [PERSONS] * DAYS  # every person is in one band every day
     # the same counts as the tidy table's band rows of the last day
