@@ -61,3 +61,14 @@ def test_unknown_regime_or_missing_lists_say_so(written):
         run.bands("nope")
     with pytest.raises(ValueError, match="no regime of this run has a list"):
         run.lists()
+
+
+def test_lists_are_labelled_and_match_the_tidy_rows():
+    run = scslab.run_scenario("court-and-rongcheng", persons=300, days=10, seed=1)
+    t = run.lists()  # the first regime with lists: court-defaulters
+    assert t.column_names == ["date", "dishonest_judgment_defaulters"]
+    assert run.lists("court-defaulters").equals(t)
+    tidy = [r for r in run.daily_table().to_pylist()
+            if r["metric"] == "list" and r["regime"] == "court-defaulters"]
+    assert [r["value"] for r in tidy] == t.column("dishonest_judgment_defaulters").to_pylist()
+    assert run.bands().column_names == ["date", "AAA", "AA", "A", "B", "C", "D"]  # rongcheng's
