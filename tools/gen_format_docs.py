@@ -53,8 +53,9 @@ MEANINGS = {
 # The id pattern and the rate parser, read from the public aliases that carry them.
 _ID = next(m.pattern for m in typing.get_args(Id)[1].metadata if getattr(m, "pattern", None))
 _RATE = next(m.func for m in typing.get_args(Rate)[1:] if getattr(m, "func", None))
-# A unit is written last in brackets, "[points]"; "[[sources]]" is a table name, not a unit.
-_UNIT = re.compile(r"\s*(?<!\[)\[([A-Za-z0-9./ %-]+)\](?!\])")
+# A unit is written in brackets at the end of a description, or before a ";" or a " (" that goes
+# on: "[points]", "[years]; none: no limit". "[[sources]]" and "[evaluation] table" are tables.
+_UNIT = re.compile(r"\s*(?<!\[)\[([A-Za-z0-9./ %-]+)\](?=;|\s\(|$)")
 
 
 @dataclass(frozen=True)

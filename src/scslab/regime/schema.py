@@ -164,7 +164,7 @@ class Score(Cited):
                                    "applied (points cut off are lost); 'total' clips the total of "
                                    "the points that count (points cut off still count, and expire)")
     kind: Literal["points", "factor", "evaluation"] = Field(
-        "points", description="what moves the score: acts' points, [[factors]] or [evaluation]")
+        "points", description="what moves the score: acts' points, the [[factors]] or the [evaluation] table")
     scale: tuple[Points, Points] | None = Field(
         None, description="factor scores: [low, high], score = low + (high - low) * weighted mean "
                           "of the factor values (each 0..1), then held within min..max; "
@@ -261,7 +261,7 @@ class ListSpec(Cited):
                                    description="acts whose record takes the subject off the list")
     removal_delay_working_days: int = Field(
         0, ge=0, le=261 * MAX_YEARS,
-        description="a deletion takes effect on this working day after its trigger"
+        description="a deletion takes effect on this working day after its trigger [working days]"
     )
     early_removal_on_performance: bool = Field(
         True, description="removal acts also end fixed-term listings early"
