@@ -1,4 +1,4 @@
-"""The court-defaulters regime (regimes.md §4), replayed against hand-computed outcomes.
+"""The court-defaulters regime, replayed against hand-computed outcomes.
 
 Weekdays used below (checked on a calendar): 2024-01-15 Mon, 2024-02-29 Thu, 2024-05-03 Fri,
 2024-05-04 Sat, 2024-06-03 Mon, 2026-01-15 Thu, 2026-02-28 Sat, 2026-05-06 Wed, 2026-07-01 Wed,

@@ -1,4 +1,4 @@
-"""FICO-like point score (regimes.md §7) replayed against hand-computed outcomes.
+"""FICO-like point score replayed against hand-computed outcomes.
 
 Start 850, range 300-850 (clip = "total": the floor cuts the shown score, not the deductions),
 every negative record counts 7 years. Bands (unverified): exceptional >= 800, very_good 740-799,

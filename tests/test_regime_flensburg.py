@@ -1,4 +1,4 @@
-"""Flensburg points (regimes.md §7) replayed against hand-computed outcomes.
+"""Flensburg points replayed against hand-computed outcomes.
 
 Rules: offence_1pt/2pt/3pt add 1/2/3 points that stop counting 2y6m/5y/10y after the record's
 date (same day of the month, or the month's last day); bands clear 0, noted 1-3, ermahnung 4-5,

@@ -1,4 +1,4 @@
-"""The local pilots of regimes.md §6, replayed against hand-computed outcomes.
+"""The local pilots (their rulebooks' [[sources]]), replayed against hand-computed outcomes.
 
 Regimes: shenzhen-jaywalking, court-ringback, hebei-deadbeat-map, shanghai-garbage, honest-shanghai,
 suqian-xichu, suzhou-civility. Each table row is one case: records in, the subject's final state out.

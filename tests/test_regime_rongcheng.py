@@ -1,4 +1,4 @@
-"""Rongcheng consequences per grade (regimes.md §2), replayed against hand-computed outcomes.
+"""Rongcheng consequences per grade, replayed against hand-computed outcomes.
 
 Grades (unverified): AAA >= 1050, AA 1030-1049, A 960-1029, B 850-959, C 600-849, D <= 599.
 Privileges (assumption): the A grades get CLT-RP Art. 6's green channel, expedited handling and

@@ -1,4 +1,4 @@
-"""SCHUFA-like Basisscore (regimes.md §7): a quarterly factor score in basis points (1 = 0.01 %).
+"""SCHUFA-like Basisscore: a quarterly factor score in basis points (1 = 0.01 %).
 
 score = 10000 * (60 * v_payment + 25 * v_history + 15 * v_activity) / 100, held within 0..9999.
 With no records: 60 * 1 + 25 * 0.912 + 15 * 1 = 97.8, so 9780 (97.80 %), the initial score.

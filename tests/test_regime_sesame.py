@@ -1,4 +1,4 @@
-"""Sesame Credit (regimes.md §3): a monthly factor score, replayed against hand-computed values.
+"""Sesame Credit: a monthly factor score, replayed against hand-computed values.
 
 With weights 35/25/15/20/5 (sum 100) and scale 350..950, score = 350 + 6 * sum_f(w_f * v_f).
 A subject with no records, no friends and median ability (replay's defaults) has

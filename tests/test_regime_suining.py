@@ -1,4 +1,4 @@
-"""Suining 2010 (regimes.md §1) replayed against hand-computed outcomes.
+"""Suining 2010 replayed against hand-computed outcomes.
 
 Start 1000 = cap. Grades (assumed): A 960-1000, B 850-959, C 600-849, D <= 599.
 """

@@ -1,4 +1,4 @@
-"""Tax credit rating (regimes.md §5a): a yearly evaluation, replayed against hand-computed classes.
+"""Tax credit rating: a yearly evaluation, replayed against hand-computed classes.
 
 Each 1 April the previous calendar year is rated: indicator = 100 - deductions (late_filing 5,
 late_withholding 5, false_commitment 11, bank_account_unreported 11, late_financial_statements 3);

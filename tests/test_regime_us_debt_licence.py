@@ -1,4 +1,4 @@
-"""US debt-based licence suspension (regimes.md §7) replayed against hand-computed outcomes.
+"""US debt-based licence suspension replayed against hand-computed outcomes.
 
 court_debt_unpaid suspends (no fixed term); court_debt_paid lifts the suspension on its own day.
 """

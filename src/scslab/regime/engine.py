@@ -48,6 +48,15 @@ class Engine:
         self.n_subjects = n_subjects
         self.keep_ledger = keep_ledger
 
+    def __repr__(self) -> str:
+        head = f"<Engine {self.rulebook.regime.id}: {self.n_subjects:,} subjects"
+        if not hasattr(self, "state"):
+            return f"{head}, not initialised>"
+        n = self.n_subjects
+        mean = "" if self.score is None or not n else f", mean score {self.score_sum / n:.1f}"
+        return (f"{head}{mean}, {len(self.band_labels)} bands, {len(self.list_ids)} lists, "
+                f"{self.ledger.n_lines:,} ledger lines>")
+
     def init(self) -> Engine:
         """Allocate the state: every subject at the initial score, on no list."""
         self.tables: Tables = compile_rulebook(self.rulebook)

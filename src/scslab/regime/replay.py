@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from scslab import inputfile
-from scslab.dates import to_day
+from scslab.dates import iso, to_day
 from scslab.errors import InputError
 from scslab.regime.bearers import bearer_from_representative, held_consequences
 from scslab.regime.engine import Engine
@@ -54,6 +54,11 @@ class Records:
 
     def __len__(self) -> int:
         return len(self.day)
+
+    def __repr__(self) -> str:
+        # The dataclass repr prints every column in full.
+        span = f", {iso(int(self.day[0]))} to {iso(int(self.day[-1]))}" if len(self) else ""
+        return f"<Records: {len(self):,} records of {len(self.subject_ids):,} subjects{span}>"
 
 
 def read_records(path: str | Path, rulebook: Rulebook) -> Records:
@@ -283,6 +288,10 @@ class ReplayResult:
     subject_ids: list[str]
     as_of: int
     representative: np.ndarray | None = None  # as in :class:`Records`
+
+    def __repr__(self) -> str:
+        return (f"<ReplayResult {self.engine.rulebook.regime.id}: {len(self.subject_ids):,} subjects "
+                f"as of {iso(self.as_of)}>")
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per subject, sorted by subject id: the replay output contract.

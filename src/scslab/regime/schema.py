@@ -111,15 +111,17 @@ class Cited(BaseModel):
     # ``default=`` by keyword: mypy reads a positional default as none, and then takes the field
     # for required (``Retention()`` would not type-check as a default factory).
     verified: bool = Field(default=True, description="false if the value rests on unverified reports")
-    note: str = Field(default="", max_length=NOTE_CHARS)
+    note: str = Field(default="", max_length=NOTE_CHARS,
+                      description="what the value rests on, and why where it is an assumption")
 
 
 class Source(BaseModel):
     """A cited document."""
 
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=1, max_length=ID_CHARS)
-    title: str = Field(min_length=1, max_length=TEXT_CHARS)
+    key: str = Field(min_length=1, max_length=ID_CHARS,
+                     description="the key other tables cite it by in their `sources`")
+    title: str = Field(min_length=1, max_length=TEXT_CHARS, description="what the document is")
     url: str = Field(pattern=r"^(https?://|docs/)", max_length=TEXT_CHARS,
                      description="where the document was read (a URL, or docs/... in this repo)")
 
@@ -132,12 +134,14 @@ def _persons_only() -> list[Literal["person", "organisation"]]:
 class RegimeInfo(Cited):
     """Identity and scope of the regime."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=ID_CHARS)
-    name: Name
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=ID_CHARS,
+                    description="the regime's name in scenarios, run folders and column names")
+    name: Name = Field(description="full name, shown by `scslab regimes show`")
     description: Text = Field(description="one line, shown by `scslab regimes`")
-    jurisdiction: Name = ""
-    subject_kinds: list[Literal["person", "organisation"]] = Field(default_factory=_persons_only)
-    tags: list[Name] = Field(default_factory=list)
+    jurisdiction: Name = Field("", description="where the regime applies")
+    subject_kinds: list[Literal["person", "organisation"]] = Field(
+        default_factory=_persons_only, description="who the regime covers")
+    tags: list[Name] = Field(default_factory=list, description="free labels for searching")
 
 
 class Score(Cited):
@@ -149,9 +153,9 @@ class Score(Cited):
     :mod:`scslab.regime.evaluation`).
     """
 
-    initial: Points
-    min: Points | None = None
-    max: Points | None = None
+    initial: Points = Field(description="every subject's score at the start [points]")
+    min: Points | None = Field(None, description="lowest score; none: no floor [points]")
+    max: Points | None = Field(None, description="highest score; none: no cap [points]")
     # Why two modes: a cap that swallows a merit (Suining, 1000 at most) is "each_change"; a
     # floor under expiring deductions (FICO-like, 300) must let an absorbed deduction count once
     # older ones expire, so the score is the clipped total of the points that count ("total").
@@ -159,7 +163,8 @@ class Score(Cited):
         "each_change", description="how min/max hold: 'each_change' clips every change as it is "
                                    "applied (points cut off are lost); 'total' clips the total of "
                                    "the points that count (points cut off still count, and expire)")
-    kind: Literal["points", "factor", "evaluation"] = "points"
+    kind: Literal["points", "factor", "evaluation"] = Field(
+        "points", description="what moves the score: acts' points, the [[factors]] or the [evaluation] table")
     scale: tuple[Points, Points] | None = Field(
         None, description="factor scores: [low, high], score = low + (high - low) * weighted mean "
                           "of the factor values (each 0..1), then held within min..max; "
@@ -183,7 +188,8 @@ class Score(Cited):
 class Band(Cited):
     """A band: subjects whose score is at least ``min`` (and below the band above)."""
 
-    label: str = Field(min_length=1, max_length=ID_CHARS)
+    label: str = Field(min_length=1, max_length=ID_CHARS,
+                       description="the band's name (AAA, C, ...), as in outputs and consequences")
     min: Points | None = Field(None, description="inclusive lower bound [points]; omit for the lowest")
 
 
@@ -201,9 +207,9 @@ class Requires(BaseModel):
 class Act(Cited):
     """An act a record can report, and what it does to the subject's file."""
 
-    id: Id
-    category: str
-    description: Text = ""
+    id: Id = Field(description="the act's id, as record files and scenarios name it")
+    category: str = Field(description=f"one of {', '.join(CATEGORIES)}")
+    description: Text = Field("", description="what the act is, in one line")
     points: int = Field(0, ge=-POINTS_LIMIT, le=POINTS_LIMIT,
                         description="score change per unit of value [points]")
     per_value: bool = Field(False, description="multiply points by the record's value")
@@ -211,7 +217,8 @@ class Act(Cited):
                                      description="score drops to at most the top of this band")
     expires: Duration | None = Field(None, description="points stop counting after this period")
     requires: Requires | None = None
-    subject_kinds: list[Literal["person", "organisation"]] | None = None
+    subject_kinds: list[Literal["person", "organisation"]] | None = Field(
+        None, description="who the act applies to; none: every kind the regime covers")
 
     _v = field_validator("expires", mode="before")(_duration)
 
@@ -229,7 +236,7 @@ class ListEntry(Cited):
     Cited on its own: one entry's term may be documented while another's is an inference.
     """
 
-    act: Id
+    act: Id = Field(description="the act whose record enters the list")
     term: Duration | None = Field(None, description="fixed term; omit for no fixed term")
 
     _v = field_validator("term", mode="before")(_duration)
@@ -238,8 +245,8 @@ class ListEntry(Cited):
 class ListSpec(Cited):
     """A list (blacklist, redlist): who goes on, for how long, and how they come off."""
 
-    id: Id
-    name: Name = ""
+    id: Id = Field(description="the list's id, as outputs and consequences name it")
+    name: Name = Field("", description="full name")
     entries: list[ListEntry] = Field(default_factory=list)
     term: Duration | None = Field(None, description="term of entries made by [[triggers]]")
     extension_acts: list[Id] = Field(
@@ -250,16 +257,17 @@ class ListSpec(Cited):
     extension_min_years: int = Field(1, ge=1, le=MAX_YEARS, description="smallest extension [years]")
     extension_max_years: int | None = Field(None, ge=1, le=MAX_YEARS,
                                             description="largest extension [years]")
-    removal_acts: list[Id] = Field(default_factory=list)
+    removal_acts: list[Id] = Field(default_factory=list,
+                                   description="acts whose record takes the subject off the list")
     removal_delay_working_days: int = Field(
         0, ge=0, le=261 * MAX_YEARS,
-        description="a deletion takes effect on this working day after its trigger"
+        description="a deletion takes effect on this working day after its trigger [working days]"
     )
     early_removal_on_performance: bool = Field(
         True, description="removal acts also end fixed-term listings early"
     )
     min_age: int | None = Field(None, ge=0, le=150,
-                                description="records about younger subjects never list")
+                                description="records about younger subjects never list [years]")
     band: str | None = Field(None, max_length=ID_CHARS,
                              description="band shown while listed, overriding the score band")
     enter_resets_score: bool = Field(False, description="entering erases all points (score -> initial)")
@@ -281,10 +289,12 @@ class Trigger(Cited):
     expiring) touched the subject.
     """
 
-    id: Id
-    score_at_least: Points | None = None
-    score_at_most: Points | None = None
-    enter_list: Id
+    id: Id = Field(description="the trigger's id, named in ledger lines")
+    score_at_least: Points | None = Field(None, description="enter when the score is at least this "
+                                                            "[points]")
+    score_at_most: Points | None = Field(None, description="enter when the score is at most this "
+                                                           "[points]")
+    enter_list: Id = Field(description="the list entered")
 
     @model_validator(mode="after")
     def _one(self) -> Trigger:
@@ -304,11 +314,11 @@ class Window(Cited):
     by an emission), so emissions match a brute-force count over the window.
     """
 
-    id: Id
-    act: Id
-    days: int = Field(ge=1, le=366 * MAX_YEARS)
-    more_than: int = Field(ge=0, le=10**6)
-    emit: Id
+    id: Id = Field(description="the window's id")
+    act: Id = Field(description="the act counted")
+    days: int = Field(ge=1, le=366 * MAX_YEARS, description="length of the window [days]")
+    more_than: int = Field(ge=0, le=10**6, description="emit when the count exceeds this [records]")
+    emit: Id = Field(description="the act of the derived record")
 
 
 class Consequence(Cited):
@@ -324,8 +334,10 @@ class Consequence(Cited):
     not_on_list: str | None = Field(None, max_length=ID_CHARS,
                                     description="and the subject is not on this list")
     # ``builtins.list``: the field ``list`` above shadows the builtin inside this class.
-    restrictions: builtins.list[Id] = Field(default_factory=builtins.list)
-    privileges: builtins.list[Id] = Field(default_factory=builtins.list)
+    restrictions: builtins.list[Id] = Field(
+        default_factory=builtins.list, description="restriction ids (services' `denied_by` names them)")
+    privileges: builtins.list[Id] = Field(
+        default_factory=builtins.list, description="privilege ids (services' `privileged_by` names them)")
     organisation_falls_on: Literal["organisation", "legal_representative"] = Field(
         "organisation",
         description="who bears these consequences when the subject is an organisation: the "
@@ -350,7 +362,7 @@ class Consequence(Cited):
 class Retention(Cited):
     """How long records count. ``records`` omitted means records never expire."""
 
-    records: Duration | None = None
+    records: Duration | None = Field(default=None, description="records stop counting after this period")
 
     _v = field_validator("records", mode="before")(_duration)
 
@@ -374,7 +386,7 @@ class Update(Cited):
     update day count.
     """
 
-    cadence: Literal["monthly", "quarterly", "yearly"]
+    cadence: Literal["monthly", "quarterly", "yearly"] = Field(description="how often")
     month: int = Field(1, ge=1, le=12, description="yearly: the month; quarterly: a month of the cycle")
     day: int = Field(1, ge=1, le=28, description="day of the month (at most 28: every month has it)")
 
@@ -398,17 +410,26 @@ class FactorInput(Cited):
     ends) from the quantity to the contribution (y may be negative).
     """
 
-    quantity: Literal["count", "value_sum", "attribute", "friends_mean_score", "on_list"]
-    acts: builtins.list[Id] = Field(default_factory=builtins.list)
-    categories: builtins.list[str] = Field(default_factory=builtins.list)
-    window: Duration | None = None
-    half_life_days: float | None = Field(None, gt=0, le=366 * MAX_YEARS)
-    attribute: Literal["ability_to_pay", "age"] | None = None
-    default: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
+    quantity: Literal["count", "value_sum", "attribute", "friends_mean_score", "on_list"] = Field(
+        description="what is measured (see the table's text)")
+    acts: builtins.list[Id] = Field(default_factory=builtins.list,
+                                    description="count, value_sum: the acts whose records count")
+    categories: builtins.list[str] = Field(
+        default_factory=builtins.list, description="count, value_sum: act categories whose records count")
+    window: Duration | None = Field(None, description="count, value_sum: only records within this period")
+    half_life_days: float | None = Field(None, gt=0, le=366 * MAX_YEARS,
+                                         description="count, value_sum: a record's weight halves "
+                                                     "every so many days [days]")
+    attribute: Literal["ability_to_pay", "age"] | None = Field(
+        None, description="attribute: which one")
+    default: Annotated[float, Field(ge=-1e12, le=1e12)] | None = Field(
+        None, description="attribute, friends_mean_score: the quantity where it is unknown")
     curve: builtins.list[tuple[Annotated[float, Field(ge=-1e12, le=1e12)],
-                               Annotated[float, Field(ge=-1e12, le=1e12)]]] = Field(min_length=2)
+                               Annotated[float, Field(ge=-1e12, le=1e12)]]] = Field(
+        min_length=2, description="[[x, y], ...]: quantity x to contribution y, linear between "
+                                  "points, flat beyond the ends; x strictly increasing")
     # ``builtins.list`` above: this field shadows the builtin inside the class.
-    list: Id | None = None
+    list: Id | None = Field(None, description="on_list: the list")
 
     _v = field_validator("window", mode="before")(_duration)
 
@@ -449,11 +470,12 @@ class Factor(Cited):
     (``[score].scale``).
     """
 
-    id: Id
-    name: Name = ""
+    id: Id = Field(description="the factor's id")
+    name: Name = Field("", description="full name")
     weight: float = Field(gt=0, le=1e6, description="relative weight (weights need not sum to 100)")
     baseline: float = Field(ge=0, le=1, description="value before any input [0..1]")
-    inputs: builtins.list[FactorInput] = Field(default_factory=builtins.list)
+    inputs: builtins.list[FactorInput] = Field(default_factory=builtins.list,
+                                               description="contributions added to the baseline")
 
 
 class EvaluationClass(Cited):
@@ -462,13 +484,13 @@ class EvaluationClass(Cited):
     min_score: Points | None = Field(None, description="indicator score at least this; omit for the "
                                                     "lowest class")
     # Last: shadows the builtin inside the class.
-    list: Id
+    list: Id = Field(description="the list holding the class (its `band` is the class label)")
 
 
 class Deduction(Cited):
     """Points an act deducts from the indicator score of the evaluation year it falls in."""
 
-    act: Id
+    act: Id = Field(description="the act deducted for")
     points: int = Field(gt=0, le=POINTS_LIMIT, description="deducted per record [points]")
 
 
@@ -488,11 +510,13 @@ class Evaluation(Cited):
     start: Points = Field(description="indicator score before deductions [points]")
     classes: builtins.list[EvaluationClass] = Field(min_length=2, description="highest first")
     deductions: builtins.list[Deduction] = Field(default_factory=builtins.list)
-    direct_lowest_acts: builtins.list[Id] = Field(default_factory=builtins.list)
+    direct_lowest_acts: builtins.list[Id] = Field(
+        default_factory=builtins.list, description="a record in the evaluation year: the lowest class")
     lowest_kept: int = Field(0, ge=0, le=100, description="further evaluations that keep the lowest class")
     no_top_after_lowest: int = Field(0, ge=0, le=100, description="evaluations after those barred from "
                                                           "the top class")
-    lowest_spreads_to_representative: bool = False
+    lowest_spreads_to_representative: bool = Field(
+        False, description="the lowest class spreads to organisations sharing a legal representative")
     new_entity_list: Id | None = Field(None, description="list holding the new-entity class")
     new_entity_acts: builtins.list[Id] = Field(
         default_factory=builtins.list, description="a record in the evaluation year: new entity")
@@ -500,7 +524,7 @@ class Evaluation(Cited):
         default_factory=builtins.list,
         description="a record in the evaluation year: new-entity class if the indicator is at "
                     "least no_revenue_min_score")
-    no_revenue_min_score: Points | None = None
+    no_revenue_min_score: Points | None = Field(None, description="see no_revenue_acts [points]")
 
 
 class Rulebook(BaseModel):
@@ -530,6 +554,21 @@ class Rulebook(BaseModel):
     def act_ids(self) -> list[str]:
         """Act ids in rulebook order."""
         return [a.id for a in self.acts]
+
+    def __repr__(self) -> str:
+        # pydantic's repr spells out every nested table (thousands of characters); this says
+        # what the regime is and how big. ``model_dump()`` or ``scslab regimes show`` give the rest.
+        s = self.score
+        if s is None:
+            score = "no score"
+        else:
+            lo, hi = ("" if s.min is None else s.min), ("" if s.max is None else s.max)
+            score = f"{s.kind} score from {s.initial}" + (f" in {lo}..{hi}" if (lo, hi) != ("", "") else "")
+        return (f"<Rulebook {self.regime.id} {self.regime.name!r}: {score}, {len(self.bands)} bands, "
+                f"{len(self.acts)} acts, {len(self.lists)} lists, {len(self.consequences)} "
+                f"consequences, {len(self.sources)} sources>")
+
+    __str__ = __repr__
 
 
 def _dupes(items: list[str]) -> list[str]:

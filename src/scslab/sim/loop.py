@@ -170,6 +170,11 @@ class Daily:
     # friends' score assortativity (NaN on days it is not measured)
     conduct: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def __repr__(self) -> str:  # the dataclass repr prints every matrix in full
+        days, acts = self.occurred.shape
+        return (f"<Daily: {days:,} days, {acts} acts, {len(self.bands)} regimes, "
+                f"gates {'off' if self.gates is None else 'on'}>")
+
 
 class Simulation:
     """A prepared run: society, engines, conduct. Call :meth:`init`, then :meth:`run`.
@@ -194,6 +199,12 @@ class Simulation:
         self.scenario = self.plan.scenario
         self.n_persons, self.n_days, self.run_seed, self.start = h.persons, h.days, h.seed, h.start
         self.act_ids = list(self.plan.acts.ids)
+
+    def __repr__(self) -> str:
+        regimes = ", ".join(r.regime.id for r in self.plan.rulebooks)
+        return (f"<Simulation {self.scenario.scenario.name}: regimes {regimes}; {self.n_persons:,} "
+                f"persons, {self.n_days:,} days from {self.plan.horizon.start_date}, seed "
+                f"{self.run_seed}; {'built' if hasattr(self, 'society') else 'not built'}>")
 
     def init(self) -> Simulation:
         """Build the society and the regimes, and draw everyone's first acts."""

@@ -99,6 +99,14 @@ class Resolved:
         """Organisations in the society [organisations]."""
         return self.society.n_orgs
 
+    def __repr__(self) -> str:
+        # The dataclass repr would print every act table and the whole scenario.
+        h = self.horizon
+        return (f"<Resolved {self.scenario.scenario.name}: regimes "
+                f"{', '.join(r.regime.id for r in self.rulebooks)}; {h.persons:,} persons, "
+                f"{self.n_orgs:,} organisations, {h.days:,} days from {h.start_date}, seed {h.seed}; "
+                f"{len(self.acts.ids)} acts; gates {'off' if self.gates is None else 'on'}>")
+
 
 class _Errors:
     """Collects the errors of one resolve step; :meth:`raise_any` raises them as one."""

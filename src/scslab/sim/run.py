@@ -12,13 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
+from scslab.dates import iso
 from scslab.errors import InputError
 from scslab.limits import PARTITIONS
+from scslab.regime.engine import Engine
 from scslab.regime.tables import band_index
 from scslab.runfolder_write import check_output_folder, prepare_output_folder
 from scslab.sim.loop import Daily, Simulation
-from scslab.sim.output import LedgerWriter, id_chars, write_run_manifest, write_tables
+from scslab.sim.output import (
+    LedgerWriter,
+    daily_table,
+    id_chars,
+    subjects_table,
+    write_run_manifest,
+    write_tables,
+)
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario, load_scenario
 
@@ -31,6 +41,16 @@ class RunResult:
     daily: Daily
     out: Path | None
     seconds: float
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print the simulation and every per-day matrix.
+        sim = self.sim
+        recorded = int(self.daily.recorded.sum())
+        where = f"folder {str(self.out)!r}" if self.out is not None else "no folder"
+        return (f"<RunResult {sim.scenario.scenario.name}: regimes "
+                f"{', '.join(e.rulebook.regime.id for e in sim.engines)}; {sim.n_persons:,} persons, "
+                f"{sim.n_days:,} days from {iso(sim.start)}, seed {sim.run_seed}; {recorded:,} records; "
+                f"{self.seconds:.1f} s; {where}>")
 
     def summary(self) -> list[dict]:
         """Per regime: band counts at the start and end, acts recorded, mean score."""
@@ -56,6 +76,73 @@ class RunResult:
         occ = self.daily.occurred.sum(axis=0)
         rec = self.daily.recorded.sum(axis=0)
         return {a: (int(o), int(r)) for a, o, r in zip(self.sim.act_ids, occ, rec, strict=True)}
+
+    # Labelled tables. ``daily`` holds unlabelled matrices (days x acts, days x bands); these
+    # give the same numbers with their dates and names, as Arrow tables (``.to_pandas()``,
+    # ``polars.from_arrow``, duckdb all read them without a copy where they can).
+
+    def daily_table(self) -> pa.Table:
+        """The per-day aggregates, exactly as ``daily.parquet`` of a run folder holds them.
+
+        Columns ``day``, ``date``, ``regime``, ``metric``, ``key``, ``value``; the metrics are
+        listed in docs/architecture.md (Run folder).
+        """
+        return daily_table(self.sim, self.daily)
+
+    def subjects_table(self) -> pa.Table:
+        """Every subject's final state, exactly as ``subjects.parquet`` of a run folder holds it."""
+        return subjects_table(self.sim)
+
+    def bands(self, regime: str | None = None) -> pa.Table:
+        """Subjects per band at the end of each day: ``date``, then one column per band label.
+
+        Args:
+            regime: a regime id of the run; default the first regime that has bands.
+        """
+        return self._wide(regime, "band", lambda r, e: self.daily.bands[r][:, : len(e.band_labels)],
+                          lambda e: e.band_labels)
+
+    def lists(self, regime: str | None = None) -> pa.Table:
+        """Subjects on each list at the end of each day: ``date``, then one column per list id.
+
+        Args:
+            regime: a regime id of the run; default the first regime that has lists.
+        """
+        return self._wide(regime, "list", lambda r, e: self.daily.lists[r], lambda e: e.list_ids)
+
+    def acts_by_day(self) -> pa.Table:
+        """Acts per day: ``date``, ``act``, ``occurred``, ``recorded`` (one row per day and act)."""
+        days, n_acts = self.daily.occurred.shape
+        return pa.table({
+            "date": pa.array(np.repeat(self._dates(), n_acts)),
+            "act": pa.array(np.tile(np.array(self.sim.act_ids, dtype=object), days)),
+            "occurred": self.daily.occurred.reshape(-1).astype(np.int64),
+            "recorded": self.daily.recorded.reshape(-1).astype(np.int64),
+        })
+
+    def _dates(self) -> np.ndarray:
+        """The run's dates, one per simulated day (datetime64[D])."""
+        first = np.datetime64(iso(self.sim.start), "D")
+        return first + np.arange(self.sim.n_days)
+
+    def _wide(self, regime: str | None, what: str,
+              values: Callable[[int, Engine], np.ndarray],
+              names: Callable[[Engine], list[str]]) -> pa.Table:
+        ids = [e.rulebook.regime.id for e in self.sim.engines]
+        if regime is None:
+            with_some = [i for i, e in enumerate(self.sim.engines) if names(e)]
+            if not with_some:
+                raise ValueError(f"no regime of this run has a {what}")
+            r = with_some[0]
+        elif regime in ids:
+            r = ids.index(regime)
+        else:
+            raise ValueError(f"unknown regime {regime!r}; this run has {', '.join(ids)}")
+        e = self.sim.engines[r]
+        matrix = np.asarray(values(r, e), np.int64)
+        cols: dict[str, Any] = {"date": pa.array(self._dates())}
+        cols.update({name: matrix[:, j] for j, name in enumerate(names(e))})
+        return pa.table(cols)
 
 
 def run_scenario(

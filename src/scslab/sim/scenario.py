@@ -93,6 +93,15 @@ class Scenario(BaseModel):
         """Where the scenario came from: its file, or ``<built-in scenario NAME>``."""
         return self._source
 
+    def __repr__(self) -> str:
+        # Short, unlike pydantic's nested repr; ``to_toml()`` gives the whole scenario.
+        h = self.horizon
+        return (f"<Scenario {self.scenario.name}: regimes {', '.join(self.regimes)}; {h.persons:,} "
+                f"persons, {h.days:,} days from {h.start_date}, seed {h.seed}; {len(self.acts)} acts; "
+                f"gates {'on' if self.gates.enabled else 'off'}>")
+
+    __str__ = __repr__
+
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))

@@ -104,6 +104,12 @@ class Society:
         self.params = params
         self.streams = streams
 
+    def __repr__(self) -> str:
+        # Sizes only: the attributes are large arrays, built on first use.
+        p = self.params
+        return (f"<Society: {self.n_persons:,} persons, {self.n_orgs:,} organisations, "
+                f"{len(p.region_codes):,} regions, start {p.start_date} (synthetic)>")
+
     # ------------------------------------------------------------------ sizes
     @property
     def n_persons(self) -> int:
