@@ -16,7 +16,7 @@ occurring, but are never recorded, so the unmeasured part of conduct stays visib
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numba import njit
@@ -65,6 +65,29 @@ class ValueDist(BaseModel):
         return self
 
 
+Factor = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+class Multipliers(BaseModel):
+    """Rate multipliers of an act by synthetic attribute (1 for any level not named).
+
+    ``income_quintile``: five factors, poorest fifth first, by ability to pay.
+    ``region``: 6-digit division codes of the society. ``household_role``: ``head`` is the
+    household's first member (an adult), ``member`` anyone else.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sex: dict[Literal["male", "female"], Factor] = Field(
+        default_factory=dict, description="rate multiplier by sex")
+    income_quintile: list[Factor] | None = Field(
+        None, min_length=5, max_length=5,
+        description="rate multiplier per fifth of ability to pay, poorest first")
+    region: dict[Annotated[str, Field(pattern=r"^\d{6}$")], Factor] = Field(
+        default_factory=dict, description="rate multiplier by 6-digit division code")
+    household_role: dict[Literal["head", "member"], Factor] = Field(
+        default_factory=dict, description="rate multiplier for household heads and other members")
+
+
 class ActSpec(BaseModel):
     """One simulated act: its kind, who may commit it [years of age] and its value."""
 
@@ -73,6 +96,7 @@ class ActSpec(BaseModel):
     min_age: int = Field(ADULT_AGE, ge=0, le=MAX_AGE, description="youngest age that commits it [years]")
     max_age: int | None = Field(None, ge=0, le=MAX_AGE, description="oldest age [years]; none: no limit")
     value: ValueDist | None = Field(None, description="the value each occurrence carries")
+    multipliers: Multipliers | None = Field(None, description="rate multipliers by attribute")
     sources: list[str] = Field(default_factory=list, description="citations (URLs) for the values")
     verified: bool = Field(True, description="false where a value rests on an assumption")
     note: str = Field("", max_length=2000)

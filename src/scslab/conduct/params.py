@@ -51,11 +51,11 @@ class ByRank(BaseModel):
     """One value per standing rank (:mod:`scslab.conduct.standing`)."""
 
     model_config = _STRICT
-    restricted: Factor
-    near_restriction: Factor
-    clear: Factor
-    near_privilege: Factor
-    privileged: Factor
+    restricted: Factor = Field(description="in a band or on a list that restricts")
+    near_restriction: Factor = Field(description="within the margin above a restricting band")
+    clear: Factor = Field(description="neither near nor in a consequence band")
+    near_privilege: Factor = Field(description="within the margin below a privileged band")
+    privileged: Factor = Field(description="in a band that carries a privilege")
 
     def values(self) -> tuple[float, ...]:
         """The five values, from restricted to privileged."""
@@ -113,9 +113,9 @@ class Citation(BaseModel):
     """A scenario's evidence for a value it sets."""
 
     model_config = _STRICT
-    sources: list[str] = Field(default_factory=list)
-    verified: bool = True
-    note: str = Field("", max_length=2000)
+    sources: list[str] = Field(default_factory=list, description="URLs or docs/ paths")
+    verified: bool = Field(True, description="false where the value is an assumption")
+    note: str = Field("", max_length=2000, description="what the value rests on")
 
     @model_validator(mode="after")
     def _cited(self) -> Citation:
@@ -159,8 +159,9 @@ class Behaviour(BaseModel):
     perceived_reward: dict[str, Cost] = Field(
         default_factory=dict,
         description="believed reward of acts a computed score rewards (spending) [points]")
-    list_answers: list[ListAnswer] = Field(default_factory=list, max_length=64)
-    friends: Friending | None = None
+    list_answers: list[ListAnswer] = Field(default_factory=list, max_length=64,
+                                           description="how listed subjects answer each list")
+    friends: Friending | None = Field(None, description="tie reviews where friends' scores count")
     organisation_rates: dict[str, Rate] = Field(
         default_factory=dict,
         description="rate per act of organisations [acts/organisation/day] (conduct.organisations)")

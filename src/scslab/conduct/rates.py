@@ -92,6 +92,7 @@ class RateTables:
     cuts: np.ndarray
     check_act: int
     review_act: int = -1
+    n_cells: int = 1  # attribute cells (scslab.conduct.cells); group = age group * n_cells + cell
 
     @property
     def n_classes(self) -> int:
@@ -100,12 +101,13 @@ class RateTables:
 
     @property
     def n_groups(self) -> int:
-        """Number of age groups."""
+        """Number of groups (age groups times attribute cells)."""
         return self.neg_total.shape[0]
 
-    def group_of(self, age: np.ndarray) -> np.ndarray:
-        """Age group of each age [years] (uint8)."""
-        return np.searchsorted(self.cuts, age, side="right").astype(np.uint8)
+    def group_of(self, age: np.ndarray, cell: np.ndarray | int = 0) -> np.ndarray:
+        """Group of persons of ``age`` [years] in attribute ``cell`` (uint8)."""
+        g = np.searchsorted(self.cuts, age, side="right").astype(np.int64)
+        return (g * self.n_cells + np.asarray(cell, np.int64)).astype(np.uint8)
 
 
 def age_cuts(min_age: np.ndarray, max_age: np.ndarray, oldest: int) -> np.ndarray:
@@ -115,7 +117,7 @@ def age_cuts(min_age: np.ndarray, max_age: np.ndarray, oldest: int) -> np.ndarra
 
 
 def _class_rates(a: ActRates, p: RateParams, ok: np.ndarray, c: int) -> np.ndarray:
-    """Rate of each act in class ``c`` for a group whose eligible acts are ``ok``.
+    """Rate of each act in class ``c`` for a group; ``ok``: eligibility times attribute factor.
 
     Harmful entries are per unit propensity.
     """
@@ -134,25 +136,30 @@ def _class_rates(a: ActRates, p: RateParams, ok: np.ndarray, c: int) -> np.ndarr
     return np.where(rewarded, out * p.striving[rank] * (1.0 + p.offset_strength * o), out)
 
 
-def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100) -> RateTables:
-    """Tables for the age groups and the :data:`N_CLASSES` classes.
+def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100,
+                      cell_factor: np.ndarray | None = None) -> RateTables:
+    """Tables for the groups and the :data:`N_CLASSES` classes.
 
     Args:
         a: the acts.
         p: the behaviour parameters.
         oldest: the society's oldest age [years] (a max_age at or above it is no limit).
+        cell_factor: rate multiplier per attribute cell and act (cells, acts); None: one cell.
     """
+    cf = np.ones((1, len(a.base))) if cell_factor is None else cell_factor
+    n_cells = cf.shape[0]
     neg = a.kind == 0
     pos = ~neg
     cuts = age_cuts(a.min_age, a.max_age, oldest)
     lows = np.concatenate([[0], cuts]).astype(np.int64)  # youngest age of each group
     highs = np.concatenate([cuts - 1, [oldest]]).astype(np.int64)
-    n_grp = len(lows)
+    n_grp = len(lows) * n_cells
     n_pos = int(pos.sum()) + (p.checks_per_day > 0) + (p.reviews_per_day > 0)
     cum_neg = np.zeros((n_grp, N_CLASSES, int(neg.sum())))
     cum_pos = np.zeros((n_grp, N_CLASSES, n_pos))
     for g in range(n_grp):
-        ok = (a.min_age <= lows[g]) & (highs[g] <= a.max_age)
+        age, cell = divmod(g, n_cells)
+        ok = ((a.min_age <= lows[age]) & (highs[age] <= a.max_age)) * cf[cell]
         for c in range(N_CLASSES):
             r = _class_rates(a, p, ok, c)
             cum_neg[g, c] = np.cumsum(r[neg])
@@ -173,4 +180,4 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100) -> RateTabl
         acts_pos = np.append(acts_pos, review)
     return RateTables(neg_total=last(cum_neg), pos_total=last(cum_pos), cum_neg=cum_neg,
                       cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=acts_pos,
-                      cuts=cuts, check_act=check, review_act=review)
+                      cuts=cuts, check_act=check, review_act=review, n_cells=n_cells)

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from scslab.conduct.acts import MAX_AGE, Values
+from scslab.conduct.cells import Cells, quintile
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
 from scslab.conduct.perception import Perception
 from scslab.conduct.rates import RateTables, build_rate_tables
@@ -59,18 +60,19 @@ def partition_bounds(n_persons: int, partitions: int) -> np.ndarray:
     return np.array([0, *inner, n_persons], np.int64)
 
 
-def age_groups(tables: RateTables, society: Society, start: int, end: int
+def age_groups(tables: RateTables, society: Society, start: int, end: int,
+               cell: np.ndarray | None = None
                ) -> tuple[np.ndarray | None, dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """Each person's age group on the first day, and the birthdays that change it.
+    """Each person's group (age group and attribute cell) on the first day, and its changes.
 
     The crossings map a day number to (person rows, new group) for the persons whose birthday
-    that day takes them into the next group. None and no crossings when every act is open to
-    all ages alike (one group).
+    that day takes them into the next age group. None and no crossings when there is one group.
     """
     if tables.n_groups == 1:
         return None, {}
     age = society.age
-    group = tables.group_of(age)
+    cell = np.zeros(len(age), np.uint8) if cell is None else cell
+    group = tables.group_of(age, cell)
     born = society.birth_day()
     days, rows, groups = [], [], []
     for cut in tables.cuts.tolist():
@@ -79,7 +81,7 @@ def age_groups(tables: RateTables, society: Society, start: int, end: int
         inside = (when > start) & (when < end)
         days.append(when[inside])
         rows.append(young[inside])
-        groups.append(np.full(int(inside.sum()), tables.group_of(np.array([cut]))[0], np.uint8))
+        groups.append(tables.group_of(np.full(int(inside.sum()), cut), cell[young[inside]]))
     day, row, grp = (np.concatenate(x) for x in (days, rows, groups))
     order = np.lexsort((row, day))
     day, row, grp = day[order], row[order], grp[order]
@@ -217,7 +219,16 @@ class Simulation:
         for e in self.engines:  # computed scores read friends, attributes, representatives
             e.bind_society(self.society, self.start)
         acts, bp = plan.acts, plan.acts.behaviour
-        self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE)
+        cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
+        self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE,
+                                                    cell_factor=cells.factor)
+        cell = None
+        if cells.n > 1:
+            soc = self.society
+            head = np.zeros(soc.n_persons, np.uint8)
+            head[soc.household_start[:-1]] = 1
+            cell = cells.of(soc.sex, quintile(soc.ability_to_pay, soc.params.income_sigma),
+                            soc.region, head)
         self.standing = Standing(bp.standing, self.engines)
         self.perception = Perception(self.standing, self.society.n_persons, bp.aware_share,
                                      bp.continuous, bp.offset_target, bp.initial,
@@ -229,7 +240,8 @@ class Simulation:
         self.bounds = bounds
         m = self.society.propensity
         nxt, what = self.streams.keyed("conduct.next"), self.streams.keyed("conduct.acts")
-        group, crossings = age_groups(self.tables, self.society, self.start, plan.horizon.end)
+        group, crossings = age_groups(self.tables, self.society, self.start, plan.horizon.end,
+                                      cell)
         self.schedulers = [Scheduler(self.tables, m[lo:hi], self.start, plan.horizon.end, nxt, what,
                                      base=lo, group=None if group is None else group[lo:hi].copy(),
                                      crossings=_local(crossings, lo, hi))

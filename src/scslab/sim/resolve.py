@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import ValidationError
 
-from scslab.conduct.acts import KINDS, MAX_AGE, ValueDist
+from scslab.conduct.acts import KINDS, MAX_AGE, Multipliers, ValueDist
 from scslab.conduct.plan import BehaviourPlan, behaviour_plan
 from scslab.dates import to_day
 from scslab.errors import InputError
@@ -65,6 +65,7 @@ class Acts:
     min_age: np.ndarray  # youngest age that commits the act [years] (int16)
     max_age: np.ndarray  # oldest age [years] (int16; MAX_AGE: no limit)
     values: tuple[ValueDist | None, ...]  # the value each occurrence carries, per act
+    multipliers: tuple[Multipliers | None, ...]  # rate multipliers by attribute, per act
     regime_map: tuple[np.ndarray, ...]  # per regime: scenario act -> regime act (-1: unknown)
     identity: tuple[bool, ...]  # per regime: the map is the identity (no translation needed)
     org_acts: np.ndarray  # act index per organisation rate
@@ -269,6 +270,13 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     err.raise_any()
     n = len(ids)
     specs = [sc.acts[a] for a in ids]
+    codes = list(sc.society.region_codes)
+    for a, x in zip(ids, specs, strict=True):
+        for code in x.multipliers.region if x.multipliers is not None else ():
+            if code not in codes:
+                err.add(f"region {code} is not one of the society's ({', '.join(codes)})",
+                        key=f"acts.{a}.multipliers.region")
+    err.raise_any()
     kind = np.array([KINDS.index(x.kind) for x in specs], np.int8)
     known = {a for rb in rulebooks for a in rb.act_ids()}
     # An act no regime knows occurs but is never recorded: the unmeasured part of conduct.
@@ -289,7 +297,7 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
         arr.setflags(write=False)
     plan = behaviour_plan(b, rulebooks, ids, kind, detection, min_age, max_age, sc.source)
     return Acts(tuple(ids), arrays[0], detection, kind, min_age, max_age,
-                tuple(x.value for x in specs), tuple(maps),
+                tuple(x.value for x in specs), tuple(x.multipliers for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
                 plan, any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
 
