@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from scslab.regime.schema import Cited, Duration, Id, Rulebook
 from scslab.conduct.params import Rate
+from scslab.regime.schema import Cited, Duration, Id, Rulebook
 from scslab.sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
