@@ -60,7 +60,7 @@ def test_income_quintiles_multiply_the_rate():
         assert abs(got[k] / got[2] - want) < 0.15 * want, (k, got[k] / got[2], want)
 
 def test_an_unknown_region_names_its_key():
-    with pytest.raises(InputError, match="multipliers.region"):
+    with pytest.raises(InputError, match=r"multipliers\.region"):
         resolve(with_multipliers({"region": {"110101": 2.0}}))
 
 def test_multipliers_keep_partitions_identical():
