@@ -187,11 +187,12 @@ def test_the_friends_mean_reads_the_live_graph(n, ties, extra):
 PARAMS = st.fixed_dictionaries({
     "drop_below": st.integers(0, 10), "p_drop": st.sampled_from([0.0, 0.3, 0.7, 1.0]),
     "seek_above": st.integers(0, 10), "p_seek": st.sampled_from([0.0, 0.4, 1.0]),
-    "tries": st.integers(0, 4)})
+    "tries": st.integers(0, 4),
+    "accept_above": st.sampled_from([-np.inf, 0, 3, 7])})
 
 
 def reference(n, ties, reviewers, score, day, stream, drop_below, p_drop, seek_above, p_seek,
-              tries):
+              tries, accept_above=-np.inf):
     """One day in plain Python: decide from the start of the day, drops first, then seeks."""
     g0 = set(ties)
     drops, seeks = set(), set()
@@ -199,7 +200,7 @@ def reference(n, ties, reviewers, score, day, stream, drop_below, p_drop, seek_a
         for f in sorted({b for a, b in g0 if a == r} | {a for a, b in g0 if b == r}):
             if score[f] < drop_below and stream.uniform([r], day, 2**31 | f)[0] < p_drop:
                 drops.add((min(r, f), max(r, f)))
-        if stream.uniform([r], day, 0)[0] < p_seek:
+        if stream.uniform([r], day, 0)[0] < p_seek and score[r] >= accept_above:
             for j in range(tries):
                 c = min(n - 1, int((int(stream.words([r], day, 1 + j)[0]) + 0.5) / 2**32 * n))
                 if c != r and score[c] >= seek_above:

@@ -107,6 +107,8 @@ class Friending(BaseModel):
                             description="persons scoring at least this are sought as friends [points]")
     p_seek: float = Field(0.0, ge=0, le=1, description="chance a review seeks a new friend")
     tries: int = Field(3, ge=0, le=100, description="persons met per seeking review")
+    mutual: bool = Field(True, description="those sought want high scores too: a tie forms only "
+                                           "between two persons at or above seek_above")
 
 
 class Citation(BaseModel):

@@ -6,6 +6,7 @@ builders receive the typed :class:`BehaviourPlan`, never the raw table.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ class FriendingPlan:
     seek_above: int
     p_seek: float
     tries: int
+    accept_above: float  # a seeker scoring below this is refused [points]
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def _friending(b: Behaviour, rulebooks: list[Rulebook], source: str) -> Friendin
         raise InputError(f"friends are judged by a regime with a score; {f.regime!r} is none of "
                          f"{', '.join(regimes)}", file=source, key="behaviour.friends.regime")
     return FriendingPlan(regimes.index(f.regime), f.reviews_per_year / DAYS_PER_YEAR, f.drop_below,
-                         f.p_drop, f.seek_above, f.p_seek, f.tries)
+                         f.p_drop, f.seek_above, f.p_seek, f.tries,
+                         float(f.seek_above) if f.mutual else -math.inf)
 
 
 def behaviour_plan(b: Behaviour, rulebooks: list[Rulebook], ids: list[str], kind: np.ndarray,

@@ -358,7 +358,8 @@ class Simulation:
         graph = self.society.friend_graph()
         for r in occ.reviewed:
             dropped, formed = review_ties(graph, r, score, day, self.friends_stream, f.drop_below,
-                                          f.p_drop, f.seek_above, f.p_seek, f.tries)
+                                          f.p_drop, f.seek_above, f.p_seek, f.tries,
+                                          f.accept_above)
             daily.conduct["ties_dropped"][k] += dropped
             daily.conduct["ties_formed"][k] += formed
         if k % ASSORTATIVITY_DAYS == ASSORTATIVITY_DAYS - 1 or k == self.n_days - 1:

@@ -408,7 +408,7 @@ class Friends:
 def _decide(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, reviewers: np.ndarray,
             score: np.ndarray, day: int, k0: int, k1: int, sid: int, drop_below: float,
             p_drop: float, seek_above: float, p_seek: float, tries: int,
-            n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            n: int, accept_above: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each reviewer's drops (friends below ``drop_below``, each with p_drop) and seek."""
     cnt = 0
     for r in reviewers:
@@ -429,7 +429,7 @@ def _decide(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, reviewers: np.n
                     db[nd] = f
                     nd += 1
         x0, _, _, _ = philox(r, day, 0, sid, k0, k1)
-        if u01(x0) < p_seek:
+        if u01(x0) < p_seek and score[r] >= accept_above:
             for j in range(tries):
                 w, _, _, _ = philox(r, day, 1 + j, sid, k0, k1)
                 c = min(n - 1, int(u01(w) * n))
@@ -443,15 +443,16 @@ def _decide(start: np.ndarray, deg: np.ndarray, nbr: np.ndarray, reviewers: np.n
 
 def review_ties(friends: Friends, reviewers: np.ndarray, score: np.ndarray, day: int,
                 stream: Keyed, drop_below: float, p_drop: float, seek_above: float,
-                p_seek: float, tries: int) -> tuple[int, int]:
+                p_seek: float, tries: int, accept_above: float = -np.inf) -> tuple[int, int]:
     """Persons ``reviewers`` (sorted, unique) review their ties on ``day``.
 
     Each reviewer ``r`` drops each friend ``f`` with ``score[f] < drop_below`` with probability
     ``p_drop`` (uniform keyed ``(r, day, 2^31 | f)``); and with probability ``p_seek`` (keyed
     ``(r, day, 0)``) draws up to ``tries`` persons uniformly (draw ``j`` keyed ``(r, day, 1 + j)``)
     and seeks a tie with the first, other than ``r``, whose ``score >= seek_above`` (an existing
-    friend too: the tie is then confirmed). Keys name the reviewer and the friend, never a
-    position in the batch or in a row.
+    friend too: the tie is then confirmed). Only a reviewer scoring at least ``accept_above``
+    seeks (so a scenario can have those sought accept only their like). Keys name the reviewer and the friend,
+    never a position in the batch or in a row.
 
     One day's result, over all calls with that ``day`` (persons in several batches, in any
     order, as ``--partitions`` makes them): with ``G0`` the graph when the day's first call
@@ -483,7 +484,8 @@ def review_ties(friends: Friends, reviewers: np.ndarray, score: np.ndarray, day:
         return 0, 0
     da, db, sa, sb = _decide(friends.start, friends.deg, friends.nbr, r, np.asarray(score), day,
                              stream.k0, stream.k1, stream.sid, float(drop_below), float(p_drop),
-                             float(seek_above), float(p_seek), int(tries), friends.n)
+                             float(seek_above), float(p_seek), int(tries), friends.n,
+                             float(accept_above))
     seek = pair_keys(sa, sb)
     friends.sought = np.union1d(friends.sought, seek)
     drop = pair_keys(da, db)
