@@ -26,6 +26,7 @@ alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +129,9 @@ class Gates:
                                               streams.keyed(f"gates.shaming.{g.id}"))
         self.performance = response
         self.response_regime = response_regime if response is not None else -1
+        # Told (regime index, subjects) of each day's denials on the subjects' own status, to
+        # count those of the wrongly listed (scslab.sources.truth); None: nobody asks.
+        self.denial_watch: Callable[[int, np.ndarray], None] | None = None
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -213,6 +217,8 @@ class Gates:
             pri[j, ri[p & may_priv]] = True
             fam_d[j, ri[d & fam]] = True
             own_d[j, ri[d & ~fam]] = True
+            if day is not None and self.denial_watch is not None:
+                self.denial_watch(r, subj[d & ~fam])
             if day is not None and r == self.response_regime and self.performance is not None:
                 hit = d & self.regime_gates[r].listed(self.performance.list_index, subj)
                 if hit.any():

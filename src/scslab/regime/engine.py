@@ -25,7 +25,7 @@ from scslab.regime.points import PointRules
 from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
 from scslab.regime.schema import Rulebook
 from scslab.regime.state import RegimeState
-from scslab.regime.tables import Tables, compile_rulebook
+from scslab.regime.tables import NOT_ENTRY, Tables, compile_rulebook
 
 if TYPE_CHECKING:
     from scslab.regime.replay import Records
@@ -121,6 +121,19 @@ class Engine:
     def consequences(self, s: int) -> tuple[list[str], list[str]]:
         """Sorted (restrictions, privileges) that hold for subject ``s`` by its own status."""
         return self.consequence_table.names(self.consequence_table.held(self.state, np.array([s]))[0])
+
+    def restrictions_held(self, s: np.ndarray) -> np.ndarray:
+        """How many restrictions subjects ``s`` hold now by their own status (int64 each)."""
+        if not len(s):
+            return np.zeros(0, np.int64)
+        t = self.consequence_table
+        held = t.held(self.state, np.asarray(s, np.int64))
+        return held[:, ~t.is_privilege].sum(axis=1, dtype=np.int64)
+
+    def list_acts(self, li: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per regime act, whether it enters list ``li``, and whether it is a removal act of it."""
+        lt = self.tables.lists[li]
+        return lt.entry_months != NOT_ENTRY, lt.is_removal
 
     def lists_of(self, s: int) -> list[str]:
         """Sorted ids of the lists subject ``s`` is on."""

@@ -39,7 +39,8 @@ from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
 from scslab.society.population import HOUSEHOLD_BLOCK
-from scslab.sources import Detection
+from scslab.sources import Detection, SourceLayer
+from scslab.sources.truth import Wrongful
 
 
 def partition_bounds(n_persons: int, partitions: int) -> np.ndarray:
@@ -128,16 +129,20 @@ class Occurrences:
 
 @dataclass(frozen=True)
 class Records:
-    """The day's recorded acts: ``subject``, ``act``, ``value`` and ``age``.
+    """The day's arriving records: ``subject``, ``act``, ``value``, ``age``, ``source``, ``true``.
 
     ``value`` is set where acts declare one (None: every value is 1); ``age`` [years] when a
-    list needs it.
+    list needs it. ``source`` (0 the default source, i + 1 the i-th declared) and ``true``
+    (False: a false positive) are for the outputs only; regimes are never handed them. Both are
+    None when no source is declared (every record true, from the default source).
     """
 
     subject: np.ndarray
     act: np.ndarray
     value: np.ndarray | None
     age: np.ndarray | None
+    source: np.ndarray | None = None
+    true: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,8 @@ class Daily:
     lists: list[np.ndarray] = field(default_factory=list)  # per regime (days, lists)
     score_sum: list[np.ndarray] = field(default_factory=list)  # per regime (days,)
     gates: Gates | None = None  # requests, denials, privileges, exposures (None: gates off)
+    sources: SourceLayer | None = None  # records per source, pending (None: no declared source)
+    wrongful: Wrongful | None = None  # what false records cost (None: no declared source)
 
 
 class Simulation:
@@ -210,6 +217,11 @@ class Simulation:
                            for lo, hi in itertools.pairwise(bounds)]
         self.values = Values(acts.values, self.society, self.streams.keyed("conduct.values"))
         self.sources = Detection(acts.detection)
+        self.layer: SourceLayer | None = None
+        if plan.sources.any:
+            org_only = (acts.base == 0) & np.isin(np.arange(len(acts.ids)), acts.org_acts)
+            self.layer = SourceLayer(plan.sources, acts.detection, org_only, self.society,
+                                     self.streams, self.act_ids, self.start, self.n_days)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
             acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))
         self.response: Performance | None = None if plan.gates is None else build_response(
@@ -217,6 +229,11 @@ class Simulation:
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end,
             self.response)
+        self.truth: Wrongful | None = None
+        if self.layer is not None:
+            self.truth = Wrongful(self.engines, acts.regime_map, self.n_days)
+            if self.gates is not None:
+                self.gates.denial_watch = self.truth.denials
         age0 = None
         if acts.needs_age:
             # Organisations have no age (NaN).
@@ -246,6 +263,13 @@ class Simulation:
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
+        if self.layer is not None:
+            x = self.layer.observe(k, occ.subject, occ.act, occ.luck, daily.occurred[k],
+                                   daily.recorded[k], self.values.draw)
+            age = None if self._age0 is None else self._age0[x.subject] + x.act_k / 365.25
+            if self.truth is not None:
+                self.truth.on_records(k, self.start + k, x.subject, x.act, x.true)
+            return Records(x.subject, x.act, x.value, age, x.source, x.true)
         rs, ra, rl = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
                                           daily.recorded[k])
         age = None if self._age0 is None else self._age0[rs] + k / 365.25
@@ -289,6 +313,8 @@ class Simulation:
             daily.score_sum[r][k] = e.score_sum
             if on_ledger is not None and k % LEDGER_DRAIN_DAYS == LEDGER_DRAIN_DAYS - 1:
                 on_ledger(r, e)
+        if self.truth is not None:
+            self.truth.aggregate(k)
 
     # ------------------------------------------------------------------ run
     def run(self, on_day: Callable[[int], None] | None = None,
@@ -315,6 +341,7 @@ class Simulation:
             for r, e in enumerate(self.engines):
                 on_ledger(r, e)
         daily.gates = self.gates
+        daily.sources, daily.wrongful = self.layer, self.truth
         return daily
 
     def empty_daily(self) -> Daily:

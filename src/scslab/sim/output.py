@@ -139,6 +139,32 @@ def consequence_counts(e: Engine, bands: np.ndarray, lists: np.ndarray) -> dict[
     return e.consequence_table.counts(bands, lists)
 
 
+def source_parts(sim: Simulation, daily: Daily) -> list[tuple[str, str, list[str], np.ndarray]]:
+    """The sources layer's per-day counts (none without a declared source).
+
+    See docs/sources-layer.md: records and false records per source, records pending, and per
+    regime what false records and late deletions cost.
+    """
+    layer, w = daily.sources, daily.wrongful
+    if layer is None or w is None:
+        return []
+    names = layer.plan.names
+    parts: list[tuple[str, str, list[str], np.ndarray]] = [
+        ("", "source_records", names, layer.by_source),
+        ("", "source_false", names, layer.false_by_source),
+        ("", "records_pending", [""], layer.pending[:, None])]
+    for r, e in enumerate(sim.engines):
+        rid = e.rulebook.regime.id
+        parts.append((rid, "wrongful_records", [""], w.records[:, r : r + 1]))
+        if e.list_ids:
+            parts.append((rid, "wrongful_listed", e.list_ids, w.listed[r]))
+            parts.append((rid, "restricted_after_performance", e.list_ids, w.after_performance[r]))
+        parts.append((rid, "wrongful_restricted", [""], w.restricted[:, r : r + 1]))
+        if daily.gates is not None:
+            parts.append((rid, "wrongful_denied", [""], w.denied[:, r : r + 1]))
+    return parts
+
+
 def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     """The tidy per-day table: day, date, regime, metric, key, value."""
     D = sim.n_days
@@ -159,6 +185,7 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     parts.append(("", "recorded", sim.act_ids, daily.recorded))
     if daily.gates is not None:  # request / denied / privileged, exposures (scslab.gates.system)
         parts.extend(daily.gates.parts())
+    parts.extend(source_parts(sim, daily))
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)

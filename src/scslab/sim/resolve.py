@@ -35,6 +35,7 @@ from scslab.sim.scenario import (
     scenario_from_data,
 )
 from scslab.society import SocietyParams
+from scslab.sources.plan import SourcesPlan, sources_plan
 
 _T = TypeVar("_T")
 
@@ -88,6 +89,7 @@ class Resolved:
     rulebooks: tuple[Rulebook, ...]
     acts: Acts
     gates: GatesPlan | None  # None: gates off
+    sources: SourcesPlan  # the declared sources (none: the default source alone)
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -183,11 +185,16 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     gates: GatesPlan | None = None
     if rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
+    srcs: SourcesPlan | None = None
+    if acts is not None and society is not None and rulebooks is not None:
+        books_ = rulebooks
+        srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
+    assert srcs is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs)
     return resolved
 
 
@@ -274,9 +281,11 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
         rewarded[i] = max(pts, default=0) > 0
         cost[i] = b.perceived_cost.get(a, abs(worst) if worst < 0 else 0.0)
     known = {a for rb in rulebooks for a in rb.act_ids()}
-    # An act no regime knows occurs but is never recorded: the unmeasured part of conduct.
-    detection = np.array([sc.sources.detection.get(a, 1.0) if a in known else 0.0 for a in ids],
-                         np.float64)
+    # An act no regime knows occurs but is never recorded: the unmeasured part of conduct. An act
+    # a declared source observes has that source's detection (before coverage and schedule).
+    declared = {a: x.detection[a] for x in sc.sources.declared.values() for a in x.detection}
+    detection = np.array([0.0 if a not in known else declared[a] if a in declared else
+                          sc.sources.detection.get(a, 1.0) for a in ids], np.float64)
     incentivised = (kind == KINDS.index("prosocial")) & rewarded & (detection > 0)
     min_age = np.array([x.min_age for x in specs], np.int16)
     max_age = np.array([MAX_AGE if x.max_age is None else x.max_age for x in specs], np.int16)
@@ -295,6 +304,14 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
                 _answered(sc, rulebooks),
                 any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
+
+
+def _sources(sc: Scenario, acts: Acts, society: SocietyParams,
+             rulebooks: list[Rulebook]) -> SourcesPlan:
+    """The declared sources and deletion delays, every reference checked."""
+    known = {a for rb in rulebooks for a in rb.act_ids()}
+    return sources_plan(sc.sources.declared, sc.sources.detection, list(acts.ids), known,
+                        list(society.region_codes), sc.deletion_delays or [], rulebooks, sc.source)
 
 
 def _answered(sc: Scenario, rulebooks: list[Rulebook]) -> int | None:
