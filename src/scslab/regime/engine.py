@@ -24,7 +24,7 @@ from scslab.regime.ledger import Ledger, LedgerLines
 from scslab.regime.points import PointRules
 from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
 from scslab.regime.schema import Rulebook
-from scslab.regime.state import RegimeState
+from scslab.regime.state import DeletionDelayFn, RegimeState
 from scslab.regime.tables import NOT_ENTRY, Tables, compile_rulebook
 
 if TYPE_CHECKING:
@@ -185,6 +185,14 @@ class Engine:
         """Replay: what a record file says about the subjects (see :meth:`bind_society`)."""
         if self.ext is not None:
             self.ext.bind_records(records)
+
+    def delay_deletions(self, li: int, fn: DeletionDelayFn | None) -> None:
+        """Make deletions from list ``li`` late or missed by ``fn`` (None: on time, the default).
+
+        ``fn(day, subjects, due)`` returns the day each deletion takes effect and how it went
+        (:data:`~scslab.regime.state.ON_TIME`, ``LATE`` or ``MISSED``).
+        """
+        self.state.deletion_delay[li] = fn
 
     # -------------------------------------------------------------------------- step
     def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,

@@ -40,6 +40,7 @@ from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
 from scslab.society.population import HOUSEHOLD_BLOCK
 from scslab.sources import Detection, SourceLayer
+from scslab.sources.deletions import LateDeletions
 from scslab.sources.truth import Wrongful
 
 
@@ -229,8 +230,12 @@ class Simulation:
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end,
             self.response)
+        for r, li, spec in plan.sources.deletions:
+            rid, lid = self.engines[r].rulebook.regime.id, self.engines[r].list_ids[li]
+            self.engines[r].delay_deletions(
+                li, LateDeletions(spec, self.streams.keyed(f"regime.{rid}.deletions.{lid}")))
         self.truth: Wrongful | None = None
-        if self.layer is not None:
+        if plan.sources.any or plan.sources.deletions:
             self.truth = Wrongful(self.engines, acts.regime_map, self.n_days)
             if self.gates is not None:
                 self.gates.denial_watch = self.truth.denials
@@ -273,6 +278,8 @@ class Simulation:
         rs, ra, rl = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
                                           daily.recorded[k])
         age = None if self._age0 is None else self._age0[rs] + k / 365.25
+        if self.truth is not None:  # deletion delays without declared sources: all true
+            self.truth.on_records(k, self.start + k, rs, ra, np.ones(len(rs), bool))
         return Records(rs, ra, self.values.draw(k, rs, ra, rl), age)
 
     def apply(self, day: int, rec: Records) -> Changes:

@@ -146,13 +146,14 @@ def source_parts(sim: Simulation, daily: Daily) -> list[tuple[str, str, list[str
     regime what false records and late deletions cost.
     """
     layer, w = daily.sources, daily.wrongful
-    if layer is None or w is None:
-        return []
-    names = layer.plan.names
-    parts: list[tuple[str, str, list[str], np.ndarray]] = [
-        ("", "source_records", names, layer.by_source),
-        ("", "source_false", names, layer.false_by_source),
-        ("", "records_pending", [""], layer.pending[:, None])]
+    parts: list[tuple[str, str, list[str], np.ndarray]] = []
+    if layer is not None:
+        names = layer.plan.names
+        parts += [("", "source_records", names, layer.by_source),
+                  ("", "source_false", names, layer.false_by_source),
+                  ("", "records_pending", [""], layer.pending[:, None])]
+    if w is None:
+        return parts
     for r, e in enumerate(sim.engines):
         rid = e.rulebook.regime.id
         parts.append((rid, "wrongful_records", [""], w.records[:, r : r + 1]))
