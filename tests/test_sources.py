@@ -261,3 +261,20 @@ def test_bad_sources_are_one_error_naming_the_key(sets, key):
     with pytest.raises(InputError) as info:
         resolve(BASE, sets=sets)
     assert info.value.key == key
+
+
+def test_a_run_folder_holds_the_sources_and_their_counts(tmp_path):
+    from scslab.runfolder import read_run
+    from scslab.sim.run import run_scenario
+
+    run_scenario("court-sources", persons=20_000, days=60, seed=2, out=tmp_path / "run")
+    rf = read_run(tmp_path / "run")
+    assert [x["id"] for x in rf.sources] == ["traffic-cameras", "court-filings"]
+    assert set(rf.keys("source_records")) == {"default", "traffic-cameras", "court-filings"}
+    false = rf.total("source_false")
+    assert false["traffic-cameras"] > 0 and false["default"] == 0
+    assert rf.total("wrongful_records", "rongcheng")[""] == false["traffic-cameras"]
+    for metric in ("wrongful_listed", "restricted_after_performance"):
+        assert rf.keys(metric, "court-defaulters") == [LIST]
+    for metric in ("wrongful_restricted", "wrongful_denied", "wrongful_records"):
+        assert rf.keys(metric, "court-defaulters") == [""]

@@ -303,6 +303,10 @@ def manifest(sim: Simulation, ledger_lines: int) -> dict:
         "regimes": [e.rulebook.regime.id for e in sim.engines],
         "acts": sim.act_ids,
         "ledger_lines": ledger_lines,
+        # Only where sources are declared, so that other manifests stay as they were.
+        **({"sources": [{"id": sid, "sector": sp.sector, "verified": sp.verified}
+                        for sid, sp in zip(sim.plan.sources.ids, sim.plan.sources.specs,
+                                           strict=True)]} if sim.plan.sources.any else {}),
     }
 
 
