@@ -99,6 +99,25 @@ def test_false_positives_follow_their_keyed_draws_and_reach_the_regime():
     assert daily.wrongful.records[:, court].tolist() == want
 
 
+def test_false_records_fall_on_the_subjects_their_keyed_words_name():
+    """Brute-force reference of one day: candidate j's subject is (word0 x persons) >> 32."""
+    from scslab.rng import philox
+
+    seed = 11
+    sim = Simulation(resolve(BASE, persons=20_000, days=3, seed=seed,
+                             sets=only_false_listings(1e-3))).init()
+    a = sim.act_ids.index("refuses_despite_ability")
+    n_p, day = sim.society.n_persons, sim.start
+    e = np.zeros(0, np.int64)
+    occ = np.zeros(len(sim.act_ids), np.int64)
+    x = sim.layer.observe(0, e, e, e.astype(np.uint32), occ, occ.copy(), lambda *args: None)
+    n = Keyed(seed, "sources.court.false").poisson(1e-3 * n_p, a, day)
+    who = Keyed(seed, "sources.court.false.who")
+    want = [(int(philox(j, day, a, who.sid, who.k0, who.k1)[0]) * n_p) >> 32 for j in range(n)]
+    assert n > 5 and x.subject.tolist() == want
+    assert (x.act == a).all() and not x.true.any() and (x.source == 1).all()
+
+
 def test_uncovered_subjects_get_no_false_records():
     sets = only_false_listings(1e-3)
     sets["sources.court"]["coverage"] = {"share": 0.0}

@@ -138,7 +138,8 @@ class _Source:
         self.spec = spec
         self.cover = streams.keyed(f"sources.{sid}.coverage")
         self.delay = streams.keyed(f"sources.{sid}.delay")
-        self.false = streams.keyed(f"sources.{sid}.false")
+        self.false = streams.keyed(f"sources.{sid}.false")  # the day's count, per act
+        self.who = streams.keyed(f"sources.{sid}.false.who")  # each candidate's subject and luck
         cov = spec.coverage
         # Share per group index; the last slot is the share of subjects in no group.
         if cov.by == "region":
@@ -231,7 +232,7 @@ class SourceLayer:
                 n = s.false.poisson(rate * count, a, day)
                 if not n:
                     continue
-                fs, fl = _candidates(n, lo, count, day, a, s.false.k0, s.false.k1, s.false.sid)
+                fs, fl = _candidates(n, lo, count, day, a, s.who.k0, s.who.k1, s.who.sid)
                 seen = s.covered(fs, cover[i])
                 fs, fl = fs[seen], fl[seen]
                 fresh.append(self._records(k, fs, np.full(len(fs), a, np.int64), fl, False,
