@@ -264,23 +264,37 @@ class SourceLayer:
         for i, s in enumerate(self.src):
             dl = s.spec.delay
             m = x.source == i + 1
-            if dl is not None and m.any():
+            if dl is not None and not (dl.dist == "fixed" and dl.days == 0) and m.any():
                 d[m] = draw_delays(s.delay, dl, x.subject[m], day, x.luck[m])
-        later = d > 0
-        if not later.any():
+        if not (d > 0).any():
             return x
+        # One stable sort by delay, then a slice per arrival day: records keep their order
+        # within a day, and the cost does not grow with the number of distinct delays.
+        order = np.argsort(d, kind="stable")
+        xs, ds = _take(x, order), d[order]
+        when, first = np.unique(ds, return_index=True)
+        bounds = [*first.tolist(), len(ds)]
         end = self.start + self.n_days
-        for when in np.unique(d[later]).tolist():
-            m = d == when
-            if day + when < end:  # arrivals after the horizon are never seen, only counted
-                self.buckets.setdefault(day + when, []).append(_take(x, m))
-            self._held += int(m.sum())
-        return _take(x, ~later)
+        now = _slice(xs, 0, bounds[1]) if when[0] == 0 else _slice(xs, 0, 0)
+        for i, w in enumerate(when.tolist()):
+            if w == 0:
+                continue
+            lo, hi = bounds[i], bounds[i + 1]
+            if day + w < end:  # arrivals after the horizon are never seen, only counted
+                self.buckets.setdefault(day + w, []).append(_slice(xs, lo, hi))
+            self._held += hi - lo
+        return now
 
 
 def _take(x: Arrivals, m: np.ndarray) -> Arrivals:
     return Arrivals(x.subject[m], x.act[m], x.luck[m], None if x.value is None else x.value[m],
                     x.act_k[m], x.source[m], x.true[m])
+
+
+def _slice(x: Arrivals, lo: int, hi: int) -> Arrivals:
+    return Arrivals(x.subject[lo:hi], x.act[lo:hi], x.luck[lo:hi],
+                    None if x.value is None else x.value[lo:hi], x.act_k[lo:hi],
+                    x.source[lo:hi], x.true[lo:hi])
 
 
 def _concat(parts: list[Arrivals]) -> Arrivals:

@@ -106,9 +106,10 @@ class Wrongful:
     def denials(self, r: int, subj: np.ndarray) -> None:
         """Regime ``r`` denied the requests of subjects ``subj`` today (on their own status)."""
         self._update()
-        w = self._wrong_all[r]
+        w = self._wrong_all[r]  # sorted, distinct
         if len(w) and len(subj):
-            self.denied[self._k, r] += int(np.isin(subj, w).sum())
+            i = np.minimum(np.searchsorted(w, subj), len(w) - 1)
+            self.denied[self._k, r] += int((w[i] == subj).sum())
 
     def aggregate(self, k: int) -> None:
         """The day's counts, after every phase of day index ``k``."""
