@@ -297,3 +297,30 @@ def test_a_run_folder_holds_the_sources_and_their_counts(tmp_path):
         assert rf.keys(metric, "court-defaulters") == [LIST]
     for metric in ("wrongful_restricted", "wrongful_denied", "wrongful_records"):
         assert rf.keys(metric, "court-defaulters") == [""]
+
+
+def test_a_late_deletion_in_the_engine_keeps_the_subject_listed_until_its_day():
+    """Court list: removal on Fri 1 Mar 2024, due 3 working days later (Wed 6 Mar); 5 more
+    working days make it Wed 13 Mar. The ledger line says so, and the subject stays listed."""
+    from scslab.regime import load_rulebook
+    from scslab.regime.engine import Engine
+
+    rb = load_rulebook("court-defaulters")
+    e = Engine(rb, 3).init()
+    li = e.list_ids.index(LIST)
+    e.delay_deletions(li, _late(late_share=1.0, extra_days={"dist": "fixed", "days": 5}))
+    acts = e.act_ids
+    fri = to_day(_dt.date(2024, 3, 1))
+    e.step(fri - 30, np.array([1]), np.array([acts.index("refuses_despite_ability")]))
+    e.step(fri, np.array([1]), np.array([acts.index("performs_obligation")]))
+    lines = e.ledger.drain()
+    texts = e.rule_texts(lines)
+    assert any("effective 2024-03-13 (late; due 2024-03-06)" in t for t in texts), texts
+    due, late = to_day(_dt.date(2024, 3, 6)), to_day(_dt.date(2024, 3, 13))
+    for d in range(fri + 1, late):
+        e.step(d)
+        assert e.listed(li, np.array([1]))[0], d
+        assert e.deletion_pending(li, np.array([1]))[0]
+    assert due < late
+    e.step(late)
+    assert not e.listed(li, np.array([1]))[0]
