@@ -42,11 +42,15 @@ def final_state(scenario, persons, days, seed, partitions):
     return (daily.occurred.tolist(), daily.recorded.tolist(),
             [b.tolist() for b in daily.bands], [x.tolist() for x in daily.lists],
             [None if e.score is None else e.score.tolist() for e in sim.engines],
-            [(x.day.tolist(), x.subject.tolist(), x.rule.tolist(), x.delta.tolist()) for x in lines])
+            [(x.day.tolist(), x.subject.tolist(), x.rule.tolist(), x.delta.tolist()) for x in lines],
+            None if daily.wrongful is None else (
+                daily.wrongful.records.tolist(), [x.tolist() for x in daily.wrongful.listed],
+                daily.wrongful.restricted.tolist(), daily.wrongful.denied.tolist(),
+                daily.sources.pending.tolist(), daily.sources.false_by_source.tolist()))
 
 
 @settings(max_examples=6, deadline=None)
-@given(st.sampled_from(["rongcheng", "court-and-rongcheng", "shaming"]),
+@given(st.sampled_from(["rongcheng", "court-and-rongcheng", "shaming", "court-sources"]),
        st.integers(1, 4 * HOUSEHOLD_BLOCK), st.integers(1, 25), st.integers(0, 2**63 - 1),
        st.integers(2, 7))
 def test_any_partitioning_gives_the_same_run(scenario, persons, days, seed, partitions):

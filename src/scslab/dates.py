@@ -46,7 +46,7 @@ def add_months(day: np.ndarray | int, months: np.ndarray | int) -> np.ndarray:
     return (out - EPOCH).astype(np.int64)
 
 
-def add_working_days(day: np.ndarray | int, n: int) -> np.ndarray:
+def add_working_days(day: np.ndarray | int, n: np.ndarray | int) -> np.ndarray:
     """The ``n``-th working day (Mon-Fri) strictly after ``day`` (vectorised)."""
     d = EPOCH + np.asarray(day, dtype=np.int64).astype("timedelta64[D]")
     # roll='backward' makes a weekend trigger count from the Friday before it, so that

@@ -117,6 +117,12 @@ class RunFolder:
 
     # -- daily ---------------------------------------------------------------------------
 
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        """The declared sources (id, sector, verified) the manifest names; [] for none."""
+        found = self.manifest.get("sources", [])
+        return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+
     def rows(self, metric: str, regime: str | None = "") -> pa.Table:
         """Rows of ``daily`` for ``metric`` (and ``regime``; ``None`` for every regime)."""
         mask = pc.equal(self.daily.column("metric"), metric)

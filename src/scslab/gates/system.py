@@ -26,6 +26,7 @@ alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,9 @@ class Gates:
                                               soc.org_legal_rep, ties, n_days,
                                               streams.keyed(f"gates.shaming.{g.id}"))
         self.denied_today: list[np.ndarray] = [np.zeros(0, np.int64) for _ in engines]
+        # Told (regime index, subjects) of each day's denials on the subjects' own status, to
+        # count those of the wrongly listed (scslab.sources.truth); None: nobody asks.
+        self.denial_watch: Callable[[int, np.ndarray], None] | None = None
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -211,6 +215,8 @@ class Gates:
             own_d[j, ri[d & ~fam]] = True
             if day is not None and d.any():
                 self.denied_today[r] = subj[d]
+            if day is not None and self.denial_watch is not None:
+                self.denial_watch(r, subj[d & ~fam])
         if R:
             den[R] = den[:R].any(axis=0)
             pri[R] = pri[:R].any(axis=0)

@@ -24,8 +24,8 @@ from scslab.regime.ledger import Ledger, LedgerLines
 from scslab.regime.points import PointRules
 from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
 from scslab.regime.schema import Rulebook
-from scslab.regime.state import RegimeState
-from scslab.regime.tables import Tables, compile_rulebook
+from scslab.regime.state import DeletionDelayFn, RegimeState
+from scslab.regime.tables import NOT_ENTRY, Tables, compile_rulebook
 
 if TYPE_CHECKING:
     from scslab.regime.replay import Records
@@ -143,6 +143,18 @@ class Engine:
         """
         cond = None if self.conditions is None else self.conditions.series(days)
         return self.consequence_table.counts(bands, lists, cond)
+    def restrictions_held(self, s: np.ndarray) -> np.ndarray:
+        """How many restrictions subjects ``s`` hold now by their own status (int64 each)."""
+        if not len(s):
+            return np.zeros(0, np.int64)
+        t = self.consequence_table
+        held = t.held(self.state, np.asarray(s, np.int64))
+        return held[:, ~t.is_privilege].sum(axis=1, dtype=np.int64)
+
+    def list_acts(self, li: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per regime act, whether it enters list ``li``, and whether it is a removal act of it."""
+        lt = self.tables.lists[li]
+        return lt.entry_months != NOT_ENTRY, lt.is_removal
 
     def lists_of(self, s: int) -> list[str]:
         """Sorted ids of the lists subject ``s`` is on."""
@@ -194,6 +206,14 @@ class Engine:
         """Replay: what a record file says about the subjects (see :meth:`bind_society`)."""
         if self.ext is not None:
             self.ext.bind_records(records)
+
+    def delay_deletions(self, li: int, fn: DeletionDelayFn | None) -> None:
+        """Make deletions from list ``li`` late or missed by ``fn`` (None: on time, the default).
+
+        ``fn(day, subjects, due)`` returns the day each deletion takes effect and how it went
+        (:data:`~scslab.regime.state.ON_TIME`, ``LATE`` or ``MISSED``).
+        """
+        self.state.deletion_delay[li] = fn
 
     # -------------------------------------------------------------------------- step
     def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,

@@ -225,6 +225,9 @@ def _render_listing(v: Vocabulary, x: _Line) -> str:
         delay = v.list_delay[x.lst]
         after = f" (working day {delay} after {iso(x.day)})" if delay else ""
         what = "deletion requested," if r is Rule.LIST_DELETE_SCHEDULED else "term ended, deletion"
+        if ref != NEVER:  # a deletion delay made it late, or missed it until an appeal
+            how = "missed, deleted on the subject's appeal" if x.amount == 1 else "late"
+            return f"{lid}: {what} effective {iso(until)} ({how}; due {iso(ref)})"
         return f"{lid}: {what} effective {iso(until)}{after}"
     return f"deleted from {lid}"  # Rule.LIST_DELETED
 

@@ -18,6 +18,7 @@ state only through this API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Unpack
 
@@ -68,6 +69,10 @@ STATE_FIELDS: tuple[StateField, ...] = (
 
 _BIG = np.iinfo(np.int64).max // 4
 
+ON_TIME, LATE, MISSED = 0, 1, 2  # how a deletion went, as a deletion delay reports it
+DeletionDelayFn = Callable[[int, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
+"""(day requested, subjects, day due) -> (day each deletion takes effect, ON_TIME/LATE/MISSED)."""
+
 
 class RegimeState:
     """The state of ``n`` subjects under one compiled rulebook.
@@ -97,6 +102,8 @@ class RegimeState:
         self.last_use = {a: np.full(n, NEVER, np.int32) for a in t.cooldown}
         self.window_ring = [np.full((n, max(w[3], 1)), NEVER, np.int32) for w in t.windows]
         self.calendar = Calendar()
+        # Per list, what makes its deletions late or missed (None: on the day the rules say).
+        self.deletion_delay: list[DeletionDelayFn | None] = [None] * nl
         self._list_size = np.zeros(nl, np.int64)
         self._band_counts = np.zeros(len(t.band_labels) + 1, np.int64)  # last slot: no band
         if n:  # everyone starts alike: the initial score, on no list
@@ -277,14 +284,31 @@ class RegimeState:
         """Schedule the deletion of subjects ``s`` from list ``li`` on day ``when``.
 
         On ``when`` = today they are deleted at once. A line says why (a removal act, or the
-        term's end).
+        term's end). Where the list has a deletion delay, a late deletion's line carries the
+        due day in ``ref``, and a missed one (deleted when the subject appeals) also
+        ``amount`` = 1.
         """
-        self.note(day, s, act, rule, lst=li, until=when)
-        if when == day:
-            self.delete(day, li, s)
-        else:
-            self.list_pending[li][s] = when
-            self.calendar.schedule(when, Delete(li, s.copy()))
+        hook = self.deletion_delay[li]
+        if hook is None:
+            self.note(day, s, act, rule, lst=li, until=when)
+            if when == day:
+                self.delete(day, li, s)
+            else:
+                self.list_pending[li][s] = when
+                self.calendar.schedule(when, Delete(li, s.copy()))
+            return
+        w, how = hook(day, s, when)
+        self.note(day, s, act, rule, lst=li, until=w, ref=np.where(how > ON_TIME, when, NEVER),
+                  amount=np.where(how == MISSED, 1.0, np.nan))
+        now = w == day
+        if now.any():
+            self.delete(day, li, s[now])
+        later = s[~now]
+        if len(later):
+            wl = w[~now]
+            self.list_pending[li][later] = wl
+            for d in np.unique(wl).tolist():
+                self.calendar.schedule(d, Delete(li, later[wl == d].copy()))
 
     def delete(self, day: int, li: int, s: np.ndarray) -> None:
         """Take distinct listed subjects ``s`` off list ``li`` now."""

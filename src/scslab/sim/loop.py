@@ -44,7 +44,9 @@ from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
 from scslab.society.friends import review_ties
 from scslab.society.population import HOUSEHOLD_BLOCK
-from scslab.sources import Detection
+from scslab.sources import Detection, SourceLayer
+from scslab.sources.deletions import LateDeletions
+from scslab.sources.truth import Wrongful
 
 
 def partition_bounds(n_persons: int, partitions: int) -> np.ndarray:
@@ -139,16 +141,20 @@ class Occurrences:
 
 @dataclass(frozen=True)
 class Records:
-    """The day's recorded acts: ``subject``, ``act``, ``value`` and ``age``.
+    """The day's arriving records: ``subject``, ``act``, ``value``, ``age``, ``source``, ``true``.
 
     ``value`` is set where acts declare one (None: every value is 1); ``age`` [years] when a
-    list needs it.
+    list needs it. ``source`` (0 the default source, i + 1 the i-th declared) and ``true``
+    (False: a false positive) are for the outputs only; regimes are never handed them. Both are
+    None when no source is declared (every record true, from the default source).
     """
 
     subject: np.ndarray
     act: np.ndarray
     value: np.ndarray | None
     age: np.ndarray | None
+    source: np.ndarray | None = None
+    true: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,8 @@ class Daily:
     # behaviour's own counts, metric -> (days,): score checks, ties dropped and formed, and the
     # friends' score assortativity (NaN on days it is not measured)
     conduct: dict[str, np.ndarray] = field(default_factory=dict)
+    sources: SourceLayer | None = None  # records per source, pending (None: no declared source)
+    wrongful: Wrongful | None = None  # what false records cost (None: no declared source)
 
     def __repr__(self) -> str:  # the dataclass repr prints every matrix in full
         days, acts = self.occurred.shape
@@ -249,6 +257,11 @@ class Simulation:
                            for lo, hi in itertools.pairwise(bounds)]
         self.values = Values(acts.values, self.society, self.streams.keyed("conduct.values"))
         self.sources = Detection(acts.detection)
+        self.layer: SourceLayer | None = None
+        if plan.sources.any:
+            org_only = (acts.base == 0) & np.isin(np.arange(len(acts.ids)), acts.org_acts)
+            self.layer = SourceLayer(plan.sources, acts.detection, org_only, self.society,
+                                     self.streams, self.act_ids, self.start, self.n_days)
         self.org_conduct: OrganisationConduct | None = organisation_conduct(
             acts.org_acts, acts.org_rates, self.society, self.streams.keyed("conduct.organisations"))
         self.answers: ListAnswers | None = ListAnswers(
@@ -258,6 +271,15 @@ class Simulation:
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
         self.friending = bp.friends
         self.friends_stream = self.streams.keyed("conduct.friends")
+        for r, li, spec in plan.sources.deletions:
+            rid, lid = self.engines[r].rulebook.regime.id, self.engines[r].list_ids[li]
+            self.engines[r].delay_deletions(
+                li, LateDeletions(spec, self.streams.keyed(f"regime.{rid}.deletions.{lid}")))
+        self.truth: Wrongful | None = None
+        if plan.sources.any or plan.sources.deletions:
+            self.truth = Wrongful(self.engines, acts.regime_map, self.n_days)
+            if self.gates is not None:
+                self.gates.denial_watch = self.truth.denials
         age0 = None
         if acts.needs_age:
             # Organisations have no age (NaN).
@@ -285,9 +307,18 @@ class Simulation:
 
     def observe(self, k: int, occ: Occurrences, daily: Daily) -> Records:
         """Phase 2: which occurrences the sources record (counts go to ``daily`` row ``k``)."""
+        if self.layer is not None:
+            x = self.layer.observe(k, occ.subject, occ.act, occ.luck, daily.occurred[k],
+                                   daily.recorded[k], self.values.draw)
+            age = None if self._age0 is None else self._age0[x.subject] + x.act_k / 365.25
+            if self.truth is not None:
+                self.truth.on_records(k, self.start + k, x.subject, x.act, x.true)
+            return Records(x.subject, x.act, x.value, age, x.source, x.true)
         rs, ra, rl = self.sources.observe(occ.subject, occ.act, occ.luck, daily.occurred[k],
                                           daily.recorded[k])
         age = None if self._age0 is None else self._age0[rs] + k / 365.25
+        if self.truth is not None:  # deletion delays without declared sources: all true
+            self.truth.on_records(k, self.start + k, rs, ra, np.ones(len(rs), bool))
         return Records(rs, ra, self.values.draw(k, rs, ra, rl), age)
 
     def apply(self, day: int, rec: Records) -> Changes:
@@ -373,6 +404,8 @@ class Simulation:
             daily.score_sum[r][k] = e.score_sum
             if on_ledger is not None and k % LEDGER_DRAIN_DAYS == LEDGER_DRAIN_DAYS - 1:
                 on_ledger(r, e)
+        if self.truth is not None:
+            self.truth.aggregate(k)
 
     # ------------------------------------------------------------------ run
     def run(self, on_day: Callable[[int], None] | None = None,
@@ -404,6 +437,7 @@ class Simulation:
             for r, e in enumerate(self.engines):
                 on_ledger(r, e)
         daily.gates = self.gates
+        daily.sources, daily.wrongful = self.layer, self.truth
         return daily
 
     def empty_daily(self) -> Daily:

@@ -140,6 +140,33 @@ def consequence_counts(e: Engine, days: np.ndarray, bands: np.ndarray,
     return e.consequence_counts(days, bands, lists)
 
 
+def source_parts(sim: Simulation, daily: Daily) -> list[tuple[str, str, list[str], np.ndarray]]:
+    """The sources layer's per-day counts (none without a declared source).
+
+    See docs/sources-layer.md: records and false records per source, records pending, and per
+    regime what false records and late deletions cost.
+    """
+    layer, w = daily.sources, daily.wrongful
+    parts: list[tuple[str, str, list[str], np.ndarray]] = []
+    if layer is not None:
+        names = layer.plan.names
+        parts += [("", "source_records", names, layer.by_source),
+                  ("", "source_false", names, layer.false_by_source),
+                  ("", "records_pending", [""], layer.pending[:, None])]
+    if w is None:
+        return parts
+    for r, e in enumerate(sim.engines):
+        rid = e.rulebook.regime.id
+        parts.append((rid, "wrongful_records", [""], w.records[:, r : r + 1]))
+        if e.list_ids:
+            parts.append((rid, "wrongful_listed", e.list_ids, w.listed[r]))
+            parts.append((rid, "restricted_after_performance", e.list_ids, w.after_performance[r]))
+        parts.append((rid, "wrongful_restricted", [""], w.restricted[:, r : r + 1]))
+        if daily.gates is not None:
+            parts.append((rid, "wrongful_denied", [""], w.denied[:, r : r + 1]))
+    return parts
+
+
 def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     """The tidy per-day table: day, date, regime, metric, key, value."""
     D = sim.n_days
@@ -162,6 +189,7 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
         parts.extend(daily.gates.parts())
     for metric, values in daily.conduct.items():  # score checks, ties, assortativity (sim.loop)
         parts.append(("", metric, [""], values[:, None]))
+    parts.extend(source_parts(sim, daily))
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)
@@ -284,6 +312,10 @@ def manifest(sim: Simulation, ledger_lines: int) -> dict:
         "regimes": [e.rulebook.regime.id for e in sim.engines],
         "acts": sim.act_ids,
         "ledger_lines": ledger_lines,
+        # Only where sources are declared, so that other manifests stay as they were.
+        **({"sources": [{"id": sid, "sector": sp.sector, "verified": sp.verified}
+                        for sid, sp in zip(sim.plan.sources.ids, sim.plan.sources.specs,
+                                           strict=True)]} if sim.plan.sources.any else {}),
     }
 
 

@@ -34,6 +34,7 @@ from scslab.sim.scenario import (
     scenario_from_data,
 )
 from scslab.society import SocietyParams
+from scslab.sources.plan import SourcesPlan, sources_plan
 
 _T = TypeVar("_T")
 
@@ -85,6 +86,7 @@ class Resolved:
     rulebooks: tuple[Rulebook, ...]
     acts: Acts
     gates: GatesPlan | None  # None: gates off
+    sources: SourcesPlan  # the declared sources (none: the default source alone)
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -188,11 +190,16 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     gates: GatesPlan | None = None
     if rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
+    srcs: SourcesPlan | None = None
+    if acts is not None and society is not None and rulebooks is not None:
+        books_ = rulebooks
+        srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
+    assert srcs is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs)
     return resolved
 
 
@@ -279,9 +286,11 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     err.raise_any()
     kind = np.array([KINDS.index(x.kind) for x in specs], np.int8)
     known = {a for rb in rulebooks for a in rb.act_ids()}
-    # An act no regime knows occurs but is never recorded: the unmeasured part of conduct.
-    detection = np.array([sc.sources.detection.get(a, 1.0) if a in known else 0.0 for a in ids],
-                         np.float64)
+    # An act no regime knows occurs but is never recorded: the unmeasured part of conduct. An act
+    # a declared source observes has that source's detection (before coverage and schedule).
+    declared = {a: x.detection[a] for x in sc.sources.declared.values() for a in x.detection}
+    detection = np.array([0.0 if a not in known else declared[a] if a in declared else
+                          sc.sources.detection.get(a, 1.0) for a in ids], np.float64)
     min_age = np.array([x.min_age for x in specs], np.int16)
     max_age = np.array([MAX_AGE if x.max_age is None else x.max_age for x in specs], np.int16)
     maps = []
@@ -300,6 +309,14 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
                 tuple(x.value for x in specs), tuple(x.multipliers for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
                 plan, any(lst.min_age is not None for rb in rulebooks for lst in rb.lists))
+
+
+def _sources(sc: Scenario, acts: Acts, society: SocietyParams,
+             rulebooks: list[Rulebook]) -> SourcesPlan:
+    """The declared sources and deletion delays, every reference checked."""
+    known = {a for rb in rulebooks for a in rb.act_ids()}
+    return sources_plan(sc.sources.declared, sc.sources.detection, list(acts.ids), known,
+                        list(society.region_codes), sc.deletion_delays or [], rulebooks, sc.source)
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

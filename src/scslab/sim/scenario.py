@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import hashlib
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    model_validator,
 )
 
 from scslab import inputfile
@@ -31,8 +33,10 @@ from scslab.gates.config import GatesConfig
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import parse_toml, validation_error
 from scslab.society.params import Demography
+from scslab.sources.spec import DeletionDelay, SourceSpec
 
 _LIBRARY = "scslab.sim.scenarios"
+_SOURCE_ID = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 
 class Meta(BaseModel):
@@ -58,12 +62,32 @@ class Horizon(BaseModel):
 
 
 class Sources(BaseModel):
-    """How acts become records."""
+    """How acts become records.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ``detection`` is the default source: the probability each act no declared source observes
+    is recorded. Every other key is a declared source, ``[sources.ID]`` (:mod:`scslab.sources.spec`).
+    """
+
+    # Extra keys are the declared sources, validated as SourceSpec; they dump back as
+    # ``[sources.ID]``, so a resolved scenario reads back the same.
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, SourceSpec] = Field(init=False)
     detection: dict[str, Probability] = Field(
         default_factory=dict, description="probability an occurrence is recorded (default 1)"
     )
+
+    @model_validator(mode="after")
+    def _ids(self) -> Sources:
+        for sid in self.declared:
+            if not _SOURCE_ID.fullmatch(sid):
+                raise ValueError(f"source id {sid[:40]!r} must be lower-case letters, digits, "
+                                 "'_' or '-', starting with a letter")
+        return self
+
+    @property
+    def declared(self) -> dict[str, SourceSpec]:
+        """The declared sources by id, in file order."""
+        return dict(self.__pydantic_extra__ or {})
 
 
 class Scenario(BaseModel):
@@ -80,6 +104,9 @@ class Scenario(BaseModel):
         default_factory=dict, description="every simulated act: kind, ages, value (conduct.acts)")
     behaviour: Behaviour
     sources: Sources = Field(default_factory=Sources)
+    # None, not [], when absent: a scenario without them dumps (and hashes) as before.
+    deletion_delays: list[DeletionDelay] | None = Field(
+        None, description="deletions from lists that run late or are missed")
     gates: GatesConfig = Field(default_factory=GatesConfig)
     _source: str = PrivateAttr("<scenario>")
 
