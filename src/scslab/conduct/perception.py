@@ -15,7 +15,9 @@ Only persons whose file changed, who checked or who were denied are re-perceived
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
+from scslab.conduct._kernels import CLASS_MASK, REDRAW_DAY, SHIFT
 from scslab.conduct.rates import AWARE_BIT, OFFSET_BIT, klass
 from scslab.conduct.standing import CLEAR, NO_BAND, RESTRICTED, Standing
 from scslab.rng import Keyed
@@ -66,10 +68,11 @@ class Perception:
             self.seen[p[aware]] = self.standing.band(p[aware])
         offset = np.zeros(len(p), bool)
         if self.initial is not None:
-            offset = aware & (self._lead_score(p) < self.initial)
+            offset = aware & (self.lead_score(p) < self.initial)
         return klass(rank, offset, aware)
 
-    def _lead_score(self, p: np.ndarray) -> np.ndarray:
+    def lead_score(self, p: np.ndarray) -> np.ndarray:
+        """Scores of persons ``p`` in the lead regime (the one offsetting climbs back in)."""
         lead = self.standing.lead
         assert lead is not None
         score = self.standing.engines[lead.regime].score
@@ -99,7 +102,7 @@ class Perception:
         rank = np.where(sees, true, met)
         offset = (current & OFFSET_BIT) > 0
         if self.initial is not None:
-            offset = np.where(sees, self._lead_score(p) < self.initial, offset)
+            offset = np.where(sees, self.lead_score(p) < self.initial, offset)
         elif self.by_band:
             offset = np.where(sees, self._fell(p, sees), offset)
         return klass(rank, offset, aware)
@@ -117,3 +120,78 @@ class Perception:
         out = np.zeros(len(p), bool)
         out[sees] = target != _UNSET
         return out
+
+
+@njit(cache=True, nogil=True)
+def _perceive(day, p, base, sees, met, true, listed, lead, initial, has_initial, by_band, band,
+              seen, target, state):  # one pass; the rules of Perception.classes
+    """Perceive and restate in one pass over the day's entries (persons may repeat).
+
+    The same rules as :meth:`Perception.classes`, then :func:`scslab.conduct._kernels.restate`.
+    Returns (persons to redraw, their previously queued day).
+    """
+    others = np.empty(p.shape[0], np.int64)
+    old = np.empty(p.shape[0], np.int64)
+    k = 0
+    for i in range(p.shape[0]):
+        s = p[i]
+        st = state[s]
+        cur = st & CLASS_MASK
+        aware = cur & AWARE_BIT
+        rank_now = cur & 7
+        see = sees[i] and aware != 0
+        tr = true[i]
+        if see:
+            rank = tr
+        elif listed[i] or met[i]:
+            rank = 0
+        elif rank_now == 0:
+            rank = 0 if tr == 0 else 2
+        else:
+            rank = rank_now
+        off = cur & OFFSET_BIT
+        if see:
+            if has_initial:
+                off = OFFSET_BIT if lead[i] < initial else 0
+            elif by_band:
+                q = s + base
+                b = band[i]
+                sn, tg = seen[q], target[q]
+                if sn != 255 and b < sn:
+                    tg = sn if tg == 255 else max(tg, sn)
+                if tg != 255 and b >= tg:
+                    tg = 255
+                seen[q] = b
+                target[q] = tg
+                off = OFFSET_BIT if tg != 255 else 0
+        c = rank | off | aware
+        if c != cur:
+            d = st >> SHIFT
+            if d != day and d != REDRAW_DAY:
+                others[k] = s
+                old[k] = d
+                d = REDRAW_DAY
+                k += 1
+            state[s] = (d << SHIFT) | c
+    return others[:k], old[:k]
+
+
+def perceive(perception: Perception, day: int, p: np.ndarray, base: int, sees: np.ndarray,
+             met: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """New classes of the day's entries ``p`` (rows of the partition starting at ``base``).
+
+    Written into ``state`` (next day << 5 | class; ``day`` relative to the run's start).
+    Returns the persons to redraw and their old queued day.
+    """
+    if not len(p):
+        return p, p
+    rows = p + base
+    st = perception.standing
+    true = st.rank(rows)
+    listed = st.listed(rows)
+    has_initial = perception.initial is not None
+    lead = perception.lead_score(rows) if has_initial else np.zeros(0, np.int32)
+    band = st.band(rows) if perception.by_band else np.zeros(0, np.uint8)
+    return _perceive(day, p, base, sees, met, true, listed, lead,
+                     perception.initial if has_initial else 0, has_initial, perception.by_band,
+                     band, perception.seen, perception.target, state)

@@ -211,12 +211,22 @@ class Scheduler:
             persons: rows within the partition whose class behaviour set (unique).
             new_class: their classes (int8).
         """
-        assert self._today is not None, "respond() must follow occurrences()"
-        c, g, neg, nxt = self._today
-        self._today = None
         others = old = persons[:0]
         if len(persons):
             others, old = restate(day - self.start, persons, new_class, self.state)
+        self.redraw(day, actors, others, old, refresh_actors=len(persons) > 0)
+
+    def redraw(self, day: int, actors: np.ndarray, others: np.ndarray, old: np.ndarray,
+               refresh_actors: bool = True) -> None:
+        """After ``day``, once classes are set: actors and ``others`` get their next act day.
+
+        ``others``: persons whose class changed but who did not act today, with ``old``, their
+        queued day (as :func:`scslab.conduct._kernels.restate` returns them).
+        """
+        assert self._today is not None, "respond() must follow occurrences()"
+        c, g, neg, nxt = self._today
+        self._today = None
+        if refresh_actors:
             refresh(actors, c, g, neg, self.state, self.propensity, self.tables.neg_total)
         if len(actors):
             self._draw(actors, day + 1, neg, c, e=nxt, g=g)

@@ -17,6 +17,7 @@ persons whose file changed or who checked their score on a day, never for everyo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,7 +63,25 @@ class RegimeStanding:
         return np.maximum(k, 0) if self.bottom_open else k
 
     def rank(self, x: np.ndarray) -> np.ndarray:
-        """Rank of scores ``x`` by this regime's bands alone (int8)."""
+        """Rank of scores ``x`` by this regime's bands alone (int8): one binary search each.
+
+        The rank is a step function of the score that can change only at a band's bound or a
+        margin away from one, so it is tabled once over those breakpoints.
+        """
+        edges, ranks = self._steps
+        return ranks[np.searchsorted(edges, x, side="right")]
+
+    @cached_property
+    def _steps(self) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.iinfo(np.int64).min
+        finite = self.mins[self.mins > lo]
+        edges = np.unique(np.concatenate([finite, finite + self.margin, finite - self.margin]))
+        # One score per interval: below the first edge, then each edge (intervals are [e_i, e_i+1)).
+        probe = np.concatenate([[edges[0] - 1] if len(edges) else [0], edges])
+        return edges, self.rank_direct(probe)
+
+    def rank_direct(self, x: np.ndarray) -> np.ndarray:
+        """Rank of scores ``x`` computed from the bands, without the table (a reference)."""
         def at(b: np.ndarray, table: np.ndarray) -> np.ndarray:
             return np.where(b >= 0, table[np.maximum(b, 0)], False)
         b = self.band(x)

@@ -30,7 +30,7 @@ import numpy as np
 from scslab.conduct.acts import MAX_AGE, Values
 from scslab.conduct.cells import Cells, quintile
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
-from scslab.conduct.perception import Perception
+from scslab.conduct.perception import Perception, perceive
 from scslab.conduct.rates import RateTables, build_rate_tables
 from scslab.conduct.response import ListAnswers
 from scslab.conduct.scheduler import Scheduler
@@ -355,25 +355,29 @@ class Simulation:
             self.answers.entered(day, list(changes.touched))
             if denied is not None:
                 self.answers.denied(day, denied)
-        n = self.society.n_persons
-        if self.perceives:
-            parts = [changes.touched[s.regime] for s in self.standing.plans]
-            hit = [d for d in denied if len(d)] if denied is not None else []
-            every = np.unique(np.concatenate([*parts, *hit, _EMPTY]))
-            every = every[every < n]
-            gone = np.unique(np.concatenate([*hit, _EMPTY]))
+        if not self.perceives:
+            for sched, actors in zip(self.schedulers, occ.actors, strict=True):
+                sched.respond(day, actors, _EMPTY, np.zeros(0, np.int8))
+            return
+        # Persons may repeat: perception is idempotent for one day, and a later entry of a
+        # person (a check after a file change) wins, so no sort or unique is needed.
+        parts = [changes.touched[s.regime] for s in self.standing.plans]
+        touched = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        hit = [d for d in denied if len(d)] if denied is not None else []
+        dn = np.concatenate(hit) if hit else _EMPTY
+        cont = self.perception.continuous
         for i, (sched, actors) in enumerate(zip(self.schedulers, occ.actors, strict=True)):
             lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
-            if not self.perceives:
-                sched.respond(day, actors, _EMPTY, np.zeros(0, np.int8))
-                continue
-            own = every[(every >= lo) & (every < hi)] - lo
+            t, d = (x[(x >= lo) & (x < hi)] - lo for x in (touched, dn))
             chk = occ.checked[i]
-            p = np.union1d(own, chk) if len(chk) else own
-            sees = np.ones(len(p), bool) if self.perception.continuous else np.isin(p, chk)
-            cur = sched.classes(p)
-            new = self.perception.classes(p + lo, cur, sees, np.isin(p + lo, gone))
-            sched.respond(day, actors, p, new)
+            p = np.concatenate([t, d, chk]) if len(d) or len(chk) else t
+            sees = np.full(len(p), cont)
+            sees[len(t) + len(d):] = True
+            met = np.zeros(len(p), bool)
+            met[len(t):len(t) + len(d)] = True
+            others, old = perceive(self.perception, day - self.start, p, lo, sees, met,
+                                   sched.state)
+            sched.redraw(day, actors, others, old, refresh_actors=len(p) > 0)
 
     def review(self, k: int, day: int, occ: Occurrences, daily: Daily) -> None:
         """Part of phase 5: persons who reviewed their ties drop and seek friends by score.

@@ -39,7 +39,7 @@ class DelayDist(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    dist: Literal["fixed", "uniform", "exponential"]
+    dist: Literal["fixed", "uniform", "exponential"] = Field(description="the shape of the delay")
     days: int | None = Field(None, ge=0, le=MAX_DELAY_DAYS, description="fixed delay [days]")
     low: int | None = Field(None, ge=0, le=MAX_DELAY_DAYS, description="uniform: least [days]")
     high: int | None = Field(None, ge=0, le=MAX_DELAY_DAYS, description="uniform: most [days]")
