@@ -133,3 +133,26 @@ def test_offsetting_and_reward_raise_elder_care():
         counts.append(int(daily.occurred[:, j].sum()))
     a, b = counts
     assert b > a + 4 * math.sqrt(a + b), (a, b)
+
+
+def test_shaming_raises_the_list_answer():
+    def answer(per_shaming):
+        return {"behaviour.list_answers": [{
+            "regime": "court-ringback", "list": "ringback", "act": "repayment_proven",
+            "base_per_year": 0.1, "per_shaming_per_year": per_shaming}]}
+    counts = []
+    for per_shaming in (0.0, 20.0):
+        sim, daily = run("shaming", answer(per_shaming), persons=60_000, days=120)
+        counts.append(int(daily.occurred[:, sim.act_ids.index("repayment_proven")].sum()))
+    a, b = counts
+    assert b > a + 4 * math.sqrt(a + b), (a, b)
+
+
+def test_a_job_lost_to_shaming_lowers_ability_to_pay():
+    sets = {"behaviour.job_loss_ability": 0.5, "acts.jaywalking.value":
+            {"dist": "lognormal", "median": 100, "sigma": 0.1, "income_elasticity": 1.0}}
+    sim, _ = run("shaming", sets, persons=60_000, days=120)
+    lost = sum(int(sh.jobs_lost.sum()) for sh in sim.gates.shaming.values())
+    assert lost > 0
+    halved = np.isclose(sim.values.ability, 0.5 * sim.society.ability_to_pay, rtol=1e-6)
+    assert 0 < halved.sum() <= lost

@@ -164,6 +164,15 @@ class Values:
         self.ability = np.asarray(society.ability_to_pay, np.float64) if self.e.any() else np.ones(1)
         self.n_persons, self.stream = society.n_persons, stream
 
+    def lose_ability(self, persons: np.ndarray, factor: float) -> None:
+        """Persons ``persons`` keep ``factor`` of their ability to pay (a job lost to shaming).
+
+        Only the values drawn from then on scale with the lower income; income quintile cells
+        are fixed for the run.
+        """
+        if self.e.any() and len(persons) and factor < 1:
+            self.ability[np.unique(persons)] *= factor
+
     def draw(self, day: int, subj: np.ndarray, act: np.ndarray, luck: np.ndarray) -> np.ndarray | None:
         """Values of records (subject, act, luck) of day ``day`` (relative); None: all 1."""
         if not self.any:

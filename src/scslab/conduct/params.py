@@ -91,6 +91,9 @@ class ListAnswer(BaseModel):
                                  description="hazard from the day of listing [per year]")
     per_denial_per_year: float = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
                                        description="added hazard per denial [per year]")
+    per_shaming_per_year: float = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
+                                        description="added hazard per shaming episode, of any "
+                                                    "regime [per year]")
 
 
 class Friending(BaseModel):
@@ -164,6 +167,9 @@ class Behaviour(BaseModel):
     list_answers: list[ListAnswer] = Field(default_factory=list, max_length=64,
                                            description="how listed subjects answer each list")
     friends: Friending | None = Field(None, description="tie reviews where friends' scores count")
+    job_loss_ability: float = Field(1.0, ge=0, le=1, allow_inf_nan=False,
+                                    description="ability to pay is multiplied by this when shaming "
+                                                "costs a person their job (1: unchanged)")
     organisation_rates: dict[str, Rate] = Field(
         default_factory=dict,
         description="rate per act of organisations [acts/organisation/day] (conduct.organisations)")

@@ -48,6 +48,7 @@ class BehaviourPlan:
     initial: int | None  # the lead regime's initial score [points]
     list_answers: tuple[ResponsePlan, ...]
     friends: FriendingPlan | None
+    job_loss_ability: float = 1.0  # ability to pay after a job lost to shaming, relative
 
 
 def _weights(b: Behaviour, rulebooks: list[Rulebook], source: str) -> list[tuple[int, float, int]]:
@@ -105,7 +106,8 @@ def _list_answers(b: Behaviour, rulebooks: list[Rulebook], ids: list[str],
         if any(p.regime == r and p.list == li for p in out):
             raise InputError(f"list {la.list} of {la.regime} has two answers", file=source, key=key)
         out.append(ResponsePlan(r, li, ids.index(la.act), la.base_per_year / DAYS_PER_YEAR,
-                                la.per_denial_per_year / DAYS_PER_YEAR))
+                                la.per_denial_per_year / DAYS_PER_YEAR,
+                                la.per_shaming_per_year / DAYS_PER_YEAR))
     return tuple(out)
 
 
@@ -148,4 +150,4 @@ def behaviour_plan(b: Behaviour, rulebooks: list[Rulebook], ids: list[str], kind
         initial = None if sc is None else sc.initial
     return BehaviourPlan(acts, params, standing, b.aware_share, b.checks_per_year is None,
                          b.offset_target, initial, _list_answers(b, rulebooks, ids, source),
-                         friends)
+                         friends, b.job_loss_ability)

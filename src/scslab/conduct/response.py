@@ -29,7 +29,7 @@ from scslab.regime.engine import Engine
 from scslab.rng import Keyed
 
 FAR = np.iinfo(np.int32).max  # no performance scheduled
-_BASE, _DENIAL, _LUCK = 0, 1, 2  # kinds of draw, part of their keys
+_BASE, _DENIAL, _LUCK, _SHAMING = 0, 1, 2, 3  # kinds of draw, part of their keys
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class ResponsePlan:
     act: int
     base: float  # [per day]
     per_denial: float  # [per day per denial]
+    per_shaming: float = 0.0  # [per day per shaming episode]
 
 
 class Performance:
@@ -69,7 +70,8 @@ class Performance:
         self.per_denial = per_denial_per_day
         self.end = end
         self.stream = stream
-        self.kind0 = 3 * answer
+        self.kind0 = 4 * answer
+        self.per_shaming = 0.0
         self.when = np.full(n_subjects, FAR, np.int32)  # earliest due day per subject
         self.queue: dict[int, list[np.ndarray]] = {}
         self.emitted = 0
@@ -101,6 +103,12 @@ class Performance:
         if len(s):
             self._schedule(day, s[self.engine.listed(self.list_index, s)], self.per_denial, _DENIAL)
 
+    def shamed(self, day: int, s: np.ndarray) -> None:
+        """Subjects ``s`` started being shamed on ``day``: one more clock each of those listed."""
+        if len(s):
+            self._schedule(day, s[self.engine.listed(self.list_index, s)], self.per_shaming,
+                           _SHAMING)
+
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The day's performance acts: (subject, act, luck)."""
         s = self.due(day)
@@ -130,6 +138,8 @@ class ListAnswers:
         self.answers = [Performance(engines[p.regime], p.list, p.act, p.base, p.per_denial,
                                     engines[p.regime].n_subjects, end, stream, answer=j)
                         for j, p in enumerate(plans)]
+        for p, a in zip(plans, self.answers, strict=True):
+            a.per_shaming = p.per_shaming
 
     def entered(self, day: int, touched: list[np.ndarray]) -> None:
         """After the regimes' step (``touched`` per regime): new listings start their clocks."""
@@ -140,6 +150,18 @@ class ListAnswers:
         """After the gates (denied subjects per regime): denials of listed subjects add clocks."""
         for p, a in zip(self.plans, self.answers, strict=True):
             a.denied(day, denied[p.regime])
+
+    def shamed(self, day: int, shamed: list[np.ndarray]) -> None:
+        """After the gates (subjects whose shaming started, per regime): shaming adds clocks.
+
+        A listed subject answers the shaming of any regime (a deadbeat map shames the court's
+        defaulters), so every answer sees every regime's new episodes.
+        """
+        every = [s for s in shamed if len(s)]
+        if every:
+            s = np.concatenate(every)
+            for a in self.answers:
+                a.shamed(day, s)
 
     def occurrences(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The day's performance acts of every answer: (subject, act, luck)."""

@@ -139,6 +139,9 @@ class Shaming:
         self.exposure = np.zeros((n_days, nc), np.int64)
         self.ties_lost = np.zeros((n_days, nc), np.int64)
         self.jobs_lost = np.zeros((n_days, nc), np.int64)
+        # The day's new episodes (subjects) and job losses (persons), for behaviour to answer.
+        self.started_today: list[np.ndarray] = []
+        self.jobless_today: list[np.ndarray] = []
 
     def person_of(self, s: np.ndarray) -> np.ndarray:
         """The person who bears the costs: the subject, or an organisation's legal representative."""
@@ -149,6 +152,7 @@ class Shaming:
 
     def step(self, k: int, touched: np.ndarray) -> None:
         """Day ``k``: update who is shamed among ``touched``, draw the day's exposures and costs."""
+        self.started_today, self.jobless_today = [], []
         if len(touched):
             s = np.unique(touched)
             now = self.gate.marks(s)[:, self.cols]
@@ -169,6 +173,8 @@ class Shaming:
             contrib[ended] = 0
         if not len(started):
             return
+        if not ch.id.startswith("honoured_"):  # praise is no shaming to answer
+            self.started_today.append(started)
         p = self.person_of(started)
         has = p >= 0
         p = p[has]
@@ -178,6 +184,7 @@ class Shaming:
         working = (a >= lo) & (a <= hi)
         lose = self.stream.uniform(p, 2 * k + 1, j) < ch.job_loss
         self.jobs_lost[k, j] += int(lose[working].sum())
+        self.jobless_today.append(p[working & lose])
         if contrib is not None:
             deg = np.zeros(len(started), np.int64)
             deg[has] = self.ties.live_degree(p)

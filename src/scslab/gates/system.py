@@ -87,7 +87,8 @@ class Gates:
         shaming: count shaming exposures and costs.
 
     After each :meth:`step`, :attr:`denied_today` holds, per regime (scenario order), the
-    subjects it denied that day (may repeat): behaviour's to answer.
+    subjects it denied that day (may repeat), :meth:`shamed_today` the subjects whose shaming
+    started, and :meth:`jobless_today` the persons shaming cost their job: behaviour's to answer.
     """
 
     def __init__(self, table: ServiceTable, society: Any, engines: list[Engine], streams: Streams,
@@ -144,6 +145,19 @@ class Gates:
             self._answer(k, day, svc, req)
         for r, sh in self.shaming.items():
             sh.step(k, touched[r])
+
+    def shamed_today(self) -> list[np.ndarray]:
+        """Per regime (scenario order), the subjects whose shaming started today."""
+        out = [np.zeros(0, np.int64) for _ in self.regime_gates]
+        for r, sh in self.shaming.items():
+            if sh.started_today:
+                out[r] = np.concatenate(sh.started_today)
+        return out
+
+    def jobless_today(self) -> np.ndarray:
+        """Persons whose shaming cost them their job today (may repeat)."""
+        parts = [x for sh in self.shaming.values() for x in sh.jobless_today]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def pairs(self, svc: np.ndarray, req: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gate subjects of each request.

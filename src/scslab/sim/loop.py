@@ -355,6 +355,11 @@ class Simulation:
             self.answers.entered(day, list(changes.touched))
             if denied is not None:
                 self.answers.denied(day, denied)
+            if self.gates is not None:
+                self.answers.shamed(day, self.gates.shamed_today())
+        if self.gates is not None and self.plan.acts.behaviour.job_loss_ability < 1:
+            self.values.lose_ability(self.gates.jobless_today(),
+                                     self.plan.acts.behaviour.job_loss_ability)
         if not self.perceives:
             for sched, actors in zip(self.schedulers, occ.actors, strict=True):
                 sched.respond(day, actors, _EMPTY, np.zeros(0, np.int8))
