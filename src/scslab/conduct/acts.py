@@ -132,7 +132,8 @@ def _values(subj, act, luck, day, code, a, b, elasticity, ability, n_persons, k0
             z = math.sqrt(-2.0 * math.log(u01(x0))) * math.cos(2.0 * math.pi * u01(x1))
             v = a[j] * math.exp(b[j] * z)
             if elasticity[j] != 0.0 and subj[i] < n_persons:
-                v *= ability[subj[i]] ** elasticity[j]
+                # The common elasticity 1 is a product: pow costs more than the rest of the draw.
+                v *= ability[subj[i]] if elasticity[j] == 1.0 else ability[subj[i]] ** elasticity[j]
             out[i] = v
         else:
             out[i] = a[j] + min(b[j] - a[j], math.floor(u01(x0) * (b[j] - a[j] + 1)))

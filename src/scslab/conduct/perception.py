@@ -187,11 +187,20 @@ def perceive(perception: Perception, day: int, p: np.ndarray, base: int, sees: n
         return p, p
     rows = p + base
     st = perception.standing
-    true = st.rank(rows)
+    cur = state[p] & CLASS_MASK
+    # The true rank matters only to those who look now, and to leave the restricted rank.
+    look = sees & ((cur & AWARE_BIT) > 0)
+    need = look | ((cur & 7) == RESTRICTED)
+    true = np.full(len(p), CLEAR, np.int8)
+    true[need] = st.rank(rows[need])
     listed = st.listed(rows)
     has_initial = perception.initial is not None
-    lead = perception.lead_score(rows) if has_initial else np.zeros(0, np.int32)
-    band = st.band(rows) if perception.by_band else np.zeros(0, np.uint8)
+    lead = np.zeros(len(p), np.int64)
+    band = np.zeros(len(p), np.uint8)
+    if has_initial:
+        lead[look] = perception.lead_score(rows[look])
+    if perception.by_band:
+        band[look] = st.band(rows[look])
     return _perceive(day, p, base, sees, met, true, listed, lead,
                      perception.initial if has_initial else 0, has_initial, perception.by_band,
                      band, perception.seen, perception.target, state)

@@ -83,3 +83,22 @@ def apply_points(subj: np.ndarray, act: np.ndarray, score: np.ndarray, points: n
         after[i] = new
         total += new - old
     return delta, after, flag, total
+
+
+@njit(cache=True, nogil=True)
+def distinct(x: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """The distinct values of ``x`` (subject rows), in first-seen order, in O(len(x)).
+
+    ``mark`` is a scratch bool array over every row, all False on entry and on return. numpy's
+    unique sorts or hashes the whole batch; a day's touched subjects need neither.
+    """
+    out = np.empty(x.shape[0], np.int64)
+    k = 0
+    for v in x:
+        if not mark[v]:
+            mark[v] = True
+            out[k] = v
+            k += 1
+    for i in range(k):
+        mark[out[i]] = False
+    return out[:k]

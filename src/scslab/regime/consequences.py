@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from scslab.regime._kernels import distinct
 from scslab.regime.schema import Rulebook
 from scslab.regime.tables import Tables
 
@@ -182,12 +183,13 @@ class ConditionCounts:
         self.start = self.now.copy()
         self.days: list[int] = []
         self.history: list[np.ndarray] = []
+        self.mark = np.zeros(n_subjects, bool)  # scratch for distinct()
 
     def update(self, day: int, touched: np.ndarray) -> None:
         """After day ``day``: recount the subjects in ``touched`` (may repeat)."""
         if not len(touched):
             return
-        s = np.unique(touched)
+        s = distinct(np.asarray(touched, np.int64), self.mark)
         b = self.state.band_index(s).astype(np.int16)
         changed = False
         for j, g in enumerate(self.groups):

@@ -112,7 +112,7 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
 PHASES = ("conduct", "sources", "regimes", "gates", "responses", "aggregates")
 """The phases of a day, in the order they run (see the module docstring)."""
 
-ASSORTATIVITY_DAYS = 7  # the friends' score correlation is measured weekly (O(ties) each)
+ASSORTATIVITY_DAYS = 30  # the friends' score correlation is measured monthly (O(ties) each)
 LEDGER_DRAIN_DAYS = 32  # ledger lines are handed to the writer every 32 days and at the end
 _EMPTY = np.zeros(0, np.int64)
 

@@ -199,7 +199,7 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
         cols["key"].append(np.tile(np.array(keys, dtype=object), D))
         cols["value"].append(np.asarray(values, np.float64).reshape(-1))
     value = np.concatenate(cols["value"])
-    # A metric measured on some days only (assortativity, weekly) has no row on the others.
+    # A metric measured on some days only (assortativity, monthly) has no row on the others.
     keep = ~np.isnan(value)
     for k in cols:
         cols[k] = [np.concatenate(cols[k])[keep]]
