@@ -156,3 +156,36 @@ def test_a_job_lost_to_shaming_lowers_ability_to_pay():
     assert lost > 0
     halved = np.isclose(sim.values.ability, 0.5 * sim.society.ability_to_pay, rtol=1e-6)
     assert 0 < halved.sum() <= lost
+
+
+def test_organisations_are_deterred_through_their_legal_representative():
+    from scslab.conduct.organisations import OrganisationConduct
+    from scslab.conduct.rates import deterrence_table
+    from scslab.rng import Keyed
+
+    t = tables()
+    d = deterrence_table(*_params())
+    for c in (RESTRICTED | AWARE_BIT, CLEAR | AWARE_BIT, CLEAR):
+        assert math.isclose(d[c, 0], rate(t, c, 0) / 0.01, rel_tol=1e-12)
+    assert (d[:, 2:] == 1).all()  # only harmful acts are deterred
+    n_orgs = 20_000
+    rep = np.arange(n_orgs) % 7 - 1  # every seventh organisation has no representative (-1)
+    oc = OrganisationConduct(np.array([0]), np.array([0.02]), 100, n_orgs,
+                             Keyed(3, "conduct.organisations"), rep)
+    deter = np.ones((32, 5))
+    deter[:, 0] = 0.25
+    free = sum(len(oc.occurrences(k)[0]) for k in range(40))
+    kept = [oc.occurrences(k, lambda p: np.zeros(len(p), np.int8), deter) for k in range(40)]
+    n = sum(len(s) for s, _, _ in kept)
+    with_rep = sum(int((rep[s - 100] >= 0).sum()) for s, _, _ in kept)
+    assert abs(with_rep - 0.25 * free * 6 / 7) < 5 * math.sqrt(free * 0.25), (with_rep, free)
+    assert n - with_rep > 0.9 * free / 7  # those without a representative are not deterred
+
+
+def _params():
+    a = ActRates(base=np.array([0.01, 0.002, 0.01, 0.01, 0.05]), kind=KIND,
+                 detection=np.array([0.5, 1.0, 0.8, 0.0, 1.0]),
+                 score_cost=np.array([10.0, 50.0, 0, 0, 0]), list_cost=np.array([0, 30.0, 0, 0, 0]),
+                 reward=np.array([0, 0, 20.0, 0, 0]), min_age=np.zeros(5, np.int16),
+                 max_age=np.full(5, 100, np.int16))
+    return a, RateParams((2.0, 1.5, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 1.5, 1.0), 0.5, 0.0, 1.0, 0.0)

@@ -181,3 +181,20 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100,
     return RateTables(neg_total=last(cum_neg), pos_total=last(cum_pos), cum_neg=cum_neg,
                       cum_pos=cum_pos, acts_neg=np.flatnonzero(neg), acts_pos=acts_pos,
                       cuts=cuts, check_act=check, review_act=review, n_cells=n_cells)
+
+
+def deterrence_table(a: ActRates, p: RateParams) -> np.ndarray:
+    """Factor by which each class deters each act (classes, acts; 1 for acts not harmful).
+
+    Organisations act through their legal representatives: an organisation's harmful act is
+    kept with its representative's factor (:mod:`scslab.conduct.organisations`).
+    """
+    out = np.ones((N_CLASSES, len(a.base)))
+    ok = np.ones(len(a.base))
+    base = np.where(a.base > 0, a.base, 1.0)
+    unit = ActRates(base, a.kind, a.detection, a.score_cost, a.list_cost, a.reward, a.min_age,
+                    a.max_age)
+    harmful = a.kind == 0
+    for c in range(N_CLASSES):
+        out[c, harmful] = (_class_rates(unit, p, ok, c) / base)[harmful]
+    return out

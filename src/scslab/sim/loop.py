@@ -31,7 +31,7 @@ from scslab.conduct.acts import MAX_AGE, Values
 from scslab.conduct.cells import Cells, quintile
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
 from scslab.conduct.perception import Perception, perceive
-from scslab.conduct.rates import RateTables, build_rate_tables
+from scslab.conduct.rates import RateTables, build_rate_tables, deterrence_table
 from scslab.conduct.response import ListAnswers
 from scslab.conduct.scheduler import Scheduler
 from scslab.conduct.standing import Standing
@@ -269,6 +269,7 @@ class Simulation:
             self.streams.keyed("conduct.response")) if bp.list_answers else None
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
+        self.deter = deterrence_table(bp.acts, bp.params)
         self.friending = bp.friends
         self.friends_stream = self.streams.keyed("conduct.friends")
         for r, li, spec in plan.sources.deletions:
@@ -297,8 +298,8 @@ class Simulation:
         reviewed = tuple(p[5] for p in parts)
         subj, act, luck = ([p[i] for p in parts] for i in (1, 2, 3))
         if self.org_conduct is not None:
-            for a, b in zip((subj, act, luck), self.org_conduct.occurrences(day - self.start),
-                            strict=True):
+            for a, b in zip((subj, act, luck), self.org_conduct.occurrences(
+                    day - self.start, self.person_class, self.deter), strict=True):
                 a.append(b)
         if self.answers is not None:
             for a, b in zip((subj, act, luck), self.answers.occurrences(day), strict=True):
@@ -383,6 +384,15 @@ class Simulation:
             others, old = perceive(self.perception, day - self.start, p, lo, sees, met,
                                    sched.state)
             sched.redraw(day, actors, others, old, refresh_actors=len(p) > 0)
+
+    def person_class(self, p: np.ndarray) -> np.ndarray:
+        """Class of persons ``p`` (rows of the society), whichever partition holds them."""
+        part = np.searchsorted(self.bounds, p, side="right") - 1
+        out = np.empty(len(p), np.int8)
+        for i in np.unique(part).tolist():
+            mine = part == i
+            out[mine] = self.schedulers[i].classes(p[mine] - int(self.bounds[i]))
+        return out
 
     def review(self, k: int, day: int, occ: Occurrences, daily: Daily) -> None:
         """Part of phase 5: persons who reviewed their ties drop and seek friends by score.
