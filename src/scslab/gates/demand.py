@@ -28,13 +28,8 @@ DEMAND_BLOCK = 1 << 16  # subject rows per block of requesters [subjects]
 
 
 @njit(cache=True, nogil=True)
-def _requests(rows, cum, bounds, rate, day, k0, k1, sid):
-    """Positions in ``rows`` of one day's requests, block by block.
-
-    Block b holds ``rows[bounds[b]:bounds[b + 1]]``; its count is Poisson(rate * its weight),
-    keyed (b, 2 day), and its j-th request is keyed (b, 2 day + 1, j). ``cum``: cumulative
-    weights, or empty when every requester weighs 1.
-    """
+def _block_counts(cum, bounds, rate, day, k0, k1, sid):
+    """Requests per block on one day: Poisson(rate * the block's weight), keyed (b, 2 day)."""
     nb = bounds.shape[0] - 1
     counts = np.empty(nb, np.int64)
     weighted = cum.shape[0] > 0
@@ -45,6 +40,20 @@ def _requests(rows, cum, bounds, rate, day, k0, k1, sid):
             continue
         w = (cum[hi - 1] - (cum[lo - 1] if lo > 0 else 0.0)) if weighted else np.float64(hi - lo)
         counts[b] = poisson(rate * w, k0, k1, sid, b, 2 * day)
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _requests(rows, cum, bounds, rate, day, k0, k1, sid):
+    """Positions in ``rows`` of one day's requests, block by block.
+
+    Block b holds ``rows[bounds[b]:bounds[b + 1]]``; its count is :func:`_block_counts`', and its
+    j-th request is keyed (b, 2 day + 1, j). ``cum``: cumulative weights, or empty when every
+    requester weighs 1.
+    """
+    nb = bounds.shape[0] - 1
+    weighted = cum.shape[0] > 0
+    counts = _block_counts(cum, bounds, rate, day, k0, k1, sid)
     out = np.empty(counts.sum(), np.int64)
     e = 0
     for b in range(nb):
@@ -173,23 +182,33 @@ class Demand:
         """Expected requests per day per service [requests/day]."""
         return np.array(self.rate)
 
-    def draw(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Day ``k``'s requests, service by service: (service index, requester row).
+    def draw(self, k: int, count_only: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Day ``k``'s requests, service by service: (service index, requester row, counts).
 
-        ``k`` counts days from the start of the run.
+        ``k`` counts days from the start of the run. Services flagged in ``count_only`` (no
+        regime can deny or privilege them) are only counted: who asked changes no answer, and
+        the counts are the same draws. ``counts``: requests per service, all of them.
         """
         svc, who = [], []
+        counts = np.zeros(len(self.services), np.int64)
         no_weights = np.zeros(0, np.float64)
         for i, (s, p) in enumerate(zip(self.services, self.pool, strict=True)):
             if self.rate[i] <= 0:
                 continue
             st = self.streams[i]
+            cum = no_weights if p.cum is None else p.cum
+            if count_only is not None and count_only[i]:
+                counts[i] = int(_block_counts(cum, p.bounds, s.rate_per_year / DAYS_PER_YEAR, k,
+                                              st.k0, st.k1, st.sid).sum())
+                continue
             j = _requests(p.rows, no_weights if p.cum is None else p.cum, p.bounds,
                           s.rate_per_year / DAYS_PER_YEAR, k, st.k0, st.k1, st.sid)
+            counts[i] = len(j)
             if len(j):
                 svc.append(np.full(len(j), i, np.int64))
                 who.append(p.rows[j].astype(np.int64))
         if not svc:
             e = np.zeros(0, np.int64)
-            return e, e
-        return np.concatenate(svc), np.concatenate(who)
+            return e, e, counts
+        return np.concatenate(svc), np.concatenate(who), counts

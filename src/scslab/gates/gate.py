@@ -78,6 +78,13 @@ class RegimeGate:
         self.compound = [(g, d, p) for g, d, p, _ in per_group if d.any() or p.any()]
         self.mark_compound = [(g, m) for g, _, _, m in per_group if m.any()]
         self._band_gates = bool(self.band_deny.any() or self.band_priv.any())
+        # Per service: whether this regime can deny or privilege it at all.
+        answers = self.band_deny.any(axis=(0, 1)) | self.band_priv.any(axis=(0, 1))
+        for _, d, p in self.lists:
+            answers |= d.any(axis=0) | p.any(axis=0)
+        for _, d, p in self.compound:
+            answers |= d.any(axis=(0, 1)) | p.any(axis=(0, 1))
+        self.answers_services = answers
         self.gates = self._band_gates or bool(self.lists) or bool(self.compound)
         self.shames = bool(self.band_mark.any() or self.mark_lists or self.mark_compound)
         self.joint = [j.list for j in joint]

@@ -110,6 +110,11 @@ class Gates:
         self.org_has_rep = np.asarray(soc.org_legal_rep) >= 0
         self.has_reps = len(self.rep_orgs) > 0
         self.regime_gates = [RegimeGate(e, table, soc.n_persons) for e in engines]
+        # Services no regime here can deny or privilege are only counted (gates.demand.draw).
+        answered = np.zeros(S, bool)
+        for g in self.regime_gates:
+            answered |= g.answers_services
+        self.count_only = ~answered
         self.gating = [r for r, g in enumerate(self.regime_gates) if g.gates]
         children = [i for i, s in enumerate(table.services) if s.requesters == "children"]
         self.spill_col = np.full(S, -1, np.int64)
@@ -139,9 +144,9 @@ class Gates:
         ``touched[r]`` are the subjects whose file regime ``r`` changed (may repeat).
         """
         self.denied_today = [np.zeros(0, np.int64) for _ in self.regime_gates]
-        svc, req = self.demand.draw(k)
+        svc, req, counts = self.demand.draw(k, self.count_only)
+        self.requests[k] = counts
         if len(svc):
-            self.requests[k] = np.bincount(svc, minlength=len(self.service_ids))
             self._answer(k, day, svc, req)
         for r, sh in self.shaming.items():
             sh.step(k, touched[r])
