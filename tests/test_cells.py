@@ -70,3 +70,25 @@ def test_multipliers_keep_partitions_identical():
     da, db = a.run(), b.run()
     assert np.array_equal(da.occurred, db.occurred)
     assert np.array_equal(a.engines[0].score, b.engines[0].score)
+
+
+def test_age_bands_multiply_the_rate():
+    sc = with_multipliers({"age": [[30, 0.5], [60, 0.2]]})
+    sim = Simulation(sc, persons=60_000, days=60, seed=5).init()
+    age = sim.society.age
+    band = np.where(age >= 61, 2, np.where((age >= 31) & (age < 59), 1, -1))
+    band[(age >= 20) & (age < 29)] = 0
+    got = counts_by(sim, 60, "traffic_ticket", band)
+    for b, want in ((1, 0.5), (2, 0.2)):
+        assert abs(got[b] / got[0] - want) < 0.15 * want, (b, got[b] / got[0], want)
+
+
+def test_age_steps_must_ascend():
+    with pytest.raises(InputError, match="ascending"):
+        resolve(with_multipliers({"age": [[30, 0.5], [20, 0.2]]}))
+
+
+def test_too_many_groups_are_refused_by_check():
+    with pytest.raises(InputError, match="at most 32"):
+        resolve(with_multipliers({"age": [[a, 1.0 + a / 100] for a in range(20, 100, 5)],
+                                  "sex": {"male": 2.0}}))

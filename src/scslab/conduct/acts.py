@@ -15,6 +15,7 @@ occurring, but are never recorded, so the unmeasured part of conduct stays visib
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -71,12 +72,16 @@ Factor = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 class Multipliers(BaseModel):
     """Rate multipliers of an act by synthetic attribute (1 for any level not named).
 
-    ``income_quintile``: five factors, poorest fifth first, by ability to pay.
+    ``age``: steps ``[[18, 1.6], [30, 1.0], [60, 0.4]]``: 1 below the first age, then each factor
+    from its age on. ``income_quintile``: five factors, poorest fifth first, by ability to pay.
     ``region``: 6-digit division codes of the society. ``household_role``: ``head`` is the
     household's first member (an adult), ``member`` anyone else.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    age: list[tuple[Annotated[int, Field(ge=0, le=MAX_AGE)], Factor]] = Field(
+        default_factory=list, max_length=16,
+        description="[from_age, factor] steps, ascending: the factor holds from that age [years]")
     sex: dict[Literal["male", "female"], Factor] = Field(
         default_factory=dict, description="rate multiplier by sex")
     income_quintile: list[Factor] | None = Field(
@@ -86,6 +91,13 @@ class Multipliers(BaseModel):
         default_factory=dict, description="rate multiplier by 6-digit division code")
     household_role: dict[Literal["head", "member"], Factor] = Field(
         default_factory=dict, description="rate multiplier for household heads and other members")
+
+    @model_validator(mode="after")
+    def _ascending(self) -> Multipliers:
+        ages = [a for a, _ in self.age]
+        if any(b <= a for a, b in itertools.pairwise(ages)):
+            raise ValueError(f"age steps must start at ascending ages, got {ages}")
+        return self
 
 
 class ActSpec(BaseModel):

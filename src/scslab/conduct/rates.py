@@ -110,9 +110,11 @@ class RateTables:
         return (g * self.n_cells + np.asarray(cell, np.int64)).astype(np.uint8)
 
 
-def age_cuts(min_age: np.ndarray, max_age: np.ndarray, oldest: int) -> np.ndarray:
-    """Ages where eligibility for some act changes: each ``min_age`` and each ``max_age + 1``."""
+def age_cuts(min_age: np.ndarray, max_age: np.ndarray, oldest: int,
+             steps: list[int] | None = None) -> np.ndarray:
+    """Ages where some act's rate changes: each ``min_age``, ``max_age + 1`` and age step."""
     cuts = {int(a) for a in min_age if a > 0} | {int(a) + 1 for a in max_age if a < oldest}
+    cuts |= {int(a) for a in steps or [] if 0 < a <= oldest}
     return np.array(sorted(cuts), np.int16)
 
 
@@ -136,8 +138,18 @@ def _class_rates(a: ActRates, p: RateParams, ok: np.ndarray, c: int) -> np.ndarr
     return np.where(rewarded, out * p.striving[rank] * (1.0 + p.offset_strength * o), out)
 
 
+def _age_factor(steps: list[tuple[int, float]], age: int) -> float:
+    """The factor of the last step at or below ``age`` (1 below the first)."""
+    f = 1.0
+    for start, factor in steps:
+        if age >= start:
+            f = factor
+    return f
+
+
 def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100,
-                      cell_factor: np.ndarray | None = None) -> RateTables:
+                      cell_factor: np.ndarray | None = None,
+                      age_steps: tuple[list[tuple[int, float]], ...] | None = None) -> RateTables:
     """Tables for the groups and the :data:`N_CLASSES` classes.
 
     Args:
@@ -145,12 +157,14 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100,
         p: the behaviour parameters.
         oldest: the society's oldest age [years] (a max_age at or above it is no limit).
         cell_factor: rate multiplier per attribute cell and act (cells, acts); None: one cell.
+        age_steps: per act, its age-band multipliers ``[(from_age, factor), ...]``.
     """
+    steps = age_steps if age_steps is not None else tuple([] for _ in a.base)
     cf = np.ones((1, len(a.base))) if cell_factor is None else cell_factor
     n_cells = cf.shape[0]
     neg = a.kind == 0
     pos = ~neg
-    cuts = age_cuts(a.min_age, a.max_age, oldest)
+    cuts = age_cuts(a.min_age, a.max_age, oldest, [x for s in steps for x, _ in s])
     lows = np.concatenate([[0], cuts]).astype(np.int64)  # youngest age of each group
     highs = np.concatenate([cuts - 1, [oldest]]).astype(np.int64)
     n_grp = len(lows) * n_cells
@@ -159,7 +173,8 @@ def build_rate_tables(a: ActRates, p: RateParams, oldest: int = 100,
     cum_pos = np.zeros((n_grp, N_CLASSES, n_pos))
     for g in range(n_grp):
         age, cell = divmod(g, n_cells)
-        ok = ((a.min_age <= lows[age]) & (highs[age] <= a.max_age)) * cf[cell]
+        band = np.array([_age_factor(s, int(lows[age])) for s in steps])
+        ok = ((a.min_age <= lows[age]) & (highs[age] <= a.max_age)) * cf[cell] * band
         for c in range(N_CLASSES):
             r = _class_rates(a, p, ok, c)
             cum_neg[g, c] = np.cumsum(r[neg])

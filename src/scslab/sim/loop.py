@@ -228,8 +228,9 @@ class Simulation:
             e.bind_society(self.society, self.start)
         acts, bp = plan.acts, plan.acts.behaviour
         cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
-        self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE,
-                                                    cell_factor=cells.factor)
+        self.tables: RateTables = build_rate_tables(
+            bp.acts, bp.params, oldest=MAX_AGE, cell_factor=cells.factor,
+            age_steps=tuple([] if m is None else list(m.age) for m in acts.multipliers))
         cell = None
         if cells.n > 1:
             soc = self.society

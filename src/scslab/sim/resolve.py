@@ -18,7 +18,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from scslab.conduct.acts import KINDS, MAX_AGE, Multipliers, ValueDist
+from scslab.conduct.cells import Cells
 from scslab.conduct.plan import BehaviourPlan, behaviour_plan
+from scslab.conduct.rates import age_cuts
+from scslab.conduct.scheduler import MAX_GROUPS
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates.config import GatesPlan
@@ -305,6 +308,14 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
     for arr in arrays:
         arr.setflags(write=False)
     plan = behaviour_plan(b, rulebooks, ids, kind, detection, min_age, max_age, sc.source)
+    mults = tuple(x.multipliers for x in specs)
+    steps = [a for m in mults if m is not None for a, _ in m.age]
+    groups = (len(age_cuts(min_age, max_age, MAX_AGE, steps)) + 1) * Cells(mults, codes, sc.source,
+                                                                           tuple(ids)).n
+    if groups > MAX_GROUPS:
+        raise InputError(f"the acts' ages and multipliers make {groups} groups of persons; at most "
+                         f"{MAX_GROUPS} fit (use fewer distinct ages, regions or attributes)",
+                         file=sc.source, key="acts")
     return Acts(tuple(ids), arrays[0], detection, kind, min_age, max_age,
                 tuple(x.value for x in specs), tuple(x.multipliers for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
