@@ -41,6 +41,7 @@ from scslab.regime.engine import Engine
 from scslab.rng import Streams
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
+from scslab.sim.timeline_run import TimelineRun
 from scslab.society import Society, build_society
 from scslab.society.friends import review_ties
 from scslab.society.population import HOUSEHOLD_BLOCK
@@ -230,6 +231,7 @@ class Simulation:
         cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
         self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE,
                                                     cell_factor=cells.factor)
+        self.cells = cells
         cell = None
         if cells.n > 1:
             soc = self.society
@@ -269,6 +271,10 @@ class Simulation:
             self.streams.keyed("conduct.response")) if bp.list_answers else None
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
+        self.timeline = TimelineRun(plan.timeline, len(self.engines),
+                                    self.streams.keyed("conduct.timeline"))
+        if self.gates is not None:
+            self.gates.inactive = self.timeline.inactive()
         self.friending = bp.friends
         self.friends_stream = self.streams.keyed("conduct.friends")
         for r, li, spec in plan.sources.deletions:
@@ -289,6 +295,14 @@ class Simulation:
         return self
 
     # ---------------------------------------------------------------- phases
+    def at_timeline(self, day: int) -> None:
+        """Before the day's phases: its timeline events (:mod:`scslab.sim.timeline_run`)."""
+        tables = self.timeline.at(day, self.gates, self.sources, self.layer, self.schedulers,
+                                  lambda a, p: build_rate_tables(a, p, oldest=MAX_AGE,
+                                                                 cell_factor=self.cells.factor))
+        if tables is not None:
+            self.tables = tables
+
     def conduct(self, day: int) -> Occurrences:
         """Phase 1: the day's acts of persons, organisations and responding listed subjects."""
         parts = [s.occurrences(day) for s in self.schedulers]
@@ -326,18 +340,28 @@ class Simulation:
 
         A regime sees the acts it knows, by the subjects it covers.
         """
-        acts = self.plan.acts
         touched = []
         for r, e in enumerate(self.engines):
-            if acts.identity[r] and e.n_subjects == self.society.n_subjects:
-                touched.append(e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age))
+            if not self.timeline.stepping[r]:  # not started, suspended or ended
+                touched.append(_EMPTY)
                 continue
-            ma = acts.regime_map[r][rec.act]
-            known = (ma >= 0) & (rec.subject < e.n_subjects)
-            touched.append(e.step(day, rec.subject[known], ma[known],
-                                  value=None if rec.value is None else rec.value[known],
-                                  age=None if rec.age is None else rec.age[known]))
+            missed = self.timeline.catch_up(r, day, e)
+            if missed is not None:
+                touched.append(np.concatenate([missed, self._step(r, e, day, rec)]))
+                continue
+            touched.append(self._step(r, e, day, rec))
         return Changes(tuple(touched))
+
+    def _step(self, r: int, e: Engine, day: int, rec: Records) -> np.ndarray:
+        """Regime ``r`` applies the day's records it knows, by the subjects it covers."""
+        acts = self.plan.acts
+        if acts.identity[r] and e.n_subjects == self.society.n_subjects:
+            return e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age)
+        ma = acts.regime_map[r][rec.act]
+        known = (ma >= 0) & (rec.subject < e.n_subjects)
+        return e.step(day, rec.subject[known], ma[known],
+                      value=None if rec.value is None else rec.value[known],
+                      age=None if rec.age is None else rec.age[known])
 
     def answer(self, k: int, day: int, changes: Changes) -> None:
         """Phase 4: requests, every regime's answers, shaming."""
@@ -425,6 +449,7 @@ class Simulation:
         checks = 0
         for k in range(self.n_days):
             day = self.start + k
+            self.at_timeline(day)
             occ = self.conduct(day)
             rec = self.observe(k, occ, daily)
             changes = self.apply(day, rec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +18,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from scslab.conduct.acts import KINDS, MAX_AGE, Multipliers, ValueDist
+from scslab.conduct.params import Behaviour
 from scslab.conduct.plan import BehaviourPlan, behaviour_plan
+from scslab.conduct.rates import ActRates, RateParams
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates.config import GatesPlan
@@ -33,6 +35,7 @@ from scslab.sim.scenario import (
     scenario_data,
     scenario_from_data,
 )
+from scslab.sim.timeline import TimelinePlan, timeline_plan
 from scslab.society import SocietyParams
 from scslab.sources.plan import SourcesPlan, sources_plan
 
@@ -87,6 +90,7 @@ class Resolved:
     acts: Acts
     gates: GatesPlan | None  # None: gates off
     sources: SourcesPlan  # the declared sources (none: the default source alone)
+    timeline: TimelinePlan = field(default_factory=lambda: TimelinePlan({}, ()))  # dated changes
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -194,12 +198,16 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     if acts is not None and society is not None and rulebooks is not None:
         books_ = rulebooks
         srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
+    tl: TimelinePlan | None = None
+    if srcs is not None and horizon is not None and acts is not None and rulebooks is not None:
+        parts = (sc, horizon, rulebooks, acts, srcs)
+        tl = err.attempt(lambda: _timeline(*parts))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
-    assert srcs is not None
+    assert srcs is not None and tl is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates, srcs)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs, tl)
     return resolved
 
 
@@ -317,6 +325,22 @@ def _sources(sc: Scenario, acts: Acts, society: SocietyParams,
     known = {a for rb in rulebooks for a in rb.act_ids()}
     return sources_plan(sc.sources.declared, sc.sources.detection, list(acts.ids), known,
                         list(society.region_codes), sc.deletion_delays or [], rulebooks, sc.source)
+
+
+def _timeline(sc: Scenario, h: RunHorizon, rulebooks: list[Rulebook], acts: Acts,
+              srcs: SourcesPlan) -> TimelinePlan:
+    """The checked timeline; a behaviour change is planned like the scenario's own behaviour."""
+    ids = list(acts.ids)
+
+    def plan_of(b: Behaviour, detection: np.ndarray) -> tuple[ActRates, RateParams]:
+        p = behaviour_plan(b, rulebooks, ids, acts.kind, detection, acts.min_age, acts.max_age,
+                           sc.source)
+        return p.acts, p.params
+
+    return timeline_plan(sc.timeline or [], h.start, h.end, [rb.regime.id for rb in rulebooks],
+                         ids, acts.detection, srcs, list(sc.society.region_codes),
+                         sc.behaviour.model_dump(mode="json", exclude_none=True), plan_of,
+                         sc.source)
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

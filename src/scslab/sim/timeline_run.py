@@ -1,0 +1,101 @@
+"""A run's timeline as it goes: which regimes step, and the changes of each dated day.
+
+At the start of a day with events (before its conduct), in file order:
+
+* ``start``: the regime steps from this day and its consequences count; before, it took no
+  records and answered no gate;
+* ``suspend``: the regime takes no records and applies no calendar events or score updates, so
+  its state stays frozen; its consequences still count, from the frozen state;
+* ``resume``: the regime steps again; the calendar events and score updates that fell due while
+  it was suspended apply first, each under its own date (a catch-up, as a regime's computed
+  scores already do for a skipped update day);
+* ``end``: the regime steps no more and answers no gate; its state stays as it was;
+* a detection change: the sources use the new detection per act, and the rate tables (whose
+  harmful rates read detection) are rebuilt;
+* a coverage change: the declared source covers the new shares (who is covered stays keyed
+  per subject, so a larger share only adds subjects);
+* a behaviour change: the rate tables are rebuilt, and every person's next act day is redrawn
+  once from the day (memorylessness makes this exact).
+
+The cost is per change: a rebuild and one redraw of everyone at a dated event, nothing on the
+other days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from scslab.conduct.rates import ActRates, RateParams, RateTables
+from scslab.conduct.scheduler import Scheduler
+from scslab.gates import Gates
+from scslab.regime.engine import Engine
+from scslab.rng import Keyed
+from scslab.sim.timeline import TimelinePlan
+from scslab.sources import Detection, SourceLayer
+
+Rebuild = Callable[[ActRates, RateParams], RateTables]
+
+
+class TimelineRun:
+    """The timeline's state during a run.
+
+    Args:
+        plan: the checked timeline.
+        n_regimes: regimes of the run.
+        key: the stream of the Exp(1) draws when next act days are redrawn
+            (``conduct.timeline``, keyed by person and day).
+    """
+
+    def __init__(self, plan: TimelinePlan, n_regimes: int, key: Keyed) -> None:
+        self.plan = plan
+        self.key = key
+        # Per regime: it takes the day's records and calendar (False: pending, suspended, ended).
+        self.stepping = [r not in plan.inactive_at_start for r in range(n_regimes)]
+        self.suspended_since: dict[int, int] = {}  # regime -> first suspended day
+        self.resumed: dict[int, int] = {}  # regime -> the day it resumes on (catch-up due)
+
+    def inactive(self) -> set[int]:
+        """Regimes not started at the first day (they answer no gate)."""
+        return set(self.plan.inactive_at_start)
+
+    def at(self, day: int, gates: Gates | None, default: Detection, layer: SourceLayer | None,
+           schedulers: Sequence[Scheduler], rebuild: Rebuild) -> RateTables | None:
+        """Apply the changes of ``day``; returns the new rate tables when they were rebuilt."""
+        ch = self.plan.days.get(day)
+        if ch is None:
+            return None
+        for r, action in ch.regimes:
+            if action == "suspend":
+                self.stepping[r] = False
+                self.suspended_since[r] = day
+            elif action == "resume":
+                self.stepping[r] = True
+                self.resumed[r] = self.suspended_since.pop(r)
+            else:
+                self.stepping[r] = action == "start"
+                self.suspended_since.pop(r, None)
+                if gates is not None:
+                    (gates.inactive.discard if action == "start" else gates.inactive.add)(r)
+        if ch.detection is not None:
+            default.detection = ch.detection
+            if layer is not None:
+                layer.set_detection(ch.detection)
+        for c in ch.coverage:
+            if layer is not None:
+                layer.set_coverage(c.source, c.share, c.groups)
+        if ch.rates is None:
+            return None
+        tables = rebuild(*ch.rates)
+        for s in schedulers:
+            s.retable(day, tables, self.key)
+        return tables
+
+    def catch_up(self, r: int, day: int, engine: Engine) -> np.ndarray | None:
+        """On a resume day, the missed days of regime ``r`` (no records); touched subjects."""
+        since = self.resumed.pop(r, None)
+        if since is None:
+            return None
+        parts = [engine.step(d) for d in range(since, day)]
+        return np.concatenate(parts) if parts else None
