@@ -22,7 +22,7 @@ def run(timeline: list[dict[str, Any]] | None, persons: int = 6000, days: int = 
         seed: int = 2, partitions: int = 1, sets: dict[str, Any] | None = None):
     s = dict(sets or {})
     if timeline is not None:
-        s["timeline"] = timeline
+        s["timeline"] = [{"verified": False, **ev} for ev in timeline]
     sim = Simulation(resolve(BASE, persons=persons, days=days, seed=seed, sets=s),
                      partitions=partitions).init()
     return sim, sim.run()
@@ -183,13 +183,13 @@ def test_a_doubled_rate_doubles_the_acts_from_its_date():
 ])
 def test_bad_timeline_events_are_one_error_naming_the_key(event, key):
     with pytest.raises(InputError) as e:
-        resolve(BASE, sets={"timeline": [event]})
+        resolve(BASE, sets={"timeline": [{"verified": False, **event}]})
     assert e.value.key == key, e.value.message
 
 
 def test_an_event_gives_one_kind_of_change():
     with pytest.raises(InputError) as e:
-        resolve(BASE, sets={"timeline": [{"date": "2020-01-05", "regime": COURT,
+        resolve(BASE, sets={"timeline": [{"date": "2020-01-05", "regime": COURT, "verified": False,
                                           "action": "end", "source": "default",
                                           "detection": {"public_fee_delay": 0.1}}]})
     assert "timeline" in (e.value.key or "")
@@ -209,5 +209,23 @@ def test_a_timeline_run_is_the_same_for_every_partitioning():
     assert out[0] == out[1]
 
 
+def test_an_unsourced_event_says_it_is_unverified():
+    with pytest.raises(InputError) as e:
+        resolve(BASE, sets={"timeline": [{"date": "2020-01-05", "regime": COURT, "action": "end"}]})
+    assert e.value.key == "timeline[0]" and "verified = false" in e.value.message
+
+
 def test_without_a_timeline_nothing_is_planned():
     assert not resolve(BASE).timeline.any
+
+
+def test_zhimas_pause_skips_the_february_update_and_freezes_every_score():
+    """sesame-pause: suspended 1 Feb - 29 Feb 2020 (days 31-59); updates on the 1st."""
+    sim = Simulation(resolve("sesame-pause", persons=4000, days=75)).init()
+    daily = sim.run()
+    s = daily.score_sum[0]
+    assert (s[31:60] == s[30]).all() and s[60] != s[59]
+    x = sim.engines[0].ledger.drain()
+    day = x.day - sim.start
+    assert not ((day >= 31) & (day < 60)).any()  # no record, no update, nothing due
+    assert (day == 60).sum() > (day == 61).sum()  # the 1 Mar update rewrites scores

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scslab.regime.computed import update_on_or_after
 from scslab.regime.consequences import ConditionCounts, ConsequenceTable
 from scslab.regime.evaluation import AnnualEvaluation
 from scslab.regime.factor import FactorModel
@@ -214,6 +215,15 @@ class Engine:
         (:data:`~scslab.regime.state.ON_TIME`, ``LATE`` or ``MISSED``).
         """
         self.state.deletion_delay[li] = fn
+
+    def skip_updates(self, day: int) -> None:
+        """A computed score skips its update days before ``day`` (a suspension ends on ``day``).
+
+        The next update is then the first on or after ``day``; point scores have none.
+        """
+        ext = self.ext
+        if ext is not None and ext.next_update is not None and ext.next_update < day:
+            ext.next_update = update_on_or_after(ext.update_spec, day)
 
     # -------------------------------------------------------------------------- step
     def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,

@@ -62,10 +62,15 @@ class TimelineEvent(BaseModel):
         None, description="behaviour parameters that change: a partial [behaviour] table of "
                           "rates, deterrence, striving, offset_strength, effort_response, "
                           "perceived_detection, perceived_cost, perceived_reward")
+    sources: list[str] = Field(default_factory=list,
+                               description="where the date and the change are documented (URLs)")
+    verified: bool = Field(True, description="false: the date or the change is an assumption")
     note: str = Field("", description="why the change happens (free text)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> TimelineEvent:
+        if not self.sources and self.verified:
+            raise ValueError("a dated change is a claim: give its sources, or verified = false")
         kinds = [k for k, on in (("regime", self.regime is not None or self.action is not None),
                                  ("source", self.source is not None),
                                  ("behaviour", self.behaviour is not None)) if on]

@@ -6,9 +6,10 @@ At the start of a day with events (before its conduct), in file order:
   records and answered no gate;
 * ``suspend``: the regime takes no records and applies no calendar events or score updates, so
   its state stays frozen; its consequences still count, from the frozen state;
-* ``resume``: the regime steps again; the calendar events and score updates that fell due while
-  it was suspended apply first, each under its own date (a catch-up, as a regime's computed
-  scores already do for a skipped update day);
+* ``resume``: the regime steps again; the calendar events that fell due while it was suspended
+  (expiries, ends of terms, deletions: the law's clocks) apply first, each under its own date;
+  the score updates it missed are skipped (Zhima's pause of Feb 2020 skipped one), the next
+  is its first update day on or after the resume;
 * ``end``: the regime steps no more and answers no gate; its state stays as it was;
 * a detection change: the sources use the new detection per act, and the rate tables (whose
   harmful rates read detection) are rebuilt;
@@ -93,9 +94,13 @@ class TimelineRun:
         return tables
 
     def catch_up(self, r: int, day: int, engine: Engine) -> np.ndarray | None:
-        """On a resume day, the missed days of regime ``r`` (no records); touched subjects."""
+        """On a resume day, the missed calendar days of regime ``r``; the subjects they touched.
+
+        Its missed score updates are skipped (:meth:`scslab.regime.engine.Engine.skip_updates`).
+        """
         since = self.resumed.pop(r, None)
         if since is None:
             return None
+        engine.skip_updates(day)
         parts = [engine.step(d) for d in range(since, day)]
         return np.concatenate(parts) if parts else None
