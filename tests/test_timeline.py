@@ -7,9 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
+from helpers import ledger_lines
 from scslab.errors import InputError
 from scslab.regime.rules import Rule
+from scslab.regime.schema import Act
 from scslab.sim import Simulation
 from scslab.sim.resolve import resolve
 
@@ -229,3 +232,45 @@ def test_zhimas_pause_skips_the_february_update_and_freezes_every_score():
     day = x.day - sim.start
     assert not ((day >= 31) & (day < 60)).any()  # no record, no update, nothing due
     assert (day == 60).sum() > (day == 61).sum()  # the 1 Mar update rewrites scores
+
+
+# ------------------------------------------------------------------- rules in force between dates
+def test_records_before_a_rule_is_in_force_are_ignored(tmp_path):
+    """Shanghai's garbage rules are in force from 1 Jul 2019: a refusal the day before counts not."""
+    lines = ledger_lines("shanghai-garbage", "date,subject,act\n2019-06-30,a,refused_rectification\n"
+                         "2019-07-01,a,refused_rectification", tmp_path)
+    assert lines and {d for d, *_ in lines} == {"2019-07-01"}
+
+
+def test_an_act_out_of_force_has_a_date_order():
+    with pytest.raises(ValidationError, match="before in_force_from"):
+        Act.model_validate({"id": "x", "category": "traffic", "sources": ["s"],
+                            "in_force_from": "2019-02-01", "in_force_until": "2019-01-31"})
+    with pytest.raises(ValidationError, match="no such date"):
+        Act.model_validate({"id": "x", "category": "traffic", "sources": ["s"],
+                            "in_force_until": "2019-02-30"})
+
+
+def test_a_rule_coming_into_force_is_weighed_and_applied_from_its_date(tmp_path):
+    """Rongcheng's traffic ticket (-5 points) in force from 2020-01-21 (day 20): persons weigh 0
+    points for it before and 5 after (weight 1), and the regime writes no line for it before."""
+    book = tmp_path / "rongcheng-2020.toml"
+    book.write_text('extends = "rongcheng"\n[regime]\nid = "rongcheng-2020"\n'
+                    'name = "Rongcheng, tickets from 21 Jan 2020"\n'
+                    'description = "test variant"\n\n[[acts]]\nid = "traffic_ticket"\n'
+                    'category = "traffic"\npoints = -5\nsources = ["FP"]\nverified = false\n'
+                    'in_force_from = "2020-01-21"\n')
+    sets = {"regimes": [str(book), COURT], "behaviour.answers_to": {
+        "rongcheng-2020": {"weight": 1.0, "margin": 30}, COURT: {"weight": 1.0}}}
+    plan = resolve(BASE, persons=6000, days=40, seed=2, sets=sets)
+    i = plan.acts.ids.index("traffic_ticket")
+    assert plan.acts.behaviour.acts.score_cost[i] == 0
+    rates = plan.timeline.days[plan.horizon.start + 20].rates
+    assert rates is not None and rates[0].score_cost[i] == 5.0
+    sim = Simulation(plan).init()
+    sim.run()
+    r = regime(sim, "rongcheng-2020")
+    x = lines(sim, r)
+    tt = sim.engines[r].act_ids.index("traffic_ticket")
+    day = x.day[x.act == tt] - sim.start
+    assert len(day) and day.min() >= 20

@@ -21,6 +21,7 @@ from scslab.regime.computed import update_on_or_after
 from scslab.regime.consequences import ConditionCounts, ConsequenceTable
 from scslab.regime.evaluation import AnnualEvaluation
 from scslab.regime.factor import FactorModel
+from scslab.regime.inforce import act_periods
 from scslab.regime.ledger import Ledger, LedgerLines
 from scslab.regime.points import PointRules
 from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
@@ -68,6 +69,7 @@ class Engine:
         self.ext: FactorModel | AnnualEvaluation | None = (
             FactorModel(self.rulebook, self.state) if kind == "factor" else
             AnnualEvaluation(self.rulebook, self.state) if kind == "evaluation" else None)
+        self.in_force = act_periods(self.rulebook)  # None: every act always in force
         self.consequence_table = ConsequenceTable(self.rulebook, self.tables)
         # Compound consequences (a band and a list condition) are counted as files change.
         self.conditions = (ConditionCounts(self.consequence_table, self.state, self.n_subjects)
@@ -230,7 +232,8 @@ class Engine:
              value: np.ndarray | None = None, age: np.ndarray | None = None) -> np.ndarray:
         """Apply day ``day``.
 
-        First due calendar events, then records (file order), then, for a computed score on its
+        First due calendar events, then records (file order; those of acts out of force on
+        ``day`` are ignored), then, for a computed score on its
         update day, the update of every score.
 
         Args:
@@ -248,6 +251,11 @@ class Engine:
         a = np.zeros(0, np.int64) if act is None else np.asarray(act, np.int64)
         v = np.ones(k) if value is None else np.asarray(value, np.float64)
         g = np.full(k, np.nan) if age is None else np.asarray(age, np.float64)
+        if self.in_force is not None and k:  # records of acts out of force are ignored
+            lo, hi = self.in_force
+            ok = (lo[a] <= day) & (day < hi[a])
+            if not ok.all():
+                s, a, v, g = s[ok], a[ok], v[ok], g[ok]
         touched = self.rules.step_day(day, s, a, v, g)
         if self.ext is not None:
             # O(records) except on update days (see scslab.regime.computed).

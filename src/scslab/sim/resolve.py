@@ -26,6 +26,7 @@ from scslab.errors import InputError
 from scslab.gates.config import GatesPlan
 from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
+from scslab.regime import inforce
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
 from scslab.sim.scenario import (
@@ -190,7 +191,8 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     society: SocietyParams | None = None
     if horizon is not None:
         society = err.attempt(lambda: _society(sc, horizon))
-    acts = None if rulebooks is None else err.attempt(lambda: _acts(sc, rulebooks))
+    acts = None if rulebooks is None or horizon is None else \
+        err.attempt(lambda: _acts(sc, rulebooks, horizon.start))
     gates: GatesPlan | None = None
     if rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
@@ -268,8 +270,11 @@ def _society(sc: Scenario, h: RunHorizon) -> SocietyParams:
                          key=f"{table}.{x.key}" if x.key else "society") from None
 
 
-def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
-    """The scenario's acts as arrays, each checked to be known to some regime."""
+def _acts(sc: Scenario, rulebooks: list[Rulebook], start: int) -> Acts:
+    """The scenario's acts as arrays, each checked to be known to some regime.
+
+    Persons weigh the rules in force on the first day, ``start`` (a day number).
+    """
     b = sc.behaviour
     ids = list(b.rates)
     err = _Errors(sc.source)
@@ -312,7 +317,8 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
               np.array(list(org.values()), np.float64)]
     for arr in arrays:
         arr.setflags(write=False)
-    plan = behaviour_plan(b, rulebooks, ids, kind, detection, min_age, max_age, sc.source)
+    plan = behaviour_plan(b, [inforce.as_of(rb, start) for rb in rulebooks], ids, kind, detection,
+                          min_age, max_age, sc.source)
     return Acts(tuple(ids), arrays[0], detection, kind, min_age, max_age,
                 tuple(x.value for x in specs), tuple(x.multipliers for x in specs), tuple(maps),
                 tuple(bool((m == np.arange(n)).all()) for m in maps), arrays[-2], arrays[-1],
@@ -332,15 +338,17 @@ def _timeline(sc: Scenario, h: RunHorizon, rulebooks: list[Rulebook], acts: Acts
     """The checked timeline; a behaviour change is planned like the scenario's own behaviour."""
     ids = list(acts.ids)
 
-    def plan_of(b: Behaviour, detection: np.ndarray) -> tuple[ActRates, RateParams]:
-        p = behaviour_plan(b, rulebooks, ids, acts.kind, detection, acts.min_age, acts.max_age,
+    def plan_of(b: Behaviour, detection: np.ndarray, day: int) -> tuple[ActRates, RateParams]:
+        books = [inforce.as_of(rb, day) for rb in rulebooks]
+        p = behaviour_plan(b, books, ids, acts.kind, detection, acts.min_age, acts.max_age,
                            sc.source)
         return p.acts, p.params
 
+    rule_days = sorted(set().union(*(inforce.changes(rb) for rb in rulebooks)))
     return timeline_plan(sc.timeline or [], h.start, h.end, [rb.regime.id for rb in rulebooks],
                          ids, acts.detection, srcs, list(sc.society.region_codes),
                          sc.behaviour.model_dump(mode="json", exclude_none=True), plan_of,
-                         sc.source)
+                         sc.source, rule_days)
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

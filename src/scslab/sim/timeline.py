@@ -120,9 +120,10 @@ class TimelinePlan:
         return bool(self.days) or bool(self.inactive_at_start)
 
 
-PlanOf = Callable[[Behaviour, np.ndarray], tuple[ActRates, RateParams]]
-"""Builds the rate tables' inputs from a behaviour and a detection per act (the resolve step's
-:func:`scslab.conduct.plan.behaviour_plan` with the scenario's acts and rulebooks)."""
+PlanOf = Callable[[Behaviour, np.ndarray, int], tuple[ActRates, RateParams]]
+"""Builds the rate tables' inputs from a behaviour, a detection per act and a day number (the
+resolve step's :func:`scslab.conduct.plan.behaviour_plan` with the scenario's acts and its
+rulebooks as in force that day)."""
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def timeline_plan(events: Sequence[TimelineEvent], start: int, end: int,
                   regimes: Sequence[str], acts: Sequence[str], detection: np.ndarray,
                   sources: SourcesPlan, region_codes: Sequence[str], behaviour: dict[str, Any],
-                  plan_of: PlanOf, source: str) -> TimelinePlan:
+                  plan_of: PlanOf, source: str, rule_days: Sequence[int] = ()) -> TimelinePlan:
     """Check the timeline against the scenario and the run's days ``start .. end - 1``.
 
     Events dated before the start take effect on the first day; those at or after the end are
@@ -154,20 +155,24 @@ def timeline_plan(events: Sequence[TimelineEvent], start: int, end: int,
         behaviour: the scenario's ``[behaviour]`` table as data, over which changes merge.
         plan_of: the rate tables' inputs of a behaviour and a detection (see :data:`PlanOf`).
         source: the scenario file, named by errors.
+        rule_days: day numbers on which a rulebook's rule comes into or goes out of force:
+            the rate tables are rebuilt on each within the run.
     """
-    dated = []
-    for i, ev in enumerate(events):
+    dated: list[tuple[int, int, TimelineEvent | None]] = []
+    for i, event in enumerate(events):
         try:
-            d = to_day(_dt.date.fromisoformat(ev.date))
+            d = to_day(_dt.date.fromisoformat(event.date))
         except ValueError:
-            raise InputError(f"no such date {ev.date!r}", file=source,
+            raise InputError(f"no such date {event.date!r}", file=source,
                              key=f"timeline[{i}].date") from None
-        dated.append((max(d, start), i, ev))
+        dated.append((max(d, start), i, event))
+    dated.sort(key=lambda x: (x[0], x[1]))
+    dated += [(d, len(events), None) for d in sorted(set(rule_days)) if start < d < end]
     dated.sort(key=lambda x: (x[0], x[1]))
     state = {r: "active" for r in regimes}
     inactive = []
     for r in regimes:  # a regime whose first event is a start is not yet running
-        first = next((ev for _, _, ev in dated if ev.regime == r), None)
+        first = next((ev for _, _, ev in dated if ev is not None and ev.regime == r), None)
         if first is not None and first.action == "start":
             state[r] = "pending"
             inactive.append(regimes.index(r))
@@ -177,16 +182,18 @@ def timeline_plan(events: Sequence[TimelineEvent], start: int, end: int,
     for d, i, ev in dated:
         key = f"timeline[{i}]"
         ch = days.setdefault(d, DayChanges())
-        if ev.regime is not None:
+        if ev is None:  # a rule comes into or goes out of force
+            ch.rates = plan_of(_behaviour(beh, "behaviour", source), det, d)
+        elif ev.regime is not None:
             ch.regimes.append(_regime_change(ev, key, state, regimes, source))
         elif ev.source is not None:
             det = _source_change(ev, key, det, ch, acts, sources, region_codes, source)
             if ev.detection:
                 ch.detection = det.copy()
-                ch.rates = plan_of(_behaviour(beh, key, source), det)
+                ch.rates = plan_of(_behaviour(beh, key, source), det, d)
         else:
             beh = _behaviour_change(ev, key, beh, acts, source)
-            ch.rates = plan_of(_behaviour(beh, key, source), det)
+            ch.rates = plan_of(_behaviour(beh, key, source), det, d)
     return TimelinePlan({d: c for d, c in days.items() if d < end}, tuple(sorted(inactive)))
 
 
