@@ -3,6 +3,7 @@ behaviour change on their dates, and nothing else does."""
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from helpers import ledger_lines
+from scslab.dates import to_day
 from scslab.errors import InputError
+from scslab.regime.engine import Engine
+from scslab.regime.load import load_rulebook
 from scslab.regime.rules import Rule
 from scslab.regime.schema import Act
 from scslab.sim import Simulation
@@ -183,6 +187,11 @@ def test_a_doubled_rate_doubles_the_acts_from_its_date():
     ({"date": "2020-01-05", "source": "cctv", "coverage": 0.5}, "timeline[0].source"),
     ({"date": "2020-01-05", "source": "traffic-cameras", "coverage_groups": {"999": 0.5}},
      "timeline[0].coverage_groups.999"),
+    ({"date": "2020-01-05", "regime": CITY, "action": "amend", "by": "sesame"},
+     "timeline[0].by"),
+    ({"date": "2020-01-05", "regime": CITY, "action": "amend", "by": CITY},
+     "timeline[0].action"),  # a regime amending itself never ran
+    ({"date": "2020-01-05", "regime": CITY, "action": "amend"}, "timeline[0]"),
 ])
 def test_bad_timeline_events_are_one_error_naming_the_key(event, key):
     with pytest.raises(InputError) as e:
@@ -274,3 +283,50 @@ def test_a_rule_coming_into_force_is_weighed_and_applied_from_its_date(tmp_path)
     tt = sim.engines[r].act_ids.index("traffic_ticket")
     day = x.day[x.act == tt] - sim.start
     assert len(day) and day.min() >= 20
+
+
+# ------------------------------------------------------------------------------ amendments
+def test_an_amendment_carries_list_entries_into_the_new_rulebook():
+    """Order 251 -> Order 282 (1 Apr 2026): firm 0, dishonest since 2025, stays dishonest;
+    firm 1, advanced-certified, stays so; the new regime's ledger says why."""
+    old = Engine(load_rulebook("customs-credit"), 3).init()
+    acts = old.act_ids
+    old.step(to_day(_dt.date(2025, 5, 1)), np.array([0, 1]),
+             np.array([acts.index("dishonesty_determined"),
+                       acts.index("advanced_certification_granted")]))
+    new = Engine(load_rulebook("customs-credit-2026"), 3).init()
+    day = to_day(_dt.date(2026, 4, 1))
+    touched = new.carry_over(day, old)
+    assert sorted(touched.tolist()) == [0, 1]
+    lists = new.list_ids
+    assert new.listed(lists.index("dishonest"), np.arange(3)).tolist() == [True, False, False]
+    assert new.listed(lists.index("advanced_certified"), np.arange(3)).tolist() == \
+        [False, True, False]
+    x = new.ledger.drain()
+    assert x.rule.tolist() == [int(Rule.AMENDED_LIST)] * 2 and (x.day == day).all()
+    assert "carried over" in new.rule_texts(x)[0]
+
+
+def test_an_amended_regime_hands_its_scores_to_the_new_rulebook(tmp_path):
+    """rongcheng amended on 2020-01-21 (day 20) by a variant: the old one writes nothing after,
+    the new one nothing before; each score it carries is the old regime's final (frozen) one."""
+    book = tmp_path / "rongcheng-b.toml"
+    book.write_text('extends = "rongcheng"\n[regime]\nid = "rongcheng-b"\n'
+                    'name = "Rongcheng, amended"\ndescription = "test variant"\n\n[[acts]]\n'
+                    'id = "traffic_ticket"\ncategory = "traffic"\npoints = -10\n'
+                    'sources = ["FP"]\nverified = false\n')
+    tl = [{"date": "2020-01-21", "regime": CITY, "action": "amend", "by": "rongcheng-b"}]
+    sets = {"regimes": [CITY, str(book), COURT], "behaviour.answers_to": {
+        CITY: {"weight": 1.0, "margin": 30}, "rongcheng-b": {"weight": 1.0, "margin": 30},
+        COURT: {"weight": 1.0}}}
+    sim, daily = run(tl, sets=sets)
+    r, b = regime(sim, CITY), regime(sim, "rongcheng-b")
+    xo, xb = lines(sim, r), lines(sim, b)
+    assert (xo.day - sim.start).max() < 20 and (xb.day - sim.start).min() == 20
+    final = sim.engines[r].score
+    carried = xb.rule == int(Rule.AMENDED_SCORE)
+    assert (xb.day[carried] - sim.start == 20).all()
+    assert xb.score_after[carried].tolist() == final[xb.subject[carried]].tolist()
+    initial = sim.engines[b].rulebook.score.initial
+    assert int(carried.sum()) == int((final != initial).sum())
+    assert daily.score_sum[b][:20].tolist() == [initial * sim.engines[b].n_subjects] * 20

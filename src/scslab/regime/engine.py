@@ -24,10 +24,10 @@ from scslab.regime.factor import FactorModel
 from scslab.regime.inforce import act_periods
 from scslab.regime.ledger import Ledger, LedgerLines
 from scslab.regime.points import PointRules
-from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
+from scslab.regime.rules import NEVER, OPEN_END, Rule, Vocabulary, render
 from scslab.regime.schema import Rulebook
 from scslab.regime.state import DeletionDelayFn, RegimeState
-from scslab.regime.tables import NOT_ENTRY, Tables, compile_rulebook
+from scslab.regime.tables import NO_TERM, NOT_ENTRY, Tables, compile_rulebook
 
 if TYPE_CHECKING:
     from scslab.regime.replay import Records
@@ -226,6 +226,49 @@ class Engine:
         ext = self.ext
         if ext is not None and ext.next_update is not None and ext.next_update < day:
             ext.next_update = update_on_or_after(ext.update_spec, day)
+
+    def carry_over(self, day: int, old: Engine) -> np.ndarray:
+        """This rulebook amends ``old``'s from ``day``: take over its subjects' state.
+
+        Each subject's score (clipped to this rulebook's bounds; a ledger line
+        ``amended_score`` where it differs from this regime's) and its entries on the lists
+        both rulebooks name by the same id, to the same end (``amended_list``; a pending
+        deletion's day becomes the end). Points due to expire, windows and computed-score
+        inputs stay with ``old``. Returns the subjects touched. One pass over the subjects:
+        the cost of the amendment, once.
+        """
+        st = self.state
+        n = min(self.n_subjects, old.n_subjects)
+        rows = np.arange(n, dtype=np.int64)
+        touched = [rows[:0]]
+        if st.score is not None and old.score is not None:
+            new = old.score[:n].astype(np.int64)
+            t = st.t
+            if t.lo is not None or t.hi is not None:
+                new = np.clip(new, t.lo, t.hi)
+            ch = rows[new != st.score[:n]]
+            st.set_scores(day, ch, new[ch], -1, int(Rule.AMENDED_SCORE),
+                          raw=None if st.raw is None else new[ch])
+            touched.append(ch)
+        for li, lid in enumerate(self.list_ids):
+            if lid not in old.list_ids:
+                continue
+            oj = old.list_ids.index(lid)
+            s = rows[old.listed(oj, rows)]
+            if not len(s):
+                continue
+            pend = old.state.list_pending[oj][s]
+            end = np.where(pend != NEVER, pend, old.state.list_until[oj][s])
+            for e in np.unique(end).tolist():
+                grp = s[end == e]
+                if e == OPEN_END:
+                    st.enter(day, li, grp, -1, NO_TERM, 0, code=Rule.AMENDED_LIST)
+                else:
+                    st.enter(day, li, grp, -1, 0, max(0, int(e) - day), code=Rule.AMENDED_LIST)
+            touched.append(s)
+        if self.conditions is not None:
+            self.conditions.update(day, np.concatenate(touched))
+        return np.concatenate(touched)
 
     # -------------------------------------------------------------------------- step
     def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,

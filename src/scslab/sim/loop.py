@@ -297,7 +297,8 @@ class Simulation:
     # ---------------------------------------------------------------- phases
     def at_timeline(self, day: int) -> None:
         """Before the day's phases: its timeline events (:mod:`scslab.sim.timeline_run`)."""
-        tables = self.timeline.at(day, self.gates, self.sources, self.layer, self.schedulers,
+        tables = self.timeline.at(day, self.engines, self.gates, self.sources, self.layer,
+                                  self.schedulers,
                                   lambda a, p: build_rate_tables(a, p, oldest=MAX_AGE,
                                                                  cell_factor=self.cells.factor))
         if tables is not None:

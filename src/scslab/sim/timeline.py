@@ -2,7 +2,8 @@
 
 Three kinds of event, each a ``[[timeline]]`` entry with a ``date``:
 
-* a regime starts, ends, is suspended or resumes (``regime`` and ``action``);
+* a regime starts, ends, is suspended or resumes (``regime`` and ``action``), or is amended:
+  replaced from the date by another regime of the scenario (``by``), which takes over its state;
 * a source's detection or coverage changes (``source``: a declared source's id, or ``default``
   for ``[sources] detection``; ``detection``, ``coverage``, ``coverage_groups``);
 * behaviour parameters that the rate tables read change (``behaviour``: a partial
@@ -32,7 +33,7 @@ from scslab.regime.load import validation_error
 from scslab.sources.plan import DEFAULT_SOURCE, SourcesPlan
 from scslab.sources.spec import SEXES
 
-ACTIONS = ("start", "end", "suspend", "resume")
+ACTIONS = ("start", "end", "suspend", "resume", "amend")
 # Behaviour parameters a timeline may change: those only the rate tables read. The others
 # (who answers to what, awareness, score checks, list answers, friends) shape structures built
 # once, so changing them mid-run is refused with a message naming the key.
@@ -47,8 +48,12 @@ class TimelineEvent(BaseModel):
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$",
                       description="the first day the change governs (from the start of that day)")
     regime: str | None = Field(None, description="the regime an action concerns (its id)")
-    action: Literal["start", "end", "suspend", "resume"] | None = Field(
-        None, description="start (inactive before), end, suspend (state frozen) or resume")
+    action: Literal["start", "end", "suspend", "resume", "amend"] | None = Field(
+        None, description="start (inactive before), end, suspend (state frozen), resume, or "
+                          "amend (replaced by the regime `by`, its state carried over)")
+    by: str | None = Field(
+        None, description="amend: the regime (one of the scenario's) whose rulebook replaces "
+                          "this one from the date; it does not run before")
     source: str | None = Field(
         None, description="the source whose detection or coverage changes (default: "
                           "[sources] detection)")
@@ -79,6 +84,9 @@ class TimelineEvent(BaseModel):
                              f"{'none' if not kinds else ' and '.join(kinds)} given")
         if kinds == ["regime"] and (self.regime is None or self.action is None):
             raise ValueError("a regime event needs both regime and action")
+        if (self.action == "amend") != (self.by is not None):
+            raise ValueError("an amendment names the regime that amends it (by), and only an "
+                             "amendment does")
         if kinds == ["source"] and self.detection is None and self.coverage is None \
                 and self.coverage_groups is None:
             raise ValueError("a source event needs detection, coverage or coverage_groups")
@@ -101,7 +109,8 @@ class Coverage:
 class DayChanges:
     """What changes at the start of one day."""
 
-    regimes: list[tuple[int, str]] = field(default_factory=list)  # (regime index, action)
+    # (regime index, action, the amending regime's index or -1)
+    regimes: list[tuple[int, str, int]] = field(default_factory=list)
     detection: np.ndarray | None = None  # detection per act from this day (None: unchanged)
     coverage: list[Coverage] = field(default_factory=list)
     rates: tuple[ActRates, RateParams] | None = None  # rebuild the rate tables from these
@@ -171,9 +180,10 @@ def timeline_plan(events: Sequence[TimelineEvent], start: int, end: int,
     dated.sort(key=lambda x: (x[0], x[1]))
     state = {r: "active" for r in regimes}
     inactive = []
-    for r in regimes:  # a regime whose first event is a start is not yet running
-        first = next((ev for _, _, ev in dated if ev is not None and ev.regime == r), None)
-        if first is not None and first.action == "start":
+    for r in regimes:  # a regime first started or first amending another is not yet running
+        first = next((ev for _, _, ev in dated if ev is not None and r in (ev.regime, ev.by)),
+                     None)
+        if first is not None and (first.action == "start" or first.by == r):
             state[r] = "pending"
             inactive.append(regimes.index(r))
     det = np.array(detection, np.float64)
@@ -198,22 +208,31 @@ def timeline_plan(events: Sequence[TimelineEvent], start: int, end: int,
 
 
 _ALLOWED = {"start": ("pending",), "suspend": ("active",), "resume": ("suspended",),
-            "end": ("active", "suspended")}
-_AFTER = {"start": "active", "suspend": "suspended", "resume": "active", "end": "ended"}
+            "end": ("active", "suspended"), "amend": ("active", "suspended")}
+_AFTER = {"start": "active", "suspend": "suspended", "resume": "active", "end": "ended",
+          "amend": "ended"}
 
 
 def _regime_change(ev: TimelineEvent, key: str, state: dict[str, str], regimes: Sequence[str],
-                   source: str) -> tuple[int, str]:
-    """(regime index, action) of ``ev``, checked against the regime's ``state`` then."""
+                   source: str) -> tuple[int, str, int]:
+    """(regime index, action, amending regime or -1) of ``ev``, checked against the ``state``."""
     assert ev.regime is not None and ev.action is not None
-    if ev.regime not in state:
-        raise InputError(f"unknown regime {ev.regime!r}; the scenario runs {', '.join(regimes)}",
-                         file=source, key=f"{key}.regime")
+    for k, r in (("regime", ev.regime), ("by", ev.by)):
+        if r is not None and r not in state:
+            raise InputError(f"unknown regime {r!r}; the scenario runs {', '.join(regimes)}",
+                             file=source, key=f"{key}.{k}")
     if state[ev.regime] not in _ALLOWED[ev.action]:
         raise InputError(f"regime {ev.regime} cannot {ev.action} on {ev.date}: it is "
                          f"{state[ev.regime]} then", file=source, key=f"{key}.action")
     state[ev.regime] = _AFTER[ev.action]
-    return regimes.index(ev.regime), ev.action
+    if ev.by is None:
+        return regimes.index(ev.regime), ev.action, -1
+    if state[ev.by] != "pending":
+        raise InputError(f"regime {ev.by} cannot amend {ev.regime} on {ev.date}: it is "
+                         f"{state[ev.by]} then (an amending regime runs only from its amendment)",
+                         file=source, key=f"{key}.by")
+    state[ev.by] = "active"
+    return regimes.index(ev.regime), ev.action, regimes.index(ev.by)
 
 
 def _behaviour_change(ev: TimelineEvent, key: str, beh: dict[str, Any], acts: Sequence[str],
