@@ -271,10 +271,10 @@ class Scheduler:
         old = (self.state >> SHIFT).astype(np.int64)
         self._may_be_stale = True
         self._draw(p, day, self._neg_rate(p, c), c, old=old, key=key)
-        kept = (self.state >> SHIFT) == old
-        for q in np.unique(old[kept]).tolist():
-            if q < self.end - self.start:
-                self._repack.setdefault(q + self.start, []).append(p[kept & (old == q)])
+        kept = ((self.state >> SHIFT) == old) & (old < self.end - self.start)
+        pk, qk = p[kept], old[kept]  # a fraction: redraws landing on the queued day
+        for q in np.unique(qk).tolist():
+            self._repack.setdefault(q + self.start, []).append(pk[qk == q])
 
     def rate(self, p: np.ndarray) -> np.ndarray:
         """Total rate of persons ``p`` in their current class and group [acts/day]."""
