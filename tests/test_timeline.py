@@ -330,3 +330,16 @@ def test_an_amended_regime_hands_its_scores_to_the_new_rulebook(tmp_path):
     initial = sim.engines[b].rulebook.score.initial
     assert int(carried.sum()) == int((final != initial).sum())
     assert daily.score_sum[b][:20].tolist() == [initial * sim.engines[b].n_subjects] * 20
+
+
+def test_only_the_dated_days_change_anything():
+    """Tables are rebuilt on the days with a behaviour, detection or rule change, nowhere else."""
+    tl = [{"date": "2020-01-11", "regime": COURT, "action": "suspend"},
+          {"date": "2020-01-16", "source": "traffic-cameras", "coverage": 0.9},
+          {"date": "2020-01-21", "behaviour": {"perceived_detection": 0.5}},
+          {"date": "2021-06-01", "behaviour": {"perceived_detection": 0.7}}]  # after the end
+    plan = resolve(BASE, days=40, sets={"timeline": [{"verified": False, **e} for e in tl]})
+    start = plan.horizon.start
+    days = plan.timeline.days
+    assert sorted(d - start for d in days) == [10, 15, 20]
+    assert [days[start + k].rates is not None for k in (10, 15, 20)] == [False, False, True]
