@@ -119,13 +119,14 @@ class Scheduler:
 
     def _draw(self, p: np.ndarray, first: int, neg: np.ndarray, c: np.ndarray,
               old: np.ndarray | None = None, e: np.ndarray | None = None,
-              g: np.ndarray | None = None) -> None:
+              g: np.ndarray | None = None, key: Keyed | None = None) -> None:
         """Queue persons ``p`` (negative rates ``neg``, classes ``c``) from day ``first`` on.
 
         ``e``: their Exp(1) draws if already made (with the day's acts); ``g``: their age groups
-        if known (else read from the group array).
+        if known (else read from the group array); ``key``: the stream of the Exp(1) draws when
+        not given (default: next-act days).
         """
-        k = self.next_key
+        k = self.next_key if key is None else key
         e = _NO_E if e is None else e
         g = self._groups(p) if g is None else g
         entries, days, offsets = next_days(p, neg, c, g, self.tables.pos_total, e,
@@ -194,7 +195,8 @@ class Scheduler:
         p = who[hit]
         c = ((entries[hit] >> np.uint64(28)) & np.uint64(CLASS_MASK)).astype(np.int8)
         fresh = np.empty(len(hit), np.uint64)
-        pack(p, c, self.group[p], self._neg_rate(p, c), True, fresh)
+        g = self.group[p] if self.grouped else np.zeros(len(p), np.uint8)
+        pack(p, c, g, self._neg_rate(p, c), self.grouped, fresh)
         entries[hit] = fresh
         return entries
 
@@ -251,6 +253,28 @@ class Scheduler:
         for q in np.unique(old[kept]).tolist():
             if q < self.end - self.start:
                 self._repack.setdefault(q + self.start, []).append(p[kept & (old == q)])
+
+    def retable(self, day: int, tables: RateTables, key: Keyed) -> None:
+        """From ``day`` on (before its acts), every person acts at the rates of ``tables``.
+
+        Everyone's next act day is redrawn once from ``day`` with Exp(1) draws of ``key``,
+        keyed (person, day): memorylessness makes this exact. A redraw that lands on the day
+        already queued keeps that entry, repacked with the new rate when its day comes. The
+        tables must have the groups and columns of the old ones (only rates differ).
+        """
+        self.tables = tables
+        n = len(self.propensity)
+        if not n:
+            return
+        p = np.arange(n, dtype=np.int64)
+        c = (self.state & CLASS_MASK).astype(np.int8)
+        old = (self.state >> SHIFT).astype(np.int64)
+        self._may_be_stale = True
+        self._draw(p, day, self._neg_rate(p, c), c, old=old, key=key)
+        kept = ((self.state >> SHIFT) == old) & (old < self.end - self.start)
+        pk, qk = p[kept], old[kept]  # a fraction: redraws landing on the queued day
+        for q in np.unique(qk).tolist():
+            self._repack.setdefault(q + self.start, []).append(pk[qk == q])
 
     def rate(self, p: np.ndarray) -> np.ndarray:
         """Total rate of persons ``p`` in their current class and group [acts/day]."""

@@ -136,6 +136,9 @@ class Gates:
         # Told (regime index, subjects) of each day's denials on the subjects' own status, to
         # count those of the wrongly listed (scslab.sources.truth); None: nobody asks.
         self.denial_watch: Callable[[int, np.ndarray], None] | None = None
+        # Regimes not running (not yet started, or ended: scslab.sim.timeline): they answer
+        # nothing. A suspended regime still answers, from its frozen state.
+        self.inactive: set[int] = set()
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -227,6 +230,8 @@ class Gates:
         fam_d = np.zeros((R + 1, n), bool)
         own_d = np.zeros((R + 1, n), bool)
         for j, r in enumerate(self.gating):
+            if r in self.inactive:
+                continue
             d, p = self.regime_gates[r].answer(subj, psvc, mode)
             den[j, ri[d]] = True
             pri[j, ri[p & may_priv]] = True

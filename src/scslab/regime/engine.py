@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scslab.regime.computed import update_on_or_after
 from scslab.regime.consequences import ConditionCounts, ConsequenceTable
 from scslab.regime.evaluation import AnnualEvaluation
 from scslab.regime.factor import FactorModel
+from scslab.regime.inforce import act_periods
 from scslab.regime.ledger import Ledger, LedgerLines
 from scslab.regime.points import PointRules
-from scslab.regime.rules import NEVER, OPEN_END, Vocabulary, render
+from scslab.regime.rules import NEVER, OPEN_END, Rule, Vocabulary, render
 from scslab.regime.schema import Rulebook
 from scslab.regime.state import DeletionDelayFn, RegimeState
-from scslab.regime.tables import NOT_ENTRY, Tables, compile_rulebook
+from scslab.regime.tables import NO_TERM, NOT_ENTRY, Tables, compile_rulebook
 
 if TYPE_CHECKING:
     from scslab.regime.replay import Records
@@ -67,6 +69,7 @@ class Engine:
         self.ext: FactorModel | AnnualEvaluation | None = (
             FactorModel(self.rulebook, self.state) if kind == "factor" else
             AnnualEvaluation(self.rulebook, self.state) if kind == "evaluation" else None)
+        self.in_force = act_periods(self.rulebook)  # None: every act always in force
         self.consequence_table = ConsequenceTable(self.rulebook, self.tables)
         # Compound consequences (a band and a list condition) are counted as files change.
         self.conditions = (ConditionCounts(self.consequence_table, self.state, self.n_subjects)
@@ -215,12 +218,65 @@ class Engine:
         """
         self.state.deletion_delay[li] = fn
 
+    def skip_updates(self, day: int) -> None:
+        """A computed score skips its update days before ``day`` (a suspension ends on ``day``).
+
+        The next update is then the first on or after ``day``; point scores have none.
+        """
+        ext = self.ext
+        if ext is not None and ext.next_update is not None and ext.next_update < day:
+            ext.next_update = update_on_or_after(ext.update_spec, day)
+
+    def carry_over(self, day: int, old: Engine) -> np.ndarray:
+        """This rulebook amends ``old``'s from ``day``: take over its subjects' state.
+
+        Each subject's score (clipped to this rulebook's bounds; a ledger line
+        ``amended_score`` where it differs from this regime's) and its entries on the lists
+        both rulebooks name by the same id, to the same end (``amended_list``; a pending
+        deletion's day becomes the end). Points due to expire, windows and computed-score
+        inputs stay with ``old``. Returns the subjects touched. One pass over the subjects:
+        the cost of the amendment, once.
+        """
+        st = self.state
+        n = min(self.n_subjects, old.n_subjects)
+        rows = np.arange(n, dtype=np.int64)
+        touched = [rows[:0]]
+        if st.score is not None and old.score is not None:
+            new = old.score[:n].astype(np.int64)
+            t = st.t
+            if t.lo is not None or t.hi is not None:
+                new = np.clip(new, t.lo, t.hi)
+            ch = rows[new != st.score[:n]]
+            st.set_scores(day, ch, new[ch], -1, int(Rule.AMENDED_SCORE),
+                          raw=None if st.raw is None else new[ch])
+            touched.append(ch)
+        for li, lid in enumerate(self.list_ids):
+            if lid not in old.list_ids:
+                continue
+            oj = old.list_ids.index(lid)
+            s = rows[old.listed(oj, rows)]
+            if not len(s):
+                continue
+            pend = old.state.list_pending[oj][s]
+            end = np.where(pend != NEVER, pend, old.state.list_until[oj][s])
+            for e in np.unique(end).tolist():
+                grp = s[end == e]
+                if e == OPEN_END:
+                    st.enter(day, li, grp, -1, NO_TERM, 0, code=Rule.AMENDED_LIST)
+                else:
+                    st.enter(day, li, grp, -1, 0, max(0, int(e) - day), code=Rule.AMENDED_LIST)
+            touched.append(s)
+        if self.conditions is not None:
+            self.conditions.update(day, np.concatenate(touched))
+        return np.concatenate(touched)
+
     # -------------------------------------------------------------------------- step
     def step(self, day: int, subj: np.ndarray | None = None, act: np.ndarray | None = None,
              value: np.ndarray | None = None, age: np.ndarray | None = None) -> np.ndarray:
         """Apply day ``day``.
 
-        First due calendar events, then records (file order), then, for a computed score on its
+        First due calendar events, then records (file order; those of acts out of force on
+        ``day`` are ignored), then, for a computed score on its
         update day, the update of every score.
 
         Args:
@@ -238,6 +294,11 @@ class Engine:
         a = np.zeros(0, np.int64) if act is None else np.asarray(act, np.int64)
         v = np.ones(k) if value is None else np.asarray(value, np.float64)
         g = np.full(k, np.nan) if age is None else np.asarray(age, np.float64)
+        if self.in_force is not None and k:  # records of acts out of force are ignored
+            lo, hi = self.in_force
+            ok = (lo[a] <= day) & (day < hi[a])
+            if not ok.all():
+                s, a, v, g = s[ok], a[ok], v[ok], g[ok]
         touched = self.rules.step_day(day, s, a, v, g)
         if self.ext is not None:
             # O(records) except on update days (see scslab.regime.computed).

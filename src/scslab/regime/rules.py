@@ -70,6 +70,8 @@ class Rule(IntEnum):
     EVALUATION_NO_REVENUE = 37
     EVALUATION_BARRED = 38
     EVALUATION_LIST_ENTER = 39
+    AMENDED_SCORE = 40
+    AMENDED_LIST = 41
 
     @property
     def code(self) -> str:
@@ -265,6 +267,13 @@ def _render_evaluation(v: Vocabulary, x: _Line) -> str:
     return f"evaluation of {int(x.amount)}: class {v.class_labels[x.item]} ({_reason(v, x.r, x.ref)})"
 
 
+def _render_amended(v: Vocabulary, x: _Line) -> str:
+    """State carried over from the rulebook this one amends (a scenario's timeline)."""
+    if x.r is Rule.AMENDED_SCORE:
+        return "amended: score carried over from the previous rulebook"
+    return f"amended: {x.lid} entry carried over from the previous rulebook, {_until(x.until)}"
+
+
 _GROUPS: tuple[tuple[Callable[[Vocabulary, _Line], str], tuple[Rule, ...]], ...] = (
     (_render_points, (Rule.POINTS, Rule.DROP_TO_BAND, Rule.POINTS_AT_MAX, Rule.POINTS_AT_MIN,
                       Rule.NOT_APPLIED_MAX_SCORE, Rule.NOT_APPLIED_MIN_SCORE,
@@ -279,6 +288,7 @@ _GROUPS: tuple[tuple[Callable[[Vocabulary, _Line], str], tuple[Rule, ...]], ...]
                        Rule.IGNORED_REMOVAL_PENDING, Rule.IGNORED_REMOVAL_FIXED_TERM)),
     (_render_factor, (Rule.FACTOR_UPDATE, Rule.FACTOR_UPDATE_AT_MAX, Rule.FACTOR_UPDATE_AT_MIN)),
     (_render_evaluation, EVALUATION_CODES),
+    (_render_amended, (Rule.AMENDED_SCORE, Rule.AMENDED_LIST)),
 )
 # Each code's renderer; the assert keeps every code covered, and by one group only.
 _RENDER: dict[Rule, Callable[[Vocabulary, _Line], str]] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import datetime as _dt
 import itertools
 import re
 from typing import Annotated, Literal
@@ -219,8 +220,28 @@ class Act(Cited):
     requires: Requires | None = None
     subject_kinds: list[Literal["person", "organisation"]] | None = Field(
         None, description="who the act applies to; none: every kind the regime covers")
+    in_force_from: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="first day the act's rules apply; records before are ignored (none: always)")
+    in_force_until: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="last day the act's rules apply; records after are ignored (none: no end)")
 
     _v = field_validator("expires", mode="before")(_duration)
+
+    @model_validator(mode="after")
+    def _in_force(self) -> Act:
+        for k in ("in_force_from", "in_force_until"):
+            v = getattr(self, k)
+            try:
+                if v is not None:
+                    _dt.date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"{k}: no such date {v!r}") from None
+        if self.in_force_from and self.in_force_until and self.in_force_until < self.in_force_from:
+            raise ValueError(f"in_force_until {self.in_force_until} is before in_force_from "
+                             f"{self.in_force_from}")
+        return self
 
     @field_validator("category")
     @classmethod

@@ -218,11 +218,11 @@ class RegimeState:
             self.ledger.n_lines += len(s)
 
     def enter(self, day: int, li: int, s: np.ndarray, act: int, months: int, days: int, *,
-              item: int = -1, year: int | None = None) -> None:
+              item: int = -1, year: int | None = None, code: Rule = Rule.LIST_ENTER) -> None:
         """Put distinct subjects ``s`` on list ``li`` for ``months`` + ``days``.
 
         ``months`` = NO_TERM: no fixed term. ``item``: the trigger that listed them; ``year``: the
-        evaluation that did.
+        evaluation that did; ``code``: the new entries' ledger code (an amendment's carry-over).
         """
         end = OPEN_END if months == NO_TERM else int(add_months(day, months)) + days
         term_m, term_d = (0, 0) if months == NO_TERM else (months, days)
@@ -237,7 +237,7 @@ class RegimeState:
             if before is not None:
                 self._move_bands(before, self.band_index(new))
             if year is None:
-                self.note(day, new, act, Rule.LIST_ENTER, lst=li, until=end, item=item)
+                self.note(day, new, act, code, lst=li, until=end, item=item)
             else:
                 self.note(day, new, act, Rule.EVALUATION_LIST_ENTER, lst=li, until=end, ref=year)
         if len(old):

@@ -31,7 +31,13 @@ from scslab.conduct.acts import MAX_AGE, Values
 from scslab.conduct.cells import Cells, quintile
 from scslab.conduct.organisations import OrganisationConduct, organisation_conduct
 from scslab.conduct.perception import Perception, perceive
-from scslab.conduct.rates import RateTables, build_rate_tables, deterrence_table
+from scslab.conduct.rates import (
+    ActRates,
+    RateParams,
+    RateTables,
+    build_rate_tables,
+    deterrence_table,
+)
 from scslab.conduct.response import ListAnswers
 from scslab.conduct.scheduler import Scheduler
 from scslab.conduct.standing import Standing
@@ -41,6 +47,7 @@ from scslab.regime.engine import Engine
 from scslab.rng import Streams
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
+from scslab.sim.timeline_run import TimelineRun
 from scslab.society import Society, build_society
 from scslab.society.friends import review_ties
 from scslab.society.population import HOUSEHOLD_BLOCK
@@ -228,9 +235,11 @@ class Simulation:
             e.bind_society(self.society, self.start)
         acts, bp = plan.acts, plan.acts.behaviour
         cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
-        self.tables: RateTables = build_rate_tables(
-            bp.acts, bp.params, oldest=MAX_AGE, cell_factor=cells.factor,
-            age_steps=tuple([] if m is None else list(m.age) for m in acts.multipliers))
+        self.age_steps = tuple([] if m is None else list(m.age) for m in acts.multipliers)
+        self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE,
+                                                    cell_factor=cells.factor,
+                                                    age_steps=self.age_steps)
+        self.cells = cells
         cell = None
         if cells.n > 1:
             soc = self.society
@@ -271,6 +280,10 @@ class Simulation:
         self.gates: Gates | None = None if plan.gates is None else build_gates(
             plan.gates, self.society, self.engines, self.streams, self.n_days, plan.horizon.end)
         self.deter = deterrence_table(bp.acts, bp.params)
+        self.timeline = TimelineRun(plan.timeline, len(self.engines),
+                                    self.streams.keyed("conduct.timeline"))
+        if self.gates is not None:
+            self.gates.inactive = self.timeline.inactive()
         self.friending = bp.friends
         self.friends_stream = self.streams.keyed("conduct.friends")
         for r, li, spec in plan.sources.deletions:
@@ -291,6 +304,19 @@ class Simulation:
         return self
 
     # ---------------------------------------------------------------- phases
+    def at_timeline(self, day: int) -> None:
+        """Before the day's phases: its timeline events (:mod:`scslab.sim.timeline_run`)."""
+        tables = self.timeline.at(day, self.engines, self.gates, self.sources, self.layer,
+                                  self.schedulers, self._rate_tables)
+        if tables is not None:
+            self.tables = tables
+
+    def _rate_tables(self, a: ActRates, p: RateParams) -> RateTables:
+        """Rate tables for acts ``a`` and parameters ``p`` (organisations' deterrence too)."""
+        self.deter = deterrence_table(a, p)
+        return build_rate_tables(a, p, oldest=MAX_AGE, cell_factor=self.cells.factor,
+                                 age_steps=self.age_steps)
+
     def conduct(self, day: int) -> Occurrences:
         """Phase 1: the day's acts of persons, organisations and responding listed subjects."""
         parts = [s.occurrences(day) for s in self.schedulers]
@@ -328,18 +354,28 @@ class Simulation:
 
         A regime sees the acts it knows, by the subjects it covers.
         """
-        acts = self.plan.acts
         touched = []
         for r, e in enumerate(self.engines):
-            if acts.identity[r] and e.n_subjects == self.society.n_subjects:
-                touched.append(e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age))
+            if not self.timeline.stepping[r]:  # not started, suspended or ended
+                touched.append(_EMPTY)
                 continue
-            ma = acts.regime_map[r][rec.act]
-            known = (ma >= 0) & (rec.subject < e.n_subjects)
-            touched.append(e.step(day, rec.subject[known], ma[known],
-                                  value=None if rec.value is None else rec.value[known],
-                                  age=None if rec.age is None else rec.age[known]))
+            missed = self.timeline.catch_up(r, day, e)
+            if missed is not None:
+                touched.append(np.concatenate([missed, self._step(r, e, day, rec)]))
+                continue
+            touched.append(self._step(r, e, day, rec))
         return Changes(tuple(touched))
+
+    def _step(self, r: int, e: Engine, day: int, rec: Records) -> np.ndarray:
+        """Regime ``r`` applies the day's records it knows, by the subjects it covers."""
+        acts = self.plan.acts
+        if acts.identity[r] and e.n_subjects == self.society.n_subjects:
+            return e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age)
+        ma = acts.regime_map[r][rec.act]
+        known = (ma >= 0) & (rec.subject < e.n_subjects)
+        return e.step(day, rec.subject[known], ma[known],
+                      value=None if rec.value is None else rec.value[known],
+                      age=None if rec.age is None else rec.age[known])
 
     def answer(self, k: int, day: int, changes: Changes) -> None:
         """Phase 4: requests, every regime's answers, shaming."""
@@ -441,6 +477,7 @@ class Simulation:
         checks = 0
         for k in range(self.n_days):
             day = self.start + k
+            self.at_timeline(day)
             occ = self.conduct(day)
             rec = self.observe(k, occ, daily)
             changes = self.apply(day, rec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,14 +19,16 @@ from pydantic import ValidationError
 
 from scslab.conduct.acts import KINDS, MAX_AGE, Multipliers, ValueDist
 from scslab.conduct.cells import Cells
+from scslab.conduct.params import Behaviour
 from scslab.conduct.plan import BehaviourPlan, behaviour_plan
-from scslab.conduct.rates import age_cuts
+from scslab.conduct.rates import ActRates, RateParams, age_cuts
 from scslab.conduct.scheduler import MAX_GROUPS
 from scslab.dates import to_day
 from scslab.errors import InputError
 from scslab.gates.config import GatesPlan
 from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
+from scslab.regime import inforce
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
 from scslab.sim.scenario import (
@@ -36,6 +38,7 @@ from scslab.sim.scenario import (
     scenario_data,
     scenario_from_data,
 )
+from scslab.sim.timeline import TimelinePlan, timeline_plan
 from scslab.society import SocietyParams
 from scslab.sources.plan import SourcesPlan, sources_plan
 
@@ -90,6 +93,7 @@ class Resolved:
     acts: Acts
     gates: GatesPlan | None  # None: gates off
     sources: SourcesPlan  # the declared sources (none: the default source alone)
+    timeline: TimelinePlan = field(default_factory=lambda: TimelinePlan({}, ()))  # dated changes
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -189,7 +193,8 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     society: SocietyParams | None = None
     if horizon is not None:
         society = err.attempt(lambda: _society(sc, horizon))
-    acts = None if rulebooks is None else err.attempt(lambda: _acts(sc, rulebooks))
+    acts = None if rulebooks is None or horizon is None else \
+        err.attempt(lambda: _acts(sc, rulebooks, horizon.start))
     gates: GatesPlan | None = None
     if rulebooks is not None:
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
@@ -197,12 +202,16 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     if acts is not None and society is not None and rulebooks is not None:
         books_ = rulebooks
         srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
+    tl: TimelinePlan | None = None
+    if srcs is not None and horizon is not None and acts is not None and rulebooks is not None:
+        parts = (sc, horizon, rulebooks, acts, srcs)
+        tl = err.attempt(lambda: _timeline(*parts))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
-    assert srcs is not None
+    assert srcs is not None and tl is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates, srcs)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs, tl)
     return resolved
 
 
@@ -263,8 +272,11 @@ def _society(sc: Scenario, h: RunHorizon) -> SocietyParams:
                          key=f"{table}.{x.key}" if x.key else "society") from None
 
 
-def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
-    """The scenario's acts as arrays, each checked to be known to some regime."""
+def _acts(sc: Scenario, rulebooks: list[Rulebook], start: int) -> Acts:
+    """The scenario's acts as arrays, each checked to be known to some regime.
+
+    Persons weigh the rules in force on the first day, ``start`` (a day number).
+    """
     b = sc.behaviour
     ids = list(b.rates)
     err = _Errors(sc.source)
@@ -307,7 +319,8 @@ def _acts(sc: Scenario, rulebooks: list[Rulebook]) -> Acts:
               np.array(list(org.values()), np.float64)]
     for arr in arrays:
         arr.setflags(write=False)
-    plan = behaviour_plan(b, rulebooks, ids, kind, detection, min_age, max_age, sc.source)
+    plan = behaviour_plan(b, [inforce.as_of(rb, start) for rb in rulebooks], ids, kind, detection,
+                          min_age, max_age, sc.source)
     mults = tuple(x.multipliers for x in specs)
     steps = [a for m in mults if m is not None for a, _ in m.age]
     groups = (len(age_cuts(min_age, max_age, MAX_AGE, steps)) + 1) * Cells(mults, codes, sc.source,
@@ -328,6 +341,24 @@ def _sources(sc: Scenario, acts: Acts, society: SocietyParams,
     known = {a for rb in rulebooks for a in rb.act_ids()}
     return sources_plan(sc.sources.declared, sc.sources.detection, list(acts.ids), known,
                         list(society.region_codes), sc.deletion_delays or [], rulebooks, sc.source)
+
+
+def _timeline(sc: Scenario, h: RunHorizon, rulebooks: list[Rulebook], acts: Acts,
+              srcs: SourcesPlan) -> TimelinePlan:
+    """The checked timeline; a behaviour change is planned like the scenario's own behaviour."""
+    ids = list(acts.ids)
+
+    def plan_of(b: Behaviour, detection: np.ndarray, day: int) -> tuple[ActRates, RateParams]:
+        books = [inforce.as_of(rb, day) for rb in rulebooks]
+        p = behaviour_plan(b, books, ids, acts.kind, detection, acts.min_age, acts.max_age,
+                           sc.source)
+        return p.acts, p.params
+
+    rule_days = sorted(set().union(*(inforce.changes(rb) for rb in rulebooks)))
+    return timeline_plan(sc.timeline or [], h.start, h.end, [rb.regime.id for rb in rulebooks],
+                         ids, acts.detection, srcs, list(sc.society.region_codes),
+                         sc.behaviour.model_dump(mode="json", exclude_none=True), plan_of,
+                         sc.source, rule_days)
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

@@ -32,6 +32,7 @@ from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import parse_toml, validation_error
+from scslab.sim.timeline import TimelineEvent
 from scslab.society.params import Demography
 from scslab.sources.spec import DeletionDelay, SourceSpec
 
@@ -108,6 +109,9 @@ class Scenario(BaseModel):
     deletion_delays: list[DeletionDelay] | None = Field(
         None, description="deletions from lists that run late or are missed")
     gates: GatesConfig = Field(default_factory=GatesConfig)
+    timeline: list[TimelineEvent] | None = Field(
+        None, description="dated changes during the run: regimes, sources, behaviour "
+                          "(docs/timeline.md)")
     _source: str = PrivateAttr("<scenario>")
 
     def located(self, source: str) -> Scenario:

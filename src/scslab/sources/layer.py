@@ -143,23 +143,32 @@ class _Source:
         cov = spec.coverage
         # Share per group index; the last slot is the share of subjects in no group.
         if cov.by == "region":
-            codes = list(society.region_codes)
+            self.names: list[str] = list(society.region_codes)
             self.group: np.ndarray | None = np.concatenate([society.region, society.org_region]) \
                 .astype(np.int64)
-            self.shares = np.array([cov.groups.get(c, cov.share) for c in codes] + [cov.share])
         elif cov.by == "sex":
+            self.names = list(SEXES)
             self.group = np.concatenate([society.sex.astype(np.int64),
                                          np.full(society.n_orgs, len(SEXES), np.int64)])
-            self.shares = np.array([cov.groups.get(x, cov.share) for x in SEXES] + [cov.share])
         else:
-            self.group = None
-            self.shares = np.array([cov.share])
-        self.full = cov.full and not (spec.schedule and spec.schedule.applies_to == "coverage")
+            self.names, self.group = [], None
+        self.grows = bool(spec.schedule and spec.schedule.applies_to == "coverage")
+        self.recover(cov.share, dict(cov.groups))
         self.fp = [(act_ids.index(a), r) for a, r in spec.false_positives.items() if r > 0]
         n_p, n_o = society.n_persons, society.n_orgs
         # False records fall on the subjects who commit the act: organisations for an act only
         # organisations commit, persons otherwise.
         self.fp_rows = [(n_p, n_o) if org_only[a] else (0, n_p) for a, _ in self.fp]
+
+    def recover(self, share: float, groups: dict[str, float]) -> None:
+        """Cover ``share`` of the subjects in no named group and ``groups[g]`` of group ``g``.
+
+        Who is covered stays fixed by one keyed uniform per subject, so a larger share adds
+        subjects and a smaller one drops some, never swapping them.
+        """
+        self.share, self.groups = share, dict(groups)
+        self.shares = np.array([groups.get(c, share) for c in self.names] + [share])
+        self.full = bool((self.shares >= 1).all()) and not self.grows
 
     def covered(self, subj: np.ndarray, factor: float) -> np.ndarray:
         """Whether the source sees subjects ``subj`` today (coverage grown by ``factor``)."""
@@ -197,6 +206,15 @@ class SourceLayer:
         self.pending = np.zeros(n_days, np.int64)  # records held back at the end of the day
         self._held = 0  # records detected and not yet arrived (also those due past the end)
         self.buckets: dict[int, list[Arrivals]] = {}
+
+    def set_detection(self, detection: np.ndarray) -> None:
+        """From now on, each act's detection before schedules is ``detection`` (a timeline)."""
+        self.detection = detection
+
+    def set_coverage(self, i: int, share: float | None, groups: dict[str, float] | None) -> None:
+        """From now on, declared source ``i`` covers ``share`` and ``groups`` (None: unchanged)."""
+        s = self.src[i]
+        s.recover(s.share if share is None else share, {**s.groups, **(groups or {})})
 
     def _factors(self, day: int) -> tuple[np.ndarray, list[float]]:
         """Today's detection per act and coverage factor per source."""
