@@ -1,0 +1,103 @@
+"""Where an experiment's runs execute: the seam between the design and the machines.
+
+A :class:`RunSpec` is one run (scenario, horizon, seed and overrides), small and picklable;
+:func:`run_spec` executes it and returns its tidy metrics (:mod:`scslab.experiment.metrics`).
+An executor maps :func:`run_spec` over specs and yields results in the specs' order. Today
+there is :class:`LocalExecutor` (this process, or a pool of local processes); a cluster
+executor (Ray) only has to implement the same ``map``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from scslab.errors import InputError
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of an experiment.
+
+    Args:
+        scenario: a built-in scenario name or a scenario file.
+        persons: persons (None: the scenario's).
+        days: days (None: the scenario's).
+        seed: the run seed; arms that share it share persons and luck (common random numbers).
+        sets: the dotted overrides that make this run's arm.
+    """
+
+    scenario: str
+    persons: int | None
+    days: int | None
+    seed: int
+    sets: Mapping[str, Any] = field(default_factory=dict)
+
+    def resolve(self) -> Any:
+        """The resolved plan (checks the overrides like the scenario file itself)."""
+        from scslab.sim.resolve import resolve
+
+        return resolve(self.scenario, persons=self.persons, days=self.days, seed=self.seed,
+                       sets=dict(self.sets))
+
+
+def run_spec(spec: RunSpec) -> pa.Table:
+    """Run ``spec`` (no run folder) and return its tidy metrics table."""
+    from scslab.experiment.metrics import run_metrics
+    from scslab.sim.run import run_scenario
+
+    res = run_scenario(spec.resolve())
+    return run_metrics(res.daily_table())
+
+
+class Executor(Protocol):
+    """Runs a function over items; yields the results in the items' order."""
+
+    def map(self, fn: Callable[[RunSpec], pa.Table], specs: Sequence[RunSpec]) -> Iterator[pa.Table]:
+        """``fn(spec)`` for each spec, in order."""
+        ...
+
+
+class LocalExecutor:
+    """Runs specs in this process (``processes=1``) or in a pool of local processes.
+
+    Worker processes are started with ``spawn``: numba's threads and the parent's state are not
+    inherited, and each worker loads the compiled kernels from numba's on-disk cache.
+
+    Args:
+        processes: how many runs at once (1: in this process, in order).
+    """
+
+    def __init__(self, processes: int = 1) -> None:
+        if processes < 1:
+            raise InputError(f"option --processes: at least 1 is needed, got {processes}")
+        self.processes = processes
+
+    def map(self, fn: Callable[[RunSpec], pa.Table], specs: Sequence[RunSpec]) -> Iterator[pa.Table]:
+        """``fn(spec)`` for each spec, in order."""
+        if self.processes == 1 or len(specs) <= 1:
+            for s in specs:
+                yield fn(s)
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(self.processes, len(specs)), mp_context=ctx) as pool:
+            yield from pool.map(fn, specs)
+
+
+def check_specs(specs: Sequence[RunSpec]) -> None:
+    """Resolve every distinct arm once, before anything runs: a bad value fails early.
+
+    Raises:
+        InputError: an override is not valid for the scenario (the message names the key).
+    """
+    seen: set[tuple] = set()
+    for s in specs:
+        key = tuple(sorted((k, repr(v)) for k, v in s.sets.items()))
+        if key not in seen:
+            seen.add(key)
+            s.resolve()
