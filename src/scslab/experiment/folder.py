@@ -19,7 +19,7 @@ from typing import Any
 
 from scslab.errors import InputError
 from scslab.inputfile import os_problem, shown_path
-from scslab.io import write_json
+from scslab.io import atomic_path, write_json
 from scslab.runfolder_write import file_digest
 
 MANIFEST = "manifest.json"
@@ -98,3 +98,9 @@ def write_folder(path: str | Path, kind: str, writers: Mapping[str, Callable[[Pa
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return p
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a plot, for instance)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
