@@ -7,8 +7,8 @@ import json
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from helpers import assert_one_line_error, cli
 
+from helpers import assert_one_line_error, cli
 from scslab import Experiment
 from scslab.errors import InputError
 from scslab.experiment import Range
