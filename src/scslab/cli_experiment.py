@@ -165,7 +165,32 @@ def calibrate(
     _done(res.write(out_dir, force))
 
 
+def hurt(
+    scenario: Scenario,
+    out_dir: Out,
+    seeds: Seeds = 1,
+    processes: Processes = 1,
+    persons: Persons = None,
+    days: Days = None,
+    seed: Seed = None,
+    fixed: Fixed = None,
+    force: Force = False,
+) -> None:
+    """Who is hurt: restriction, denials and wrongful listing by age, income, region and sex."""
+    from scslab.experiment import Experiment
+    from scslab.experiment.folder import check_folder
+    from scslab.experiment.hurt import write_hurt
+
+    check_folder(out_dir, force)
+    ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
+                    sets=_fixed(fixed), processes=processes)
+    long, summary = ex.who_is_hurt()
+    design = {"scenario": ex.scenario, "persons": persons, "days": days, "seeds": ex.seeds,
+              "fixed": ex.fixed}
+    _done(write_hurt(out_dir, ex.scenario, ex.seeds, long, summary, design, force))
+
+
 def register(app: typer.Typer) -> None:
     """Add the experiment commands to ``app``."""
-    for fn in (sweep, compare, sensitivity, calibrate):
+    for fn in (sweep, compare, sensitivity, calibrate, hurt):
         app.command()(fn)

@@ -67,6 +67,14 @@ class Experiment:
 
         return run_calibration(self, targets, list(params), trials=trials)
 
+    def who_is_hurt(self) -> tuple[Any, Any]:
+        """Who is hurt, per seed: ``(long, summary)`` tables (:mod:`scslab.experiment.hurt`)."""
+        from scslab.experiment.hurt import hurt_of, hurt_over_seeds
+
+        specs = [RunSpec(self.scenario, self.persons, self.days, s, self.fixed) for s in self.seeds]
+        specs[0].resolve()
+        return hurt_over_seeds(list(self.executor.map(hurt_of, specs)), self.seeds)
+
     def __repr__(self) -> str:
         return (f"Experiment({self.scenario!r}, persons={self.persons}, days={self.days}, "
                 f"seeds={self.seeds}, sets={self.fixed})")
