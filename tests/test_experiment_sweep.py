@@ -141,3 +141,19 @@ def test_compare_pairs_only_runs_that_share_a_seed(tmp_path):
     assert "occurred/traffic_ticket" in r.stdout
     assert_one_line_error(cli("compare", tmp_path / "a"), "two")
     assert_one_line_error(cli("compare", tmp_path / "a", tmp_path / "nope"), "nope")
+
+
+def test_run_set_takes_lists_and_tables_as_toml_values(tmp_path):
+    r = cli("run", "rongcheng", "--persons", 300, "--days", 2, "--out", tmp_path / "r",
+            "--set", 'society.region_codes=["371082","371002"]',
+            "--set", "sources.detection={traffic_ticket = 0.5}")
+    assert r.code == 0, r.stderr
+    text = (tmp_path / "r" / "scenario.toml").read_text()
+    assert "371002" in text and "0.5" in text
+
+
+def test_sweep_over_list_values(tmp_path):
+    ex = Experiment("rongcheng", persons=600, days=3)
+    res = ex.sweep({"society.region_codes": [["371082"], ["371082", "371002"]]})
+    col = res.summary.column("society.region_codes").to_pylist()
+    assert set(col) == {'["371082"]', '["371082", "371002"]'}
