@@ -157,3 +157,9 @@ def test_sweep_over_list_values(tmp_path):
     res = ex.sweep({"society.region_codes": [["371082"], ["371082", "371002"]]})
     col = res.summary.column("society.region_codes").to_pylist()
     assert set(col) == {'["371082"]', '["371082", "371002"]'}
+
+
+def test_runs_at_once_must_fit_in_memory(tmp_path):
+    r = cli("sweep", "rongcheng", "--persons", 10**9, "--processes", 64, "--out", tmp_path / "x")
+    assert_one_line_error(r, "--persons")
+    assert not (tmp_path / "x").exists()

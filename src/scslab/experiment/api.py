@@ -41,9 +41,17 @@ class Experiment:
         self.scenario = str(scenario)
         self.persons, self.days = persons, days
         self.fixed = dict(sets or {})
-        first = seed if seed is not None else self.base().horizon.seed
-        self.seeds = seeds_from(first, seeds)
+        plan = self.base()
+        self.seeds = seeds_from(seed if seed is not None else plan.horizon.seed, seeds)
         self.executor: Executor = executor or LocalExecutor(processes)
+        self._check_memory(plan, processes if executor is None else 1)
+
+    def _check_memory(self, plan: Any, at_once: int) -> None:
+        """Refuse a design whose runs at once would not fit in this machine's memory."""
+        from scslab.memory import check_memory
+
+        where = "--persons" if self.persons is not None else f"{self.scenario}: [horizon] persons"
+        check_memory(plan.horizon.persons * at_once, len(plan.rulebooks), where)
 
     def base(self) -> Any:
         """The resolved plan of the scenario with the fixed overrides (checks them)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scslab.experiment.calibrate import CalibrationResult
     from scslab.experiment.sensitivity import SensitivityResult
+    from scslab.experiment.sweep import SweepResult
 
 
 def _png(fig: object) -> bytes:
@@ -83,5 +84,68 @@ def calibration_png(res: CalibrationResult) -> bytes:
     b.set_ylabel("loss")
     b.set_yscale("symlog", linthresh=1e-3)
     b.set_title("loss by trial (line: best so far)", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def is_flow(metric: str) -> bool:
+    """Whether a metric name (``regime/metric/key``) names a flow (counted per day)."""
+    from scslab.experiment.metrics import FLOWS
+
+    return any(part in FLOWS for part in metric.split("/")[:2])
+
+
+def sweep_metrics(res: SweepResult, k: int = 4) -> list[str]:
+    """The ``k`` scalar metrics whose arm means differ most (relative to their size)."""
+    import numpy as np
+
+    sc = res.scalars()
+    by: dict[str, list[float]] = {}
+    for m, v in zip(sc.column("metric").to_pylist(), sc.column("mean").to_pylist(), strict=True):
+        by.setdefault(m, []).append(v)
+    spread = {m: (max(v) - min(v)) / (float(np.mean(np.abs(v))) or 1.0) for m, v in by.items()
+              if max(abs(x) for x in v) >= 10}
+    ranked = sorted(spread, key=lambda m: (-spread[m], m))
+    if not ranked or spread[ranked[0]] == 0:  # one arm, or no difference: scores and bands
+        ranked = [m for m in sorted(by) if "mean_score" in m] + [m for m in sorted(spread)]
+    return list(dict.fromkeys(ranked))[:k]
+
+
+def sweep_png(res: SweepResult) -> bytes | None:
+    """Each chosen metric's mean over seeds by date and arm, the range over seeds shaded.
+
+    Flows are drawn cumulative. None when no metric is worth a plot.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pyarrow.compute as pc
+
+    metrics = sweep_metrics(res)
+    if not metrics:
+        return None
+    r = res.results.filter(pc.is_valid(res.results.column("date")))
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(8, 2.4 * len(metrics)), squeeze=False)
+    for ax, m in zip(axes[:, 0], metrics, strict=True):
+        rows = r.filter(pc.equal(r.column("metric"), m))
+        for arm in dict.fromkeys(rows.column("arm").to_pylist()):
+            a = rows.filter(pc.equal(rows.column("arm"), arm))
+            dates = np.array(sorted(set(a.column("date").to_pylist())), dtype="datetime64[D]")
+            pos = {d: i for i, d in enumerate(dates.tolist())}
+            runs = sorted(set(a.column("run").to_pylist()))
+            mat = np.zeros((len(runs), len(dates)))
+            ri = {x: i for i, x in enumerate(runs)}
+            for run, d, v in zip(a.column("run").to_pylist(), a.column("date").to_pylist(),
+                                 a.column("value").to_pylist(), strict=True):
+                mat[ri[run], pos[d]] = v
+            if is_flow(m):
+                mat = np.cumsum(mat, axis=1)
+            line = ax.plot(dates, mat.mean(axis=0), label=arm, lw=1.2)[0]
+            ax.fill_between(dates, mat.min(axis=0), mat.max(axis=0), color=line.get_color(), alpha=0.15)
+        ax.set_title(m + (" (cumulative)" if is_flow(m) else ""), fontsize=9)
+        ax.tick_params(labelsize=8)
+    axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return _png(fig)

@@ -82,6 +82,8 @@ def sweep_report(res: SweepResult) -> str:
         by[(m, arm)] = interval_text(mean, lo, hi)
         n_of[arm] = max(n_of.get(arm, 0), n)
     metrics = sorted({m for m, _ in by})
+    from scslab.experiment.plots import sweep_png
+
     design: list[list[Any]] = [["scenario", res.scenario], ["persons", res.persons or "scenario's"],
               ["days", res.days or "scenario's"], ["seeds", ", ".join(map(str, res.seeds))]]
     design += [[f"fixed {k}", str(v)] for k, v in res.fixed.items()]
@@ -91,5 +93,8 @@ def sweep_report(res: SweepResult) -> str:
         "flows, last-day values for stocks (docs/experiments.md)."],
         [section("Design", ["item", "value"], design),
          section("Arms", ["arm", "runs"], [[a, n_of.get(a, 0)] for a in arms]),
+         section("Metrics that differ most between arms",
+                 text="Mean over seeds by date (cumulative for flows); shaded: the range over seeds.",
+                 png=sweep_png(res)),
          section("Scalar metrics", ["metric", *arms],
                  [[m, *(by.get((m, a), "–") for a in arms)] for m in metrics])])
