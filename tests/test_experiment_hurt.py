@@ -70,3 +70,16 @@ def test_cli_hurt_writes_the_tables_and_report(tmp_path):
     html = (out / "report.html").read_text()
     assert all(m in html for m in SHOWN) and "By income quintile" in html
     assert_one_line_error(cli("hurt", "court-sources", "--fix", "nope", "--out", tmp_path / "x"), "--fix")
+
+
+def test_sweep_with_hurt_gives_each_arm_its_distribution(tmp_path):
+    out = tmp_path / "sw"
+    r = cli("sweep", "court-sources", "--set", "behaviour.rates.refuses_despite_ability='1/30','1/3000'",
+            "--persons", 1500, "--days", 10, "--hurt", "--out", out)
+    assert r.code == 0, r.stderr
+    s = pq.read_table(out / "summary.parquet")
+    rows = s.filter(pc.equal(s.column("metric"), "hurt/sex/male/share_ever_restricted"))
+    by = dict(zip(rows.column("behaviour.rates.refuses_despite_ability").to_pylist(),
+                  rows.column("mean").to_pylist(), strict=True))
+    assert by["1/30"] > by["1/3000"]
+    assert "Who is hurt, by income quintile" in (out / "report.html").read_text()

@@ -68,6 +68,8 @@ def sweep(
     days: Days = None,
     seed: Seed = None,
     fixed: Fixed = None,
+    hurt: Annotated[bool, typer.Option("--hurt", help="also measure who is hurt in every run "
+                                       "(by age group, income quintile, region and sex)")] = False,
     force: Force = False,
 ) -> None:
     """Run the grid of --set values × seeds; write results.parquet, summary.parquet, report.html."""
@@ -79,7 +81,7 @@ def sweep(
     axes = parse_axes(sets or [])
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
                     sets=_fixed(fixed), processes=processes)
-    res = ex.sweep(axes)
+    res = ex.sweep(axes, hurt=hurt)
     out.print(f"{len(res.arms)} arm(s) × {len(res.seeds)} seed(s): {res.results.num_rows:,} rows")
     _done(res.write(out_dir, force))
 

@@ -57,10 +57,14 @@ class Experiment:
         """The resolved plan of the scenario with the fixed overrides (checks them)."""
         return RunSpec(self.scenario, self.persons, self.days, 0, self.fixed).resolve()
 
-    def sweep(self, axes: Mapping[str, Sequence[Any]] | None = None) -> SweepResult:
-        """Run the grid of ``axes`` (dotted path -> values) at every seed; no axes: replicates."""
+    def sweep(self, axes: Mapping[str, Sequence[Any]] | None = None, *,
+              hurt: bool = False) -> SweepResult:
+        """Run the grid of ``axes`` (dotted path -> values) at every seed; no axes: replicates.
+
+        ``hurt``: also measure who is hurt in every run (metrics ``hurt/...``).
+        """
         return run_sweep(self.scenario, axes or {}, self.seeds, persons=self.persons,
-                         days=self.days, fixed=self.fixed, executor=self.executor)
+                         days=self.days, fixed=self.fixed, executor=self.executor, hurt=hurt)
 
     def sensitivity(self, params: Sequence[Range], *, method: str = "morris",
                     samples: int = 8) -> Any:
@@ -77,7 +81,8 @@ class Experiment:
 
     def who_is_hurt(self) -> tuple[Any, Any]:
         """Who is hurt, per seed: ``(long, summary)`` tables (:mod:`scslab.experiment.hurt`)."""
-        from scslab.experiment.hurt import hurt_of, hurt_over_seeds
+        from scslab.experiment.hurt import hurt_over_seeds
+        from scslab.experiment.spec import hurt_of
 
         specs = [RunSpec(self.scenario, self.persons, self.days, s, self.fixed) for s in self.seeds]
         specs[0].resolve()

@@ -1,58 +1,25 @@
 """Where an experiment's runs execute: the seam between the design and the machines.
 
-A :class:`RunSpec` is one run (scenario, horizon, seed and overrides), small and picklable;
-:func:`run_spec` executes it and returns its tidy metrics (:mod:`scslab.experiment.metrics`).
-An executor maps :func:`run_spec` over specs and yields results in the specs' order. Today
-there is :class:`LocalExecutor` (this process, or a pool of local processes); a cluster
-executor (Ray) only has to implement the same ``map``.
+A :class:`~scslab.experiment.spec.RunSpec` is one run, small and picklable, and
+:func:`~scslab.experiment.spec.run_spec` executes it and returns its tidy metrics. An executor
+maps a function over specs and yields the results in the specs' order. Today there is
+:class:`LocalExecutor` (this process, or a pool of local processes); a cluster executor (Ray)
+only has to implement the same ``map``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyarrow as pa
 
 from scslab.errors import InputError
+from scslab.experiment.spec import RunSpec, run_spec
 
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of an experiment.
-
-    Args:
-        scenario: a built-in scenario name or a scenario file.
-        persons: persons (None: the scenario's).
-        days: days (None: the scenario's).
-        seed: the run seed; arms that share it share persons and luck (common random numbers).
-        sets: the dotted overrides that make this run's arm.
-    """
-
-    scenario: str
-    persons: int | None
-    days: int | None
-    seed: int
-    sets: Mapping[str, Any] = field(default_factory=dict)
-
-    def resolve(self) -> Any:
-        """The resolved plan (checks the overrides like the scenario file itself)."""
-        from scslab.sim.resolve import resolve
-
-        return resolve(self.scenario, persons=self.persons, days=self.days, seed=self.seed,
-                       sets=dict(self.sets))
-
-
-def run_spec(spec: RunSpec) -> pa.Table:
-    """Run ``spec`` (no run folder) and return its tidy metrics table."""
-    from scslab.experiment.metrics import run_metrics
-    from scslab.sim.run import run_scenario
-
-    res = run_scenario(spec.resolve())
-    return run_metrics(res.daily_table())
+__all__ = ["Executor", "LocalExecutor", "RunSpec", "check_specs", "run_spec"]
 
 
 class Executor(Protocol):

@@ -23,7 +23,6 @@ import numpy as np
 import pyarrow as pa
 
 from scslab.conduct.cells import quintile
-from scslab.experiment.executor import RunSpec
 
 #: Age groups [years, at the start of the run]: lower bounds and labels.
 AGE_EDGES = (0, 18, 30, 45, 60)
@@ -126,22 +125,6 @@ class HurtTracker:
 
 def _share(num: float, den: float) -> float:
     return float(num) / den if den else float("nan")
-
-
-def hurt_of(spec: RunSpec) -> pa.Table:
-    """Run ``spec`` with a :class:`HurtTracker` and return its who-is-hurt table."""
-    from scslab.sim.loop import Simulation
-
-    sim = Simulation(spec.resolve(), keep_ledger=False).init()
-    tracker = HurtTracker(sim)
-    sim.run(on_day=tracker.on_day)
-    return tracker.table()
-
-
-def who_is_hurt(scenario: str, *, persons: int | None = None, days: int | None = None,
-                seed: int = 0, sets: Mapping[str, Any] | None = None) -> pa.Table:
-    """The who-is-hurt table of one run of ``scenario`` (see the module docstring)."""
-    return hurt_of(RunSpec(str(scenario), persons, days, seed, dict(sets or {})))
 
 
 #: The metrics the report shows per group, in order.

@@ -102,7 +102,8 @@ def sweep_metrics(res: SweepResult, k: int = 4) -> list[str]:
     sc = res.scalars()
     by: dict[str, list[float]] = {}
     for m, v in zip(sc.column("metric").to_pylist(), sc.column("mean").to_pylist(), strict=True):
-        by.setdefault(m, []).append(v)
+        if not m.startswith("hurt/"):  # scalars only: nothing to draw by date
+            by.setdefault(m, []).append(v)
     spread = {m: (max(v) - min(v)) / (float(np.mean(np.abs(v))) or 1.0) for m, v in by.items()
               if max(abs(x) for x in v) >= 10}
     ranked = sorted(spread, key=lambda m: (-spread[m], m))

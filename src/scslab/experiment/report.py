@@ -81,7 +81,7 @@ def sweep_report(res: SweepResult) -> str:
     for arm, m, mean, lo, hi, n in table_rows(sc, ["arm", "metric", "mean", "ci_low", "ci_high", "n"]):
         by[(m, arm)] = interval_text(mean, lo, hi)
         n_of[arm] = max(n_of.get(arm, 0), n)
-    metrics = sorted({m for m, _ in by})
+    metrics = sorted({m for m, _ in by if not m.startswith("hurt/")})
     from scslab.experiment.plots import sweep_png
 
     design: list[list[Any]] = [["scenario", res.scenario], ["persons", res.persons or "scenario's"],
@@ -97,4 +97,26 @@ def sweep_report(res: SweepResult) -> str:
                  text="Mean over seeds by date (cumulative for flows); shaded: the range over seeds.",
                  png=sweep_png(res)),
          section("Scalar metrics", ["metric", *arms],
-                 [[m, *(by.get((m, a), "–") for a in arms)] for m in metrics])])
+                 [[m, *(by.get((m, a), "–") for a in arms)] for m in metrics]),
+         *hurt_sections(by, arms)])
+
+
+#: The who-is-hurt metrics a sweep report shows per group and arm.
+HURT_SHOWN = ("share_ever_restricted", "denials_per_person_year", "wrongful_list_days",
+              "persons_affected")
+
+
+def hurt_sections(by: dict[tuple[str, str], str], arms: list[str]) -> list[dict[str, Any]]:
+    """Who is hurt per dimension: a row per group and metric, a column per arm (none if unmeasured)."""
+    keys = sorted({m for m, _ in by if m.startswith("hurt/")})
+    order: dict[str, list[str]] = {}
+    for m in keys:
+        _, dim, group, _metric = m.split("/", 3)
+        if group not in order.setdefault(dim, []):
+            order[dim].append(group)
+    out = []
+    for dim, groups in order.items():
+        rows = [[g, metric, *(by.get((f"hurt/{dim}/{g}/{metric}", a), "–") for a in arms)]
+                for g in groups for metric in HURT_SHOWN]
+        out.append(section(f"Who is hurt, by {dim.replace('_', ' ')}", ["group", "metric", *arms], rows))
+    return out

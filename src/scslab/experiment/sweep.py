@@ -101,17 +101,18 @@ def seeds_from(first: int, n: int) -> list[int]:
 def run_sweep(scenario: str, axes: Mapping[str, Sequence[Any]], seeds: Sequence[int], *,
               persons: int | None = None, days: int | None = None,
               fixed: Mapping[str, Any] | None = None,
-              executor: Executor | None = None) -> SweepResult:
+              executor: Executor | None = None, hurt: bool = False) -> SweepResult:
     """Run every arm of ``axes`` (plus the ``fixed`` overrides) at every seed.
 
-    Every arm is resolved before any run starts, so a bad value fails at once.
+    Every arm is resolved before any run starts, so a bad value fails at once. With ``hurt``,
+    each run also yields the who-is-hurt table as metrics ``hurt/<dimension>/<group>/<metric>``.
     """
     fixed = dict(fixed or {})
     clash = sorted(set(fixed) & set(axes))
     if clash:
         raise InputError(f"option --set: {clash[0]!r} is both fixed and swept")
     arms = grid(axes)
-    specs = [RunSpec(scenario, persons, days, s, {**fixed, **a}) for a in arms for s in seeds]
+    specs = [RunSpec(scenario, persons, days, s, {**fixed, **a}, hurt) for a in arms for s in seeds]
     check_specs(specs)
     tables = list((executor or LocalExecutor()).map(run_spec, specs))
     results = _stack(arms, list(seeds), tables, list(axes))
