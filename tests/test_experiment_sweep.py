@@ -163,3 +163,8 @@ def test_runs_at_once_must_fit_in_memory(tmp_path):
     r = cli("sweep", "rongcheng", "--persons", 10**9, "--processes", 64, "--out", tmp_path / "x")
     assert_one_line_error(r, "--persons")
     assert not (tmp_path / "x").exists()
+
+
+def test_seeds_start_at_the_scenarios_seed_unless_given():
+    assert Experiment("rongcheng", persons=100, days=1, seeds=3, sets={"horizon.seed": 7}).seeds == [7, 8, 9]
+    assert Experiment("rongcheng", persons=100, days=1, seeds=2, seed=3).seeds == [3, 4]

@@ -54,8 +54,10 @@ class Experiment:
         check_memory(plan.horizon.persons * at_once, len(plan.rulebooks), where)
 
     def base(self) -> Any:
-        """The resolved plan of the scenario with the fixed overrides (checks them)."""
-        return RunSpec(self.scenario, self.persons, self.days, 0, self.fixed).resolve()
+        """The resolved plan of the scenario with the fixed overrides (checks them), at its own seed."""
+        from scslab.sim.resolve import resolve
+
+        return resolve(self.scenario, persons=self.persons, days=self.days, sets=dict(self.fixed))
 
     def sweep(self, axes: Mapping[str, Sequence[Any]] | None = None, *,
               hurt: bool = False) -> SweepResult:
