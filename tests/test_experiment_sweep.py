@@ -24,7 +24,7 @@ def test_axes_are_toml_values_split_at_top_level_commas():
                     "scenario.description": ["a", "b,c"]}
 
 
-@pytest.mark.parametrize("item", ["noequals", "x=", "x=1,,2", "=1"])
+@pytest.mark.parametrize("item", ["noequals", "x=", "x=1,,2", "=1", "x=1,2,1"])
 def test_bad_axis_names_the_option(item):
     with pytest.raises(InputError, match="--set"):
         parse_axes([item])

@@ -65,7 +65,10 @@ def parse_axes(items: list[str], option: str = "--set") -> dict[str, list[Any]]:
         parts = split_top(text)
         if any(not p.strip() for p in parts):
             raise InputError(f"option {option}: empty value in {item[:60]!r}")
-        axes[key] = [toml_value(p, option) for p in parts]
+        values = [toml_value(p, option) for p in parts]
+        if len({repr(v) for v in values}) < len(values):
+            raise InputError(f"option {option}: {key!r} lists a value twice")
+        axes[key] = values
     return axes
 
 

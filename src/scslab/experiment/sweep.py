@@ -127,15 +127,16 @@ def _stack(arms: list[dict[str, Any]], seeds: list[int], tables: list[pa.Table],
     run = np.repeat(np.arange(len(tables), dtype=np.int64), sizes)
     arm_of_run = [arms[i // len(seeds)] for i in range(len(tables))]
     body = pa.concat_tables(tables)
+    take = pa.array(run)
     cols: dict[str, Any] = {
-        "arm": pa.array([arm_label(arm_of_run[i]) for i in run], pa.string()),
+        "arm": pa.array([arm_label(a) for a in arm_of_run], pa.string()).take(take),
         "run": pa.array(run),
         "seed": pa.array(np.array([seeds[i % len(seeds)] for i in range(len(tables))],
                                   np.int64)[run]),
     }
     for p in params:
         per_run = param_column([a[p] for a in arm_of_run])
-        cols[p] = per_run.take(pa.array(run))
+        cols[p] = per_run.take(take)
     cols.update({c: body.column(c) for c in body.column_names})
     return pa.table(cols)
 
