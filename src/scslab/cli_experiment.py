@@ -8,8 +8,9 @@ output folder appears whole or not at all.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +19,41 @@ from scslab.errors import InputError
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.text import safe_text
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from scslab.experiment.spec import RunSpec
+
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class ProgressExecutor:
+    """A local executor that shows a progress bar of runs on stderr (on a terminal; gone when they end).
+
+    Args:
+        processes: runs at once, in local processes.
+    """
+
+    def __init__(self, processes: int) -> None:
+        from scslab.experiment.executor import LocalExecutor
+
+        self.inner = LocalExecutor(processes)
+        self.processes = processes
+
+    def map(self, fn: Callable[[RunSpec], pa.Table], specs: Sequence[RunSpec]) -> Iterator[pa.Table]:
+        """``fn(spec)`` for each spec, in order, advancing the bar as each finishes."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        if not err.is_terminal:  # a log or a pipe: no bar, so an error stays one line
+            yield from self.inner.map(fn, specs)
+            return
+        with Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("runs", total=len(specs))
+            for result in self.inner.map(fn, specs):
+                bar.advance(task)
+                yield result
 
 Scenario = Annotated[str, typer.Argument(help="built-in scenario name or scenario TOML file",
                                          metavar="SCENARIO")]
@@ -80,7 +115,7 @@ def sweep(
     check_folder(out_dir, force)
     axes = parse_axes(sets or [])
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), processes=processes)
+                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
     res = ex.sweep(axes, hurt=hurt)
     out.print(f"{len(res.arms)} arm(s) × {len(res.seeds)} seed(s): {res.results.num_rows:,} rows")
     _done(res.write(out_dir, force))
@@ -129,7 +164,7 @@ def sensitivity(
     check_method(method)
     ranges = parse_ranges(params)
     ex = Experiment(scenario, persons=persons, days=days, seeds=1, seed=seed, sets=_fixed(fixed),
-                    processes=processes)
+                    executor=ProgressExecutor(processes))
     res = ex.sensitivity(ranges, method=method, samples=samples)
     out.print(f"{res.n_runs:,} runs; indices for {len(res.metrics):,} metrics")
     _done(res.write(out_dir, force))
@@ -161,7 +196,7 @@ def calibrate(
     ranges = parse_ranges(params)
     table = read_targets(targets)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), processes=processes)
+                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
     res = ex.calibrate(table, ranges, trials=trials)
     out.print(f"best loss {res.best_loss:.4g} at {res.best_params}")
     _done(res.write(out_dir, force))
@@ -185,7 +220,7 @@ def hurt(
 
     check_folder(out_dir, force)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), processes=processes)
+                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
     long, summary = ex.who_is_hurt()
     design = {"scenario": ex.scenario, "persons": persons, "days": days, "seeds": ex.seeds,
               "fixed": ex.fixed}

@@ -44,7 +44,7 @@ class Experiment:
         plan = self.base()
         self.seeds = seeds_from(seed if seed is not None else plan.horizon.seed, seeds)
         self.executor: Executor = executor or LocalExecutor(processes)
-        self._check_memory(plan, processes if executor is None else 1)
+        self._check_memory(plan, int(getattr(self.executor, "processes", 1)))
 
     def _check_memory(self, plan: Any, at_once: int) -> None:
         """Refuse a design whose runs at once would not fit in this machine's memory."""
