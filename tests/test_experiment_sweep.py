@@ -94,7 +94,8 @@ def test_cli_sweep_writes_a_sealed_folder(tmp_path):
             "--seeds", 2, *SMALL, "--out", out)
     assert r.code == 0, r.stderr
     names = {p.name for p in out.iterdir()}
-    assert names == {"results.parquet", "summary.parquet", "report.html", "manifest.json"}
+    assert names == {"results.parquet", "summary.parquet", "differences.parquet", "report.html",
+                     "manifest.json"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["experiment"] == "sweep" and set(manifest["files"]) == names - {"manifest.json"}
     summary = pq.read_table(out / "summary.parquet")
@@ -168,3 +169,23 @@ def test_runs_at_once_must_fit_in_memory(tmp_path):
 def test_seeds_start_at_the_scenarios_seed_unless_given():
     assert Experiment("rongcheng", persons=100, days=1, seeds=3, sets={"horizon.seed": 7}).seeds == [7, 8, 9]
     assert Experiment("rongcheng", persons=100, days=1, seeds=2, seed=3).seeds == [3, 4]
+
+
+def test_paired_differences_are_taken_seed_by_seed():
+    res = Experiment("rongcheng", persons=1500, days=12, seeds=3).sweep(
+        {"sources.detection.traffic_ticket": [1.0, 0.4]})
+    d = res.differences()
+    row = d.filter(pc.equal(d.column("metric"), "recorded/traffic_ticket")).to_pylist()[0]
+    assert row["reference"] == "sources.detection.traffic_ticket=1.0" and row["n"] == 3
+    r = res.results.filter(pc.and_(pc.is_null(res.results.column("date")),
+                                   pc.equal(res.results.column("metric"), "recorded/traffic_ticket")))
+    by = {(a, s): v for a, s, v in zip(*(r.column(c).to_pylist() for c in ("arm", "seed", "value")),
+                                       strict=True)}
+    seeds = sorted({s for _, s in by})
+    want = [by[("sources.detection.traffic_ticket=0.4", s)] - by[("sources.detection.traffic_ticket=1.0", s)]
+            for s in seeds]
+    assert row["mean"] == pytest.approx(sum(want) / 3) and row["mean"] < 0
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    # detection decides what is recorded; occurrences move only through the response to scores
+    occ = d.filter(pc.equal(d.column("metric"), "occurred/traffic_ticket")).to_pylist()[0]
+    assert abs(occ["mean"]) < abs(row["mean"]) / 5

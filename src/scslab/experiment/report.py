@@ -98,7 +98,22 @@ def sweep_report(res: SweepResult) -> str:
                  png=sweep_png(res)),
          section("Scalar metrics", ["metric", *arms],
                  [[m, *(by.get((m, a), "–") for a in arms)] for m in metrics]),
+         *difference_sections(res, metrics),
          *hurt_sections(by, arms)])
+
+
+def difference_sections(res: SweepResult, metrics: list[str]) -> list[dict[str, Any]]:
+    """The paired differences of each arm from the first (none for one arm)."""
+    d = res.differences()
+    if d.num_rows == 0:
+        return []
+    cells = {(m, a): interval_text(x, lo, hi) for a, m, x, lo, hi in
+             table_rows(d, ["arm", "metric", "mean", "ci_low", "ci_high"])}
+    arms = list(dict.fromkeys(d.column("arm").to_pylist()))
+    ref = d.column("reference")[0].as_py()
+    return [section(f"Paired differences from {ref}", ["metric", *(f"{a} − ref" for a in arms)],
+                    [[m, *(cells.get((m, a), "–") for a in arms)] for m in metrics],
+                    text="Seed by seed (the same persons and luck), then mean [95 % interval] over seeds.")]
 
 
 #: The who-is-hurt metrics a sweep report shows per group and arm.

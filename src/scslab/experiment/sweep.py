@@ -68,6 +68,25 @@ class SweepResult:
         """The summary's scalar rows (``date`` null): one value per arm and metric."""
         return self.summary.filter(pc.is_null(self.summary.column("date")))
 
+    def differences(self) -> pa.Table:
+        """Paired differences of each arm from the first arm, seed by seed, for every scalar metric.
+
+        Arms share seeds, so ``arm - reference`` at one seed removes the noise the two runs have
+        in common (common random numbers); returns ``arm``, ``reference``, ``metric``, ``mean``,
+        ``ci_low``, ``ci_high`` (95 %, Student t over seeds), ``n``. Empty for one arm.
+        """
+        sc = self.results.filter(pc.is_null(self.results.column("date"))).select(
+            ["arm", "seed", "metric", "value"])
+        ref = arm_label(self.arms[0]) if self.arms else ""
+        base = sc.filter(pc.equal(sc.column("arm"), ref)).select(["seed", "metric", "value"])
+        others = sc.filter(pc.not_equal(sc.column("arm"), ref))
+        joined = others.join(base.rename_columns(["seed", "metric", "ref_value"]),
+                             keys=["seed", "metric"], join_type="inner")
+        diff = pa.table({"arm": joined.column("arm"), "metric": joined.column("metric"),
+                         "value": pc.subtract(joined.column("value"), joined.column("ref_value"))})
+        out = summarise(diff, ["arm", "metric"])
+        return out.add_column(1, "reference", pa.array([ref] * out.num_rows, pa.string()))
+
     def design(self) -> dict[str, Any]:
         """The design as JSON-ready data (recorded in the folder's manifest)."""
         return {"scenario": self.scenario, "persons": self.persons, "days": self.days,
@@ -75,7 +94,7 @@ class SweepResult:
                 "arms": [{"arm": arm_label(a), "values": a} for a in self.arms]}
 
     def write(self, out: str | Path, force: bool = False) -> Path:
-        """Write ``results.parquet``, ``summary.parquet`` and ``report.html`` to ``out``."""
+        """Write ``results.parquet``, ``summary.parquet``, ``differences.parquet``, ``report.html``."""
         from scslab.experiment.folder import write_folder
         from scslab.experiment.report import sweep_report
         from scslab.io import write_parquet, write_text
@@ -83,6 +102,7 @@ class SweepResult:
         return write_folder(out, "sweep", {
             "results.parquet": lambda p: write_parquet(p, self.results),
             "summary.parquet": lambda p: write_parquet(p, self.summary),
+            "differences.parquet": lambda p: write_parquet(p, self.differences()),
             "report.html": lambda p: write_text(p, sweep_report(self)),
         }, self.design(), force)
 
