@@ -52,8 +52,14 @@ class LocalExecutor:
                 yield fn(s)
             return
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(self.processes, len(specs)), mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(self.processes, len(specs)), mp_context=ctx)
+        try:
             yield from pool.map(fn, specs)
+        except BaseException:
+            # Ctrl-C or a failed run: drop the queued runs rather than wait for them.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
 
 def check_specs(specs: Sequence[RunSpec]) -> None:
