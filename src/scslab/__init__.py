@@ -28,12 +28,14 @@ _EXPORTS = {
     "RunResult": "scslab.sim", "Scenario": "scslab.sim", "Simulation": "scslab.sim",
     "bench": "scslab.sim", "builtin_scenarios": "scslab.sim", "load_scenario": "scslab.sim",
     "run_scenario": "scslab.sim",
+    "Experiment": "scslab.experiment",
     "Society": "scslab.society", "SocietyParams": "scslab.society",
     "build_society": "scslab.society",
 }
 
 __all__ = [
     "Engine",
+    "Experiment",
     "InputError",
     "Records",
     "Rulebook",
@@ -78,6 +80,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    # From their defining modules: imported through scslab.regime, whose submodules of the same
+    # names they shadow, mypy reports them as redefined (no-redef).
+    from scslab.experiment import Experiment
     from scslab.regime import (
         Engine,
         Records,
@@ -87,9 +92,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         load_rulebook,
         read_records,
     )
-
-    # From their defining modules: imported through scslab.regime, whose submodules of the same
-    # names they shadow, mypy reports them as redefined (no-redef).
     from scslab.regime.explain import explain
     from scslab.regime.replay import replay
     from scslab.report import write_report

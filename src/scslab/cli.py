@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scslab._version import __version__
+from scslab.cli_experiment import register as register_experiments
 from scslab.errors import InputError
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.text import safe_text
@@ -472,6 +473,10 @@ def _check(path: str) -> tuple[str, str]:
         return "scenario", f"{plan.scenario.scenario.name}, regimes {', '.join(plan.scenario.regimes)}"
     rb = load_rulebook(p)
     return "rulebook", f"{rb.regime.id}, {len(rb.acts)} acts"
+
+
+# ----------------------------------------------------------------------- experiments
+register_experiments(app)
 
 
 # ----------------------------------------------------------------------------- main
