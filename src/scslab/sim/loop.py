@@ -39,6 +39,7 @@ from scslab.dates import add_months
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
 from scslab.rng import Streams
+from scslab.sim.flows import Flows
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
 from scslab.society import Society, build_society
@@ -226,6 +227,9 @@ class Simulation:
                         for r, rb in enumerate(self.rulebooks)]
         for e in self.engines:  # computed scores read friends, attributes, representatives
             e.bind_society(self.society, self.start)
+        self.flows: Flows | None = None if not plan.flows else Flows(
+            plan.flows, self.engines, self.society.org_legal_rep, self.society.n_persons,
+            self.start, self.n_days)
         acts, bp = plan.acts, plan.acts.behaviour
         cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
         self.tables: RateTables = build_rate_tables(bp.acts, bp.params, oldest=MAX_AGE,
@@ -328,7 +332,11 @@ class Simulation:
         """
         acts = self.plan.acts
         touched = []
+        arrived = self.flows.arrivals(day) if self.flows is not None else {}
         for r, e in enumerate(self.engines):
+            if r in arrived:
+                touched.append(self.step_with_flows(day, r, rec, *arrived[r]))
+                continue
             if acts.identity[r] and e.n_subjects == self.society.n_subjects:
                 touched.append(e.step(day, rec.subject, rec.act, value=rec.value, age=rec.age))
                 continue
@@ -337,7 +345,28 @@ class Simulation:
             touched.append(e.step(day, rec.subject[known], ma[known],
                                   value=None if rec.value is None else rec.value[known],
                                   age=None if rec.age is None else rec.age[known]))
+        if self.flows is not None:
+            self.flows.observe(day, touched)
         return Changes(tuple(touched))
+
+    def step_with_flows(self, day: int, r: int, rec: Records, subj: np.ndarray,
+                        act: np.ndarray) -> np.ndarray:
+        """Part of phase 3: regime ``r`` applies the day's records, then the flows' arrivals.
+
+        Arrivals are acts of the regime itself (:mod:`scslab.sim.flows`), with value 1 and the
+        subject's age of the day.
+        """
+        e = self.engines[r]
+        ma = self.plan.acts.regime_map[r][rec.act]
+        known = (ma >= 0) & (rec.subject < e.n_subjects)
+        s = np.concatenate([rec.subject[known], subj])
+        a = np.concatenate([ma[known], act])
+        v = None if rec.value is None else np.concatenate([rec.value[known], np.ones(len(subj))])
+        g = None
+        if rec.age is not None:
+            assert self._age0 is not None
+            g = np.concatenate([rec.age[known], self._age0[subj] + (day - self.start) / 365.25])
+        return e.step(day, s, a, value=v, age=g)
 
     def answer(self, k: int, day: int, changes: Changes) -> None:
         """Phase 4: requests, every regime's answers, shaming."""

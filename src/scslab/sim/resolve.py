@@ -26,6 +26,7 @@ from scslab.gates.services import ServiceTable, load_services
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
+from scslab.sim.flows import FlowPlan, flows_plan
 from scslab.sim.scenario import (
     Scenario,
     apply_sets,
@@ -87,6 +88,7 @@ class Resolved:
     acts: Acts
     gates: GatesPlan | None  # None: gates off
     sources: SourcesPlan  # the declared sources (none: the default source alone)
+    flows: tuple[FlowPlan, ...] = ()  # one regime's status as another's input (sim.flows)
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -194,12 +196,16 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
     if acts is not None and society is not None and rulebooks is not None:
         books_ = rulebooks
         srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
+    flows: tuple[FlowPlan, ...] | None = ()
+    if rulebooks is not None and sc.flows:
+        books_f = rulebooks
+        flows = err.attempt(lambda: flows_plan(sc.flows or [], books_f, src))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
-    assert srcs is not None
+    assert srcs is not None and flows is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates, srcs)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs, flows)
     return resolved
 
 
