@@ -248,3 +248,48 @@ def test_court_flows_scenario_every_delivery_follows_its_court_change():
             want = sorted((d + delay, s) for d, s in changes[what]
                           if d + delay < end and s < e.n_subjects)
             assert got == want, (rid, act)
+
+
+# ------------------------------------------------------------------ Baihang: a shared source
+BAIHANG = {"sector": "commercial", "detection": {"loan_default": 1.0, "repayment_overdue": 1.0},
+           "verified": False}
+
+
+def test_a_source_reaches_only_its_readers():
+    """honest-shanghai knows loan_default too, but reads no Baihang: its map drops the act."""
+    sets = {"regimes": ["court-defaulters", "sesame", "honest-shanghai"],
+            "sources.baihang": {**BAIHANG, "readers": ["sesame"]},
+            "behaviour.rates.loan_default": "1/50", "flows": []}
+    plan = resolve("court-flows", sets=sets)
+    ids = [rb.regime.id for rb in plan.rulebooks]
+    j = plan.acts.ids.index("loan_default")
+    assert plan.acts.regime_map[ids.index("sesame")][j] >= 0
+    assert plan.acts.regime_map[ids.index("honest-shanghai")][j] == -1
+    sim = Simulation(plan, persons=3000, days=20, seed=4).init()
+    sim.run()
+    for rid, sees in (("sesame", True), ("honest-shanghai", False)):
+        e = sim.engines[ids.index(rid)]
+        x = e.ledger.drain()
+        got = {e.act_ids[int(a)] for a in x.act if a >= 0}
+        assert ("loan_default" in got) is sees, rid
+    # Shared by both, each regime gets every Baihang record (the same subjects and days).
+    sets["sources.baihang"] = {**BAIHANG, "readers": ["sesame", "honest-shanghai"]}
+    plan = resolve("court-flows", sets=sets)
+    sim = Simulation(plan, persons=3000, days=20, seed=4).init()
+    sim.run()
+    seen = []
+    for rid in ("sesame", "honest-shanghai"):
+        e = sim.engines[ids.index(rid)]
+        x = e.ledger.drain()
+        seen.append(sorted((int(d), int(s)) for d, s, a in zip(x.day, x.subject, x.act, strict=True)
+                           if a >= 0 and e.act_ids[int(a)] == "loan_default"))
+    assert seen[0] and seen[0] == seen[1]
+
+
+@pytest.mark.parametrize(("readers", "key"), [(["nobody"], "sources.baihang.readers[0]"),
+                                              (["court-defaulters"],
+                                               "sources.baihang.detection.loan_default")])
+def test_readers_are_checked(readers, key):
+    with pytest.raises(InputError) as x:
+        resolve("court-flows", sets={"sources.baihang": {**BAIHANG, "readers": readers}})
+    assert x.value.key == key

@@ -190,6 +190,10 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     for metric, values in daily.conduct.items():  # score checks, ties, assortativity (sim.loop)
         parts.append(("", metric, [""], values[:, None]))
     parts.extend(source_parts(sim, daily))
+    if sim.flows is not None:  # records each flow delivered, under the receiving regime
+        for i, p in enumerate(sim.flows.plans):
+            parts.append((sim.engines[p.dst].rulebook.regime.id, "flowed", [p.label],
+                          sim.flows.delivered[:, i : i + 1]))
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)

@@ -8,6 +8,7 @@ the plan (:class:`Acts`, :class:`GatesPlan`, ``SocietyParams``), never the whole
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from scslab.sim.scenario import (
     scenario_from_data,
 )
 from scslab.society import SocietyParams
-from scslab.sources.plan import SourcesPlan, sources_plan
+from scslab.sources.plan import SourcesPlan, read_maps, sources_plan
 
 _T = TypeVar("_T")
 
@@ -194,8 +195,10 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
     srcs: SourcesPlan | None = None
     if acts is not None and society is not None and rulebooks is not None:
-        books_ = rulebooks
-        srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
+        books_, acts_, society_ = rulebooks, acts, society
+        srcs = err.attempt(lambda: _sources(sc, acts_, society_, books_))
+        if srcs is not None and any(x.readers for x in srcs.specs):
+            acts = _read_only(acts_, srcs, books_)
     flows: tuple[FlowPlan, ...] | None = ()
     if rulebooks is not None and sc.flows:
         books_f = rulebooks
@@ -323,6 +326,14 @@ def _sources(sc: Scenario, acts: Acts, society: SocietyParams,
     known = {a for rb in rulebooks for a in rb.act_ids()}
     return sources_plan(sc.sources.declared, sc.sources.detection, list(acts.ids), known,
                         list(society.region_codes), sc.deletion_delays or [], rulebooks, sc.source)
+
+
+def _read_only(acts: Acts, srcs: SourcesPlan, rulebooks: list[Rulebook]) -> Acts:
+    """The acts with each regime's map cut to the sources it reads (``readers``)."""
+    maps = read_maps(srcs, [rb.regime.id for rb in rulebooks], acts.regime_map)
+    n = len(acts.ids)
+    return dataclasses.replace(acts, regime_map=maps,
+                               identity=tuple(bool((m == np.arange(n)).all()) for m in maps))
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,
