@@ -42,6 +42,7 @@ from scslab.rng import Streams
 from scslab.sim.flows import Flows
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
+from scslab.sim.subjectfile import SubjectFiles
 from scslab.society import Society, build_society
 from scslab.society.friends import review_ties
 from scslab.society.population import HOUSEHOLD_BLOCK
@@ -227,6 +228,7 @@ class Simulation:
                         for r, rb in enumerate(self.rulebooks)]
         for e in self.engines:  # computed scores read friends, attributes, representatives
             e.bind_society(self.society, self.start)
+        self.files: SubjectFiles | None = None  # records and gate answers kept (keep_files)
         self.flows: Flows | None = None if not plan.flows else Flows(
             plan.flows, self.engines, self.society.org_legal_rep, self.society.n_persons,
             self.start, self.n_days)
@@ -292,6 +294,22 @@ class Simulation:
         self._age0 = age0
         return self
 
+    def keep_files(self) -> SubjectFiles:
+        """Keep records and gate answers for each subject's merged file; call after :meth:`init`.
+
+        Records are kept where sources are declared, the gate answers that are not "allowed"
+        where gates are on (:mod:`scslab.sim.subjectfile`).
+        """
+        src = self.plan.sources
+        files = SubjectFiles(self.start, self.act_ids, src.names if src.any else None,
+                             ["", *(s.sector for s in src.specs)], src.any, self.gates is not None)
+        if self.gates is not None:
+            services = list(self.gates.service_ids)
+            self.gates.answer_watch = lambda day, svc, req, dec: files.on_answers(
+                day, svc, req, dec, services)
+        self.files = files
+        return files
+
     # ---------------------------------------------------------------- phases
     def conduct(self, day: int) -> Occurrences:
         """Phase 1: the day's acts of persons, organisations and responding listed subjects."""
@@ -330,6 +348,8 @@ class Simulation:
 
         A regime sees the acts it knows, by the subjects it covers.
         """
+        if self.files is not None:
+            self.files.on_records(day, rec)
         acts = self.plan.acts
         touched = []
         arrived = self.flows.arrivals(day) if self.flows is not None else {}

@@ -22,6 +22,7 @@ from scslab.regime.ledger import NO_SCORE
 from scslab.regime.rules import RULE_CODES
 from scslab.runfolder_write import write_manifest
 from scslab.sim.loop import Daily, Simulation
+from scslab.sim.subjectfile import GATES, RECORDS
 from scslab.society import Society, org_code_chars, resident_id_chars
 
 LEDGER_SCHEMA = pa.schema([
@@ -256,6 +257,25 @@ def id_chars(soc: Society) -> np.ndarray:
     return chars
 
 
+def person_attributes(soc: Society) -> dict[str, pa.Array]:
+    """Sex, ability to pay, propensity and legal representative of every subject.
+
+    The first three are null for organisations; the representative (a person row) is null for
+    persons and for an organisation without one.
+    """
+    n_o = soc.n_orgs
+    org = np.r_[np.zeros(soc.n_persons, bool), np.ones(n_o, bool)]
+    rep = np.concatenate([np.full(soc.n_persons, -1, np.int32), soc.org_legal_rep.astype(np.int32)])
+    return {
+        "sex": _dictionary(np.where(org, -1, np.pad(soc.sex.astype(np.int32), (0, n_o))),
+                           ["female", "male"]),
+        "ability_to_pay": pa.array(np.pad(soc.ability_to_pay.astype(np.float64), (0, n_o)),
+                                   mask=org),
+        "propensity": pa.array(np.pad(soc.propensity.astype(np.float64), (0, n_o)), mask=org),
+        "legal_representative": pa.array(rep, mask=rep < 0),
+    }
+
+
 def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table:
     """The final state of every subject; ``chars``: their :func:`id_chars` if already made."""
     soc = sim.society
@@ -273,6 +293,7 @@ def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table
         "region": _dictionary(region, list(soc.region_codes)),
         "household": pa.array(np.concatenate([soc.household, np.zeros(soc.n_orgs, np.int32)]),
                               mask=kind == 1),
+        **person_attributes(soc),
     }
     for e in sim.engines:
         rid = e.rulebook.regime.id
@@ -339,6 +360,11 @@ def write_tables(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | N
         daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
         write_parquet(out / "subjects.parquet", subjects_table(sim, chars),
                       plain=("subject", "household"), stats=("subject",))
+        files = sim.files
+        if files is not None and files.keep_records:
+            write_parquet(out / RECORDS, files.records_table(), plain=("subject",))
+        if files is not None and files.keep_gates:
+            write_parquet(out / GATES, files.gates_table(), plain=("subject",))
         daily_done.result()
 
 

@@ -189,6 +189,7 @@ def run_scenario(
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)
     out = prepare_output_folder(out, force)
+    sim.keep_files()  # records with source and truth, gate answers: each subject's whole file
     # The synthetic IDs depend on the society alone: made on the second core while the days run
     # (the kernels and the sort release the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ids") as pool:
