@@ -300,13 +300,13 @@ class Simulation:
         Records are kept where sources are declared, the gate answers that are not "allowed"
         where gates are on (:mod:`scslab.sim.subjectfile`).
         """
-        src = self.plan.sources
+        src, g = self.plan.sources, self.gates
         files = SubjectFiles(self.start, self.act_ids, src.names if src.any else None,
-                             ["", *(s.sector for s in src.specs)], src.any, self.gates is not None)
-        if self.gates is not None:
-            services = list(self.gates.service_ids)
-            self.gates.answer_watch = lambda day, svc, req, dec: files.on_answers(
-                day, svc, req, dec, services)
+                             ["", *(s.sector for s in src.specs)],
+                             None if g is None else [g.regime_gates[r].id for r in g.gating],
+                             [] if g is None else list(g.service_ids))
+        if g is not None:
+            g.answer_watch = files.on_answers
         self.files = files
         return files
 

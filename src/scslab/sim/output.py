@@ -22,7 +22,6 @@ from scslab.regime.ledger import NO_SCORE
 from scslab.regime.rules import RULE_CODES
 from scslab.runfolder_write import write_manifest
 from scslab.sim.loop import Daily, Simulation
-from scslab.sim.subjectfile import GATES, RECORDS
 from scslab.society import Society, org_code_chars, resident_id_chars
 
 LEDGER_SCHEMA = pa.schema([
@@ -360,11 +359,6 @@ def write_tables(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | N
         daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
         write_parquet(out / "subjects.parquet", subjects_table(sim, chars),
                       plain=("subject", "household"), stats=("subject",))
-        files = sim.files
-        if files is not None and files.keep_records:
-            write_parquet(out / RECORDS, files.records_table(), plain=("subject",))
-        if files is not None and files.keep_gates:
-            write_parquet(out / GATES, files.gates_table(), plain=("subject",))
         daily_done.result()
 
 

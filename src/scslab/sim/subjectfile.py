@@ -12,15 +12,21 @@ Two optional, sparse tables of the run folder (``docs/architecture.md``):
 
 Rows are in canonical order (day, then subject; a subject's rows of a day in the order they
 were made), so the files are the same for every ``--partitions``. The cost is one row per record
-or per answer that is not "allowed".
+or per answer that is not "allowed"; rows are streamed to the files in batches of about
+:data:`FLUSH_ROWS`, so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+
+from scslab.io import ParquetStream
 
 if TYPE_CHECKING:
     from scslab.gates.system import Decisions
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 RECORDS = "records.parquet"
 GATES = "gates.parquet"
 OUTCOMES = ("denied", "privileged")
+FLUSH_ROWS = 1 << 20  # rows buffered before they are streamed to the file (at a day's end)
 
 
 def _dictionary(codes: np.ndarray, values: list[str]) -> pa.DictionaryArray:
@@ -53,14 +60,47 @@ class SubjectFiles:
     """
 
     def __init__(self, start: int, act_ids: list[str], sources: list[str] | None,
-                 sectors: list[str], keep_records: bool, keep_gates: bool) -> None:
+                 sectors: list[str], regimes: list[str] | None, services: list[str]) -> None:
         self.start, self.act_ids = start, act_ids
         self.sources, self.sectors = sources or [], sectors
-        self.keep_records, self.keep_gates = keep_records, keep_gates
+        self.keep_records, self.keep_gates = sources is not None, regimes is not None
+        self.regimes, self.services = regimes or [], services
         self.rec: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.gate: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self.regimes: list[str] = []
-        self.services: list[str] = []
+        self.streams: dict[str, ParquetStream] = {}
+        self.rows = {RECORDS: 0, GATES: 0}  # rows buffered, not yet streamed
+
+    @contextlib.contextmanager
+    def writing(self, out: Path) -> Iterator[None]:
+        """Stream the tables into run folder ``out`` while the run goes.
+
+        Each file appears at the end; on an exception none does.
+        """
+        with contextlib.ExitStack() as stack:
+            for name, keep, schema in ((RECORDS, self.keep_records, self.records_table().schema),
+                                       (GATES, self.keep_gates, self.gates_table().schema)):
+                if keep:
+                    self.streams[name] = stack.enter_context(
+                        ParquetStream(out / name, schema, plain=("subject",),
+                                      stats=("day", "date", "subject")))
+            yield
+            self._flush(RECORDS, True)
+            self._flush(GATES, True)
+        self.streams = {}
+
+    def _flush(self, name: str, final: bool = False) -> None:
+        """Stream the buffered rows of ``name`` once there are enough (or at the end).
+
+        Batches end at whole days after a fixed number of rows, so the bytes do not depend on
+        how the persons were partitioned.
+        """
+        stream = self.streams.get(name)
+        if stream is None or not self.rows[name] or (not final and self.rows[name] < FLUSH_ROWS):
+            return
+        table = self.records_table() if name == RECORDS else self.gates_table()
+        stream.write({c: table.column(c).combine_chunks() for c in table.column_names})
+        (self.rec if name == RECORDS else self.gate).clear()
+        self.rows[name] = 0
 
     def __repr__(self) -> str:
         return (f"<SubjectFiles: {sum(len(x[1]) for x in self.rec):,} records, "
@@ -76,14 +116,13 @@ class SubjectFiles:
         order = np.argsort(rec.subject, kind="stable")
         self.rec.append((day, rec.subject[order].astype(np.int64), rec.act[order].astype(np.int64),
                          src[order], true[order]))
+        self.rows[RECORDS] += n
+        self._flush(RECORDS)
 
-    def on_answers(self, day: int, svc: np.ndarray, req: np.ndarray, dec: Decisions,
-                   services: list[str]) -> None:
+    def on_answers(self, day: int, svc: np.ndarray, req: np.ndarray, dec: Decisions) -> None:
         """The day's gate answers: per gating regime, the requests it denied or privileged."""
         if not self.keep_gates:
             return
-        self.services = services
-        self.regimes = [r for r in dec.regimes if r]
         parts = []
         for j in range(len(self.regimes)):
             for o, m in enumerate((dec.denied[j], dec.privileged[j])):
@@ -96,9 +135,11 @@ class SubjectFiles:
         order = np.lexsort((out, reg, idx, req[idx]))  # by subject, then request, regime, outcome
         idx, reg, out = idx[order], reg[order], out[order]
         self.gate.append((day, req[idx].astype(np.int64), svc[idx].astype(np.int64), reg, out))
+        self.rows[GATES] += len(idx)
+        self._flush(GATES)
 
     def records_table(self) -> pa.Table:
-        """``records.parquet``."""
+        """``records.parquet`` (the rows not yet streamed)."""
         day, subj, act, src, true = _stack(self.rec, 4)
         names = self.sources or ["default"]
         sectors = self.sectors or [""]
@@ -110,7 +151,7 @@ class SubjectFiles:
         })
 
     def gates_table(self) -> pa.Table:
-        """``gates.parquet``."""
+        """``gates.parquet`` (the rows not yet streamed)."""
         day, subj, svc, reg, out = _stack(self.gate, 4)
         return pa.table({
             "day": pa.array((day - self.start).astype(np.int32)), "date": _dates(day),
