@@ -5,6 +5,8 @@ Hand-computed cases on engines stepped by hand, then the built-in ``court-flows`
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from scslab.sim import Simulation
 from scslab.sim.flows import Flows, FlowSpec, flows_plan
 from scslab.sim.resolve import resolve
 
-D0 = to_day(__import__("datetime").date(2024, 1, 1))
+D0 = to_day(dt.date(2024, 1, 1))
 
 BANK = """
 [regime]
@@ -293,3 +295,36 @@ def test_readers_are_checked(readers, key):
     with pytest.raises(InputError) as x:
         resolve("court-flows", sets={"sources.baihang": {**BAIHANG, "readers": readers}})
     assert x.value.key == key
+
+
+def test_a_tax_d_falls_on_the_legal_representative_once_per_day(bank):
+    """tax-credit's April evaluation puts firms 3 and 4 (both represented by person 0) in D."""
+    tax = load_rulebook("tax-credit")
+
+    class Society:
+        n_persons = 3
+        org_legal_rep = np.array([0, 0, 1])
+
+    e = [Engine(tax, 6).init(), Engine(bank, 3).init()]
+    start = to_day(dt.date(2023, 1, 1))
+    e[0].bind_society(Society(), start)
+    plans = flows_plan([FlowSpec.model_validate(
+        {"from": "tax-credit", "list": "class_d", "to": "bank", "on_entry": "grade_reported_low",
+         "delay_days": 1, "subject": "legal_representative", "verified": False})],
+        [tax, bank], "<test>")
+    fl = Flows(plans, e, Society.org_legal_rep, 3, start, 500)
+    vat = tax.act_ids().index("false_vat_invoice")
+    april = to_day(dt.date(2024, 4, 1))
+    for day in range(start, april + 3):
+        arrived = fl.arrivals(day)
+        s, a = (np.array([3]), np.array([vat])) if day == start + 181 else (None, None)
+        touched = [e[0].step(day, s, a)]
+        s2, a2 = arrived.get(1, (None, None))
+        touched.append(e[1].step(day, s2, a2))
+        fl.observe(day, touched)
+    assert e[0].bands().tolist()[3:] == ["D", "D", "A"]
+    x = e[1].ledger.drain()
+    got = [(int(d) - april, int(s), e[1].act_ids[int(a)]) for d, s, a in
+           zip(x.day, x.subject, x.act, strict=True) if a >= 0]
+    assert got == [(1, 0, "grade_reported_low")]
+    assert e[1].consequences(0) == (["loan_scrutiny"], []) and e[1].consequences(1) == ([], [])
