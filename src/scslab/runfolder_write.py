@@ -22,8 +22,9 @@ MANIFEST = "manifest.json"
 #: The files a run writes (besides the manifest), and the report written into the folder later.
 #: ``records.parquet`` (declared sources) and ``gates.parquet`` (gates on) are written only where
 #: they apply (scslab.sim.subjectfile).
+OPTIONAL_OUTPUTS = ("records.parquet", "gates.parquet")
 OUTPUTS = ("scenario.toml", "daily.parquet", "subjects.parquet", "ledger.parquet",
-           "records.parquet", "gates.parquet")
+           *OPTIONAL_OUTPUTS)
 REPORT = "report.html"
 
 
