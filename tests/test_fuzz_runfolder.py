@@ -14,9 +14,16 @@ from hypothesis import strategies as st
 from helpers import assert_one_line_error, cli
 from scslab.errors import InputError
 from scslab.runfolder import read_run
-from scslab.runfolder_write import OUTPUTS, prepare_output_folder, write_manifest
+from scslab.runfolder_write import (
+    OPTIONAL_OUTPUTS,
+    OUTPUTS,
+    prepare_output_folder,
+    write_manifest,
+)
 from scslab.sim import run_scenario
 from test_runfolder import build_run
+
+REQUIRED = [o for o in OUTPUTS if o not in OPTIONAL_OUTPUTS]  # what every run writes
 
 
 def manifest_of(root):
@@ -104,7 +111,8 @@ def small_run(tmp_path_factory):
 
 def test_manifest_lists_every_output_with_size_and_sha256(small_run):
     files = manifest_of(small_run)["files"]
-    assert sorted(files) == sorted(OUTPUTS)
+    # rongcheng declares no sources and has gates off: no records or gate outcomes
+    assert sorted(files) == sorted(REQUIRED)
     for name, entry in files.items():
         data = (small_run / name).read_bytes()
         assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -121,7 +129,8 @@ def test_manifest_is_written_last(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", record)
     run_scenario("rongcheng", persons=100, days=3, out=tmp_path / "o")
-    assert done[-1] == "manifest.json" and sorted(done[:-1]) == sorted(OUTPUTS)
+    written = sorted(REQUIRED)
+    assert done[-1] == "manifest.json" and sorted(done[:-1]) == written
 
 
 def test_force_removes_the_manifest_first(tmp_path, monkeypatch):
@@ -142,7 +151,7 @@ def test_force_removes_the_manifest_first(tmp_path, monkeypatch):
     assert removed == []
     prepare_output_folder(tmp_path, force=True)
     assert removed[0] == "manifest.json"
-    assert sorted(removed) == sorted(["manifest.json", *OUTPUTS, "report.html",
+    assert sorted(removed) == sorted(["manifest.json", *REQUIRED, "report.html",
                                       ".ledger.parquet.x.part"])
     assert [p.name for p in tmp_path.iterdir()] == ["mine.csv"]
 

@@ -225,7 +225,7 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[Row]:
         if _is_id(fi.metadata):
             text = "id"
             cons = ", ".join(c for c in inner + _constraints(fi.metadata) if not c.startswith("at most"))
-        out.append(Row(name, text, unit, _default(fi), cons, meaning))
+        out.append(Row(fi.alias or name, text, unit, _default(fi), cons, meaning))
     return out
 
 

@@ -129,20 +129,36 @@ def replay(
 
 @app.command()
 def explain(
-    rulebook: Annotated[str, typer.Argument(help="built-in regime name or rulebook TOML file",
-                                            metavar="RULEBOOK")],
-    records: Annotated[Path, typer.Argument(help="record CSV", metavar="RECORDS")],
-    subject: Annotated[str, typer.Argument(help="the subject id", metavar="SUBJECT")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="state at the end of this date",
+    source: Annotated[str, typer.Argument(
+        help="a run folder, or a built-in regime name or rulebook TOML file", metavar="RUN_DIR|RULEBOOK")],
+    second: Annotated[str, typer.Argument(
+        help="with a run folder, the subject (ID number or row); else the record CSV",
+        metavar="SUBJECT|RECORDS")],
+    subject: Annotated[str | None, typer.Argument(help="the subject id (replay)",
+                                                  metavar="[SUBJECT]")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="state at the end of this date (replay)",
                                               metavar="YYYY-MM-DD")] = None,
 ) -> None:
-    """Show one subject's credit file: records, ledger lines with their rules, history."""
+    """Show one subject's file: a run's merged file across regimes, or a replayed credit file.
+
+    ``explain RUN_DIR SUBJECT``: records with source, sector and truth, every regime's ledger
+    lines, list entries and exits, band and consequences held, gate outcomes, in date order.
+    ``explain RULEBOOK RECORDS.csv SUBJECT``: one regime's replay.
+    """
+    if subject is None:
+        if as_of is not None:
+            raise InputError("option --as-of: only for a replay (RULEBOOK RECORDS SUBJECT)")
+        if not Path(source).is_dir():
+            raise InputError(f"{source[:80]!r} is not a run folder; to replay, give RULEBOOK "
+                             "RECORDS SUBJECT")
+        _explain_run(source, second)
+        return
     from scslab.regime import explain as run_explain
     from scslab.regime import load_rulebook, read_records
 
     day = _day(as_of, "--as-of")
-    rb = load_rulebook(rulebook)
-    cf = run_explain(rb, read_records(records, rb), subject, as_of=day)
+    rb = load_rulebook(source)
+    cf = run_explain(rb, read_records(Path(second), rb), subject, as_of=day)
     out.print(f"[bold]Credit file of {_t(cf.subject)}[/] under [bold]{_t(cf.regime)}[/]")
     if cf.representative:
         out.print(f"Consequences that fall on the legal representative are borne by "
@@ -160,6 +176,31 @@ def explain(
     for s in cf.history:
         h.add_row(s.date, _t(s.band), _t(", ".join(s.lists)), _t(", ".join(s.restrictions)),
                   _t(", ".join(s.privileges)))
+    out.print(h)
+
+
+def _explain_run(folder: str, subject: str) -> None:
+    """``explain RUN_DIR SUBJECT``: the merged file (scslab.runfile)."""
+    from scslab.runfile import subject_file
+
+    f = subject_file(folder, subject)
+    attrs = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                      for k, v in f.attributes.items() if v is not None)
+    out.print(f"[bold]File of {_t(f.id)}[/] (row {f.subject}): {_t(attrs)}")
+    for n in f.notes:
+        out.print(f"Note: {_t(n)}")
+    t = Table(title="File, in date order")
+    for c in ("date", "regime", "kind", "entry"):
+        t.add_column(c)
+    for e in f.entries:
+        t.add_row(e.date, _t(e.regime), e.kind, _t(e.text))
+    out.print(t)
+    h = Table(title="At the end of the run")
+    for c in ("regime", "score", "band", "lists"):
+        h.add_column(c)
+    for rid, st in f.final.items():
+        h.add_row(_t(rid), "" if st["score"] is None else str(st["score"]), _t(st["band"] or ""),
+                  _t(", ".join(st["lists"])))
     out.print(h)
 
 

@@ -20,7 +20,11 @@ from scslab.io import write_json
 
 MANIFEST = "manifest.json"
 #: The files a run writes (besides the manifest), and the report written into the folder later.
-OUTPUTS = ("scenario.toml", "daily.parquet", "subjects.parquet", "ledger.parquet")
+#: ``records.parquet`` (declared sources) and ``gates.parquet`` (gates on) are written only where
+#: they apply (scslab.sim.subjectfile).
+OPTIONAL_OUTPUTS = ("records.parquet", "gates.parquet")
+OUTPUTS = ("scenario.toml", "daily.parquet", "subjects.parquet", "ledger.parquet",
+           *OPTIONAL_OUTPUTS)
 REPORT = "report.html"
 
 

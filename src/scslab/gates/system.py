@@ -139,6 +139,9 @@ class Gates:
         # Regimes not running (not yet started, or ended: scslab.sim.timeline): they answer
         # nothing. A suspended regime still answers, from its frozen state.
         self.inactive: set[int] = set()
+        # Called with (day, services, requesters, decisions) after each day's answers (the
+        # per-subject gate outcomes of a run folder, scslab.sim.subjectfile); None: not kept.
+        self.answer_watch: Callable[[int, np.ndarray, np.ndarray, Decisions], None] | None = None
 
     # --------------------------------------------------------------------- step
     def step(self, k: int, day: int, touched: list[np.ndarray]) -> None:
@@ -252,6 +255,8 @@ class Gates:
 
     def _answer(self, k: int, day: int, svc: np.ndarray, req: np.ndarray) -> None:
         dec = self.decide(svc, req, day)
+        if self.answer_watch is not None:
+            self.answer_watch(day, svc, req, dec)
         S = len(self.service_ids)
         for j in range(len(dec.regimes)):
             self._count(k, j, svc, dec.denied[j], dec.privileged[j], dec.spillover[j], S)

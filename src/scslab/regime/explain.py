@@ -12,8 +12,9 @@ from scslab.regime.bearers import bearer_from_representative, held_consequences
 from scslab.regime.engine import Engine
 from scslab.regime.ledger import NO_SCORE, SYSTEM_ACT
 from scslab.regime.replay import Records, replay
+from scslab.regime.rules import Rule
 from scslab.regime.schema import Rulebook
-from scslab.regime.tables import band_index
+from scslab.regime.tables import NO_TERM, band_index
 
 
 @dataclass
@@ -112,3 +113,35 @@ def _state(engine: Engine, day: int, representative: np.ndarray | None = None) -
     bearer = bearer_from_representative(representative, engine.n_subjects)
     r, p = held_consequences(engine, bearer, np.array([0]))[0]
     return StateChange(iso(day), str(engine.bands(np.array([0]))[0]), engine.lists_of(0), r, p)
+
+
+class StatusCheck:
+    """A regime's band and consequences for a status read back from a run (one scratch file).
+
+    ``scslab explain RUN_DIR SUBJECT`` reads a subject's score and lists from the run's ledger;
+    this turns them into the band and the consequences the rulebook attaches (compound ones
+    included), through the state's own write API on a one-subject engine.
+    """
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.engine = Engine(rulebook, 1, keep_ledger=False).init()
+        self.row = np.array([0], np.int64)
+
+    def __repr__(self) -> str:
+        return f"<StatusCheck {self.engine.rulebook.regime.id}>"
+
+    def status(self, day: int, score: int | None, lists: set[str]
+               ) -> tuple[str, list[str], list[str]]:
+        """(band, restrictions, privileges) of a subject with ``score`` on ``lists`` on ``day``."""
+        e, row = self.engine, self.row
+        st = e.state
+        if score is not None and st.score is not None and int(st.score[0]) != score:
+            st.set_scores(day, row, np.array([score]), -1, Rule.POINTS)
+        for li, lid in enumerate(e.list_ids):
+            on = bool(st.listed(li, row)[0])
+            if lid in lists and not on:
+                st.enter(day, li, row, -1, NO_TERM, 0)
+            elif on and lid not in lists:
+                st.delete(day, li, row)
+        r, p = e.consequences(0)
+        return str(e.bands(row)[0]), r, p

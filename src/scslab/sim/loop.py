@@ -45,8 +45,10 @@ from scslab.dates import add_months
 from scslab.gates import Gates, build_gates
 from scslab.regime.engine import Engine
 from scslab.rng import Streams
+from scslab.sim.flows import Flows
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario
+from scslab.sim.subjectfile import SubjectFiles
 from scslab.sim.timeline_run import TimelineRun
 from scslab.society import Society, build_society
 from scslab.society.friends import review_ties
@@ -233,6 +235,10 @@ class Simulation:
                         for r, rb in enumerate(self.rulebooks)]
         for e in self.engines:  # computed scores read friends, attributes, representatives
             e.bind_society(self.society, self.start)
+        self.files: SubjectFiles | None = None  # records and gate answers kept (keep_files)
+        self.flows: Flows | None = None if not plan.flows else Flows(
+            plan.flows, self.engines, self.society.org_legal_rep, self.society.n_persons,
+            self.start, self.n_days)
         acts, bp = plan.acts, plan.acts.behaviour
         cells = Cells(acts.multipliers, self.society.region_codes, plan.source, acts.ids)
         self.age_steps = tuple([] if m is None else list(m.age) for m in acts.multipliers)
@@ -303,6 +309,22 @@ class Simulation:
         self._age0 = age0
         return self
 
+    def keep_files(self) -> SubjectFiles:
+        """Keep records and gate answers for each subject's merged file; call after :meth:`init`.
+
+        Records are kept where sources are declared, the gate answers that are not "allowed"
+        where gates are on (:mod:`scslab.sim.subjectfile`).
+        """
+        src, g = self.plan.sources, self.gates
+        files = SubjectFiles(self.start, self.act_ids, src.names if src.any else None,
+                             ["", *(s.sector for s in src.specs)],
+                             None if g is None else [g.regime_gates[r].id for r in g.gating],
+                             [] if g is None else list(g.service_ids))
+        if g is not None:
+            g.answer_watch = files.on_answers
+        self.files = files
+        return files
+
     # ---------------------------------------------------------------- phases
     def at_timeline(self, day: int) -> None:
         """Before the day's phases: its timeline events (:mod:`scslab.sim.timeline_run`)."""
@@ -354,16 +376,20 @@ class Simulation:
 
         A regime sees the acts it knows, by the subjects it covers.
         """
+        if self.files is not None:
+            self.files.on_records(day, rec)
         touched = []
+        arrived = self.flows.arrivals(day) if self.flows is not None else {}
         for r, e in enumerate(self.engines):
             if not self.timeline.stepping[r]:  # not started, suspended or ended
                 touched.append(_EMPTY)
                 continue
             missed = self.timeline.catch_up(r, day, e)
-            if missed is not None:
-                touched.append(np.concatenate([missed, self._step(r, e, day, rec)]))
-                continue
-            touched.append(self._step(r, e, day, rec))
+            now = (self.step_with_flows(day, r, rec, *arrived[r]) if r in arrived
+                   else self._step(r, e, day, rec))
+            touched.append(now if missed is None else np.concatenate([missed, now]))
+        if self.flows is not None:
+            self.flows.observe(day, touched)
         return Changes(tuple(touched))
 
     def _step(self, r: int, e: Engine, day: int, rec: Records) -> np.ndarray:
@@ -376,6 +402,25 @@ class Simulation:
         return e.step(day, rec.subject[known], ma[known],
                       value=None if rec.value is None else rec.value[known],
                       age=None if rec.age is None else rec.age[known])
+
+    def step_with_flows(self, day: int, r: int, rec: Records, subj: np.ndarray,
+                        act: np.ndarray) -> np.ndarray:
+        """Part of phase 3: regime ``r`` applies the day's records, then the flows' arrivals.
+
+        Arrivals are acts of the regime itself (:mod:`scslab.sim.flows`), with value 1 and the
+        subject's age of the day.
+        """
+        e = self.engines[r]
+        ma = self.plan.acts.regime_map[r][rec.act]
+        known = (ma >= 0) & (rec.subject < e.n_subjects)
+        s = np.concatenate([rec.subject[known], subj])
+        a = np.concatenate([ma[known], act])
+        v = None if rec.value is None else np.concatenate([rec.value[known], np.ones(len(subj))])
+        g = None
+        if rec.age is not None:
+            assert self._age0 is not None
+            g = np.concatenate([rec.age[known], self._age0[subj] + (day - self.start) / 365.25])
+        return e.step(day, s, a, value=v, age=g)
 
     def answer(self, k: int, day: int, changes: Changes) -> None:
         """Phase 4: requests, every regime's answers, shaming."""

@@ -190,6 +190,10 @@ def daily_table(sim: Simulation, daily: Daily) -> pa.Table:
     for metric, values in daily.conduct.items():  # score checks, ties, assortativity (sim.loop)
         parts.append(("", metric, [""], values[:, None]))
     parts.extend(source_parts(sim, daily))
+    if sim.flows is not None:  # records each flow delivered, under the receiving regime
+        for i, p in enumerate(sim.flows.plans):
+            parts.append((sim.engines[p.dst].rulebook.regime.id, "flowed", [p.label],
+                          sim.flows.delivered[:, i : i + 1]))
     cols: dict[str, list] = {k: [] for k in ("day", "regime", "metric", "key", "value")}
     for regime, metric, keys, values in parts:
         nk = len(keys)
@@ -252,6 +256,25 @@ def id_chars(soc: Society) -> np.ndarray:
     return chars
 
 
+def person_attributes(soc: Society) -> dict[str, pa.Array]:
+    """Sex, ability to pay, propensity and legal representative of every subject.
+
+    The first three are null for organisations; the representative (a person row) is null for
+    persons and for an organisation without one.
+    """
+    n_o = soc.n_orgs
+    org = np.r_[np.zeros(soc.n_persons, bool), np.ones(n_o, bool)]
+    rep = np.concatenate([np.full(soc.n_persons, -1, np.int32), soc.org_legal_rep.astype(np.int32)])
+    return {
+        "sex": _dictionary(np.where(org, -1, np.pad(soc.sex.astype(np.int32), (0, n_o))),
+                           ["female", "male"]),
+        "ability_to_pay": pa.array(np.pad(soc.ability_to_pay.astype(np.float64), (0, n_o)),
+                                   mask=org),
+        "propensity": pa.array(np.pad(soc.propensity.astype(np.float64), (0, n_o)), mask=org),
+        "legal_representative": pa.array(rep, mask=rep < 0),
+    }
+
+
 def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table:
     """The final state of every subject; ``chars``: their :func:`id_chars` if already made."""
     soc = sim.society
@@ -269,6 +292,7 @@ def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table
         "region": _dictionary(region, list(soc.region_codes)),
         "household": pa.array(np.concatenate([soc.household, np.zeros(soc.n_orgs, np.int32)]),
                               mask=kind == 1),
+        **person_attributes(soc),
     }
     for e in sim.engines:
         rid = e.rulebook.regime.id

@@ -8,6 +8,7 @@ the plan (:class:`Acts`, :class:`GatesPlan`, ``SocietyParams``), never the whole
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime import inforce
 from scslab.regime.load import MAX_ERRORS, load_rulebook, validation_error
 from scslab.regime.schema import Rulebook
+from scslab.sim.flows import FlowPlan, flows_plan
 from scslab.sim.scenario import (
     Scenario,
     apply_sets,
@@ -40,7 +42,7 @@ from scslab.sim.scenario import (
 )
 from scslab.sim.timeline import TimelinePlan, timeline_plan
 from scslab.society import SocietyParams
-from scslab.sources.plan import SourcesPlan, sources_plan
+from scslab.sources.plan import SourcesPlan, read_maps, sources_plan
 
 _T = TypeVar("_T")
 
@@ -94,6 +96,7 @@ class Resolved:
     gates: GatesPlan | None  # None: gates off
     sources: SourcesPlan  # the declared sources (none: the default source alone)
     timeline: TimelinePlan = field(default_factory=lambda: TimelinePlan({}, ()))  # dated changes
+    flows: tuple[FlowPlan, ...] = ()  # one regime's status as another's input (sim.flows)
 
     def rows_of(self, regime: int) -> int:
         """Subject rows regime ``regime`` covers: persons only, or persons and organisations.
@@ -200,18 +203,24 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
         gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
     srcs: SourcesPlan | None = None
     if acts is not None and society is not None and rulebooks is not None:
-        books_ = rulebooks
-        srcs = err.attempt(lambda: _sources(sc, acts, society, books_))
+        books_, acts_, society_ = rulebooks, acts, society
+        srcs = err.attempt(lambda: _sources(sc, acts_, society_, books_))
+        if srcs is not None and any(x.readers for x in srcs.specs):
+            acts = _read_only(acts_, srcs, books_)
+    flows: tuple[FlowPlan, ...] | None = ()
+    if rulebooks is not None and sc.flows:
+        books_f = rulebooks
+        flows = err.attempt(lambda: flows_plan(sc.flows or [], books_f, src))
     tl: TimelinePlan | None = None
     if srcs is not None and horizon is not None and acts is not None and rulebooks is not None:
         parts = (sc, horizon, rulebooks, acts, srcs)
         tl = err.attempt(lambda: _timeline(*parts))
     err.raise_any()
     assert horizon is not None and society is not None and rulebooks is not None and acts is not None
-    assert srcs is not None and tl is not None
+    assert srcs is not None and tl is not None and flows is not None
     resolved = Resolved(sc.model_copy(update={"horizon": sc.horizon.model_copy(update={
         "persons": horizon.persons, "days": horizon.days, "seed": horizon.seed})}),
-        src, horizon, society, tuple(rulebooks), acts, gates, srcs, tl)
+        src, horizon, society, tuple(rulebooks), acts, gates, srcs, tl, flows)
     return resolved
 
 
@@ -359,6 +368,12 @@ def _timeline(sc: Scenario, h: RunHorizon, rulebooks: list[Rulebook], acts: Acts
                          ids, acts.detection, srcs, list(sc.society.region_codes),
                          sc.behaviour.model_dump(mode="json", exclude_none=True), plan_of,
                          sc.source, rule_days)
+def _read_only(acts: Acts, srcs: SourcesPlan, rulebooks: list[Rulebook]) -> Acts:
+    """The acts with each regime's map cut to the sources it reads (``readers``)."""
+    maps = read_maps(srcs, [rb.regime.id for rb in rulebooks], acts.regime_map)
+    n = len(acts.ids)
+    return dataclasses.replace(acts, regime_map=maps,
+                               identity=tuple(bool((m == np.arange(n)).all()) for m in maps))
 
 
 def _check_act_names(rulebooks: list[Rulebook], tables: Mapping[str, Any], err: _Errors,

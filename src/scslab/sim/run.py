@@ -189,11 +189,12 @@ def run_scenario(
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)
     out = prepare_output_folder(out, force)
+    files = sim.keep_files()  # records with source and truth, gate answers (sim.subjectfile)
     # The synthetic IDs depend on the society alone: made on the second core while the days run
     # (the kernels and the sort release the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ids") as pool:
         ids = pool.submit(id_chars, sim.society)
-        with LedgerWriter(out / "ledger.parquet", sim) as ledger:
+        with LedgerWriter(out / "ledger.parquet", sim) as ledger, files.writing(out):
             daily = sim.run(on_day=on_day, on_ledger=ledger)
             # The other tables are written while the last ledger lines encode.
             write_tables(sim, daily, out, ids.result())

@@ -32,6 +32,7 @@ from scslab.errors import InputError
 from scslab.gates.config import GatesConfig
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.regime.load import parse_toml, validation_error
+from scslab.sim.flows import FlowSpec
 from scslab.sim.timeline import TimelineEvent
 from scslab.society.params import Demography
 from scslab.sources.spec import DeletionDelay, SourceSpec
@@ -108,6 +109,8 @@ class Scenario(BaseModel):
     # None, not [], when absent: a scenario without them dumps (and hashes) as before.
     deletion_delays: list[DeletionDelay] | None = Field(
         None, description="deletions from lists that run late or are missed")
+    flows: list[FlowSpec] | None = Field(
+        None, description="one regime's list, band or score as an input of another (sim.flows)")
     gates: GatesConfig = Field(default_factory=GatesConfig)
     timeline: list[TimelineEvent] | None = Field(
         None, description="dated changes during the run: regimes, sources, behaviour "

@@ -71,6 +71,7 @@ def sources_plan(declared: dict[str, SourceSpec], default_detection: dict[str, f
                                  "[sources] detection", file=source, key=f"sources.detection.{a}")
             owner[a] = sid
             source_of[act_ids.index(a)] = i
+        _check_readers(sid, spec, rulebooks, source)
         cov = spec.coverage
         if cov.by == "region":
             for g in cov.groups:
@@ -81,6 +82,39 @@ def sources_plan(declared: dict[str, SourceSpec], default_detection: dict[str, f
     source_of.setflags(write=False)
     return SourcesPlan(tuple(declared), tuple(declared.values()), source_of,
                        _deletions(deletions, rulebooks, source))
+
+
+def _check_readers(sid: str, spec: SourceSpec, rulebooks: Sequence[Rulebook], source: str) -> None:
+    """A source's readers are regimes of the scenario, and some reader knows each act it sees."""
+    if not spec.readers:
+        return
+    books = {rb.regime.id: rb for rb in rulebooks}
+    for j, rid in enumerate(spec.readers):
+        if rid not in books:
+            raise InputError(f"regime {rid!r} is not one of the scenario's ({', '.join(books)})",
+                             file=source, key=f"sources.{sid}.readers[{j}]")
+    for a in spec.detection:
+        if not any(a in books[rid].act_ids() for rid in spec.readers):
+            raise InputError(f"no reader of source {sid!r} knows act {a!r}, so its records would "
+                             "reach no regime", file=source, key=f"sources.{sid}.detection.{a}")
+
+
+def read_maps(plan: SourcesPlan, regime_ids: Sequence[str], maps: Sequence[np.ndarray]
+              ) -> tuple[np.ndarray, ...]:
+    """Each regime's act map without the acts of sources it does not read (read-only arrays).
+
+    An act has one source, so a regime that is not among a source's ``readers`` never receives
+    a record of the source's acts: its map sends them to -1 (unknown).
+    """
+    out = []
+    for rid, m in zip(regime_ids, maps, strict=True):
+        unread = [i for i, spec in enumerate(plan.specs) if spec.readers and rid not in spec.readers]
+        if unread:
+            m = m.copy()
+            m[np.isin(plan.source_of, unread)] = -1
+            m.setflags(write=False)
+        out.append(m)
+    return tuple(out)
 
 
 def _deletions(deletions: Sequence[DeletionDelay], rulebooks: Sequence[Rulebook],

@@ -130,6 +130,10 @@ class SourceSpec(BaseModel):
         default_factory=dict,
         description="false records per covered subject per day, per act [records/subject/day]")
     delay: DelayDist | None = Field(None, description="days from the act to the record's arrival")
+    readers: list[str] = Field(
+        default_factory=list, description="ids of the regimes that read this source (a database "
+                                          "shared by some regimes); none: every regime that "
+                                          "knows the act")
     sources: list[str] = Field(default_factory=list, description="citations (URLs) for the numbers")
     verified: bool = Field(True, description="false where a number rests on an assumption")
     note: str = Field("", max_length=2000)
