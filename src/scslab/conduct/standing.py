@@ -68,8 +68,12 @@ class RegimeStanding:
         The rank is a step function of the score that can change only at a band's bound or a
         margin away from one, so it is tabled once over those breakpoints.
         """
-        edges, ranks = self._steps
+        edges, ranks = self.steps()
         return ranks[np.searchsorted(edges, x, side="right")]
+
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edges, ranks): rank ``ranks[searchsorted(edges, x, "right")]`` of a score ``x``."""
+        return self._steps
 
     @cached_property
     def _steps(self) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +130,16 @@ class Standing:
         # The band a person climbs back to when offsetting is that of the heaviest scored regime
         # (ties: the first in canonical order), so one byte per person keeps it.
         self.lead = max(scored, key=lambda p: p.weight) if scored else None
+
+    def single_scored(self) -> RegimeStanding | None:
+        """The one regime answered to, when it has a score and no restricting list (else None).
+
+        Then a rank needs only that score, which a compiled kernel reads inline.
+        """
+        if len(self.plans) == 1 and self.plans[0].scored and not self.plans[0].lists \
+                and self.engines[self.plans[0].regime].score is not None:
+            return self.plans[0]
+        return None
 
     def listed(self, p: np.ndarray) -> np.ndarray:
         """Whether persons ``p`` are on a restricting list of a regime they answer to."""
