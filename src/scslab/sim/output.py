@@ -143,7 +143,7 @@ def consequence_counts(e: Engine, days: np.ndarray, bands: np.ndarray,
 def source_parts(sim: Simulation, daily: Daily) -> list[tuple[str, str, list[str], np.ndarray]]:
     """The sources layer's per-day counts (none without a declared source).
 
-    See docs/sources-layer.md: records and false records per source, records pending, and per
+    See docs/sources.md: records and false records per source, records pending, and per
     regime what false records and late deletions cost.
     """
     layer, w = daily.sources, daily.wrongful

@@ -4,7 +4,7 @@ A source belongs to one sector, observes some acts (each with its detection prob
 a share of the subjects (its coverage, by region or sex, never by ethnicity), may grow over
 time, attributes false records to subjects who did not act, and reports after a delay. Every
 number is a behavioural or empirical claim, so a source names its ``sources`` or says
-``verified = false``. See ``docs/sources-layer.md``.
+``verified = false``. See ``docs/sources.md``.
 """
 
 from __future__ import annotations
