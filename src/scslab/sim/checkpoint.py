@@ -238,10 +238,11 @@ def load(out: Path, run: dict[str, Any]) -> Resumed | None:
                 raise InputError(f"option --resume: the checkpoint was written by scslab {got}, "
                                  f"this is {__version__}; resume with that version", file=shown)
             if header.get("run") != run:
-                differ = sorted(k for k in run if header["run"].get(k) != run[k])
+                # The scenario's hash covers its horizon too: name it only if nothing else differs.
+                differ = [k for k in run if header["run"].get(k) != run[k] and k != "scenario"]
                 raise InputError("option --resume: the folder holds a run of another "
-                                 f"{', '.join(differ)}; give the killed run's scenario and options",
-                                 file=shown)
+                                 f"{', '.join(differ) or 'scenario'}; give the killed run's "
+                                 "scenario and options", file=shown)
             sim, daily = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
         problem = os_problem(exc) if isinstance(exc, OSError) else type(exc).__name__
