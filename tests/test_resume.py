@@ -26,6 +26,8 @@ from scslab.runfolder import read_run
 from scslab.runfolder_write import CHECKPOINT_STATE, CHECKPOINTS
 from scslab.sim.checkpoint import Checkpoints
 from scslab.sim.run import run_scenario
+from scslab.sim.scenario import builtin_scenarios
+from scslab.society.population import HOUSEHOLD_BLOCK
 
 # court-sources: two regimes, declared sources, late deletions; 80 days drain the ledger at
 # days 31 and 63 and at the end, between checkpoints every 7 days.
@@ -194,3 +196,23 @@ def test_bad_checkpoint_interval_is_one_line(tmp_path, bad):
     r = cli("run", *CLI_RUN, "--out", tmp_path / "o", "--checkpoint-every", bad)
     assert r.code == 2 and "--checkpoint-every" in r.stderr, r.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("scenario", builtin_scenarios())
+def test_every_scenario_resumes_to_the_same_bytes(tmp_path, scenario):
+    """Whatever state a scenario's mechanisms hold (gates, shaming, friends, sources), a
+    checkpoint of it continues the run; with partitions too, which the checkpoint keeps."""
+    run = {"persons": 3 * HOUSEHOLD_BLOCK + 100, "days": 40, "seed": 11}
+    whole = tmp_path / "whole"
+    run_scenario(scenario, out=whole, checkpoint_every=0, **run)
+
+    def stop(k: int) -> None:
+        if k == 23:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(scenario, out=out, checkpoint_every=EVERY, partitions=3, on_day=stop, **run)
+    assert (out / CHECKPOINTS / CHECKPOINT_STATE).is_file()
+    run_scenario(scenario, out=out, resume=True, **run)
+    assert digests(out) == digests(whole)

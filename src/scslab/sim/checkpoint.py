@@ -11,7 +11,9 @@ default 30) it writes, into the folder's hidden ``.checkpoint/``:
   ledger segments), then the whole :class:`~scslab.sim.loop.Simulation` and its
   :class:`~scslab.sim.loop.Daily` pickled together (protocol 5). Pickling the objects rather
   than a list of fields keeps every piece of state, including state added later, and the
-  shared references between them.
+  shared references between them. One thing pickling does not keep: a numpy view and its base
+  come back as two arrays, so state must never be written through one and read through the
+  other (``tests/test_resume.py`` resumes every built-in scenario to catch it).
 
 Each file is written to a temporary name, fsynced and renamed (then the folder is fsynced), the
 segment before the state that counts it, so a run killed at any moment leaves the last complete
