@@ -216,7 +216,7 @@ def _checked_out(out_dir: str | None, force: bool) -> Path | None:
 
 def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
          dest: Path | None, label: str, force: bool, sets: list[str] | None = None,
-         partitions: int = 1) -> RunResult:
+         partitions: int = 1, checkpoint_every: int = 30, resume: bool = False) -> RunResult:
     from scslab.memory import check_memory
     from scslab.sim import resolve, run_scenario
 
@@ -226,7 +226,8 @@ def _run(scenario: str, persons: int | None, days: int | None, seed: int | None,
     # The bar starts with the first simulated day, so an error while the simulation is set up
     # stays one line.
     with _LazyProgress(label, plan.horizon.days) as p:
-        return run_scenario(plan, out=dest, force=force, on_day=p.update, partitions=partitions)
+        return run_scenario(plan, out=dest, force=force, on_day=p.update, partitions=partitions,
+                            checkpoint_every=checkpoint_every, resume=resume)
 
 
 def _parse_sets(items: list[str]) -> dict[str, object]:
@@ -340,12 +341,24 @@ def run(
     partitions: Annotated[int, typer.Option(
         "--partitions", metavar="P",
         help="process persons in P contiguous partitions (same results for every P)")] = 1,
+    checkpoint_every: Annotated[int, typer.Option(
+        "--checkpoint-every", metavar="K",
+        help="write a checkpoint into the run folder every K simulated days (0: none)")] = 30,
+    resume: Annotated[str | None, typer.Option(
+        "--resume", metavar="DIR",
+        help="continue the killed run whose folder is DIR (give its scenario and options)")] = None,
 ) -> None:
     """Simulate a scenario on a synthetic society and write a run folder."""
+    if resume is not None:
+        if out_dir is not None and Path(out_dir) != Path(resume):
+            raise InputError("option --resume: it names the run folder; --out, if given, must "
+                             "name the same folder")
+        out_dir = resume
     if report and out_dir is None:
         raise InputError("option --report: needs --out, the run folder to write it into")
-    dest = _checked_out(out_dir, force)
-    res = _run(scenario, persons, days, seed, dest, "simulating", force, sets, partitions)
+    dest = _checked_out(out_dir, force or resume is not None)
+    res = _run(scenario, persons, days, seed, dest, "simulating", force, sets, partitions,
+               checkpoint_every, resume is not None)
     _print_summary(res)
     if dest is None:
         out.print(f"({res.seconds:.1f} s; no run folder written: give --out DIR for one)")

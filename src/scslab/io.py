@@ -97,8 +97,12 @@ class ParquetStream:
 
     def write(self, columns: dict[str, Any]) -> None:
         """Append one batch given as ``{column: array}``."""
+        self.write_table(pa.table(columns, schema=self.schema))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append one batch given as a table of the stream's schema."""
         assert self._writer is not None
-        self._writer.write_table(pa.table(columns, schema=self.schema))
+        self._writer.write_table(table)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

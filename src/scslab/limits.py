@@ -42,6 +42,9 @@ START_YEAR = Limit("start year", "", 1900, 2200,
 PARTITIONS = Limit("partitions", "partitions", 1, 4096,
                    "each partition holds at least one 4,096-person household block at the "
                    "largest society worth splitting; more partitions than that only add overhead")
+CHECKPOINT_EVERY = Limit("checkpoint interval", "days", 0, DAYS.hi,
+                         "0 writes no checkpoints; an interval of at least the run's days writes "
+                         "none either, since none is written after the last day")
 RATE = 10.0
 """Upper bound of any act rate [acts per subject per day]: a rate above 10 a day is a typo
 (a yearly count written as a daily rate), and it keeps the conduct kernel's act buffer small."""

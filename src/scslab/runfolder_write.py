@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ OPTIONAL_OUTPUTS = ("records.parquet", "gates.parquet")
 OUTPUTS = ("scenario.toml", "daily.parquet", "subjects.parquet", "ledger.parquet",
            *OPTIONAL_OUTPUTS)
 REPORT = "report.html"
+#: The hidden folder of a run's checkpoints while it is written (scslab.sim.checkpoint).
+CHECKPOINTS = ".checkpoint"
+CHECKPOINT_STATE = "state.pickle"  # in CHECKPOINTS; the last one written is the one resumed
 
 
 def _own(name: str) -> bool:
@@ -96,21 +100,36 @@ def _probe(folder: Path, p: Path) -> None:
                       p) from None
 
 
-def prepare_output_folder(path: str | Path, force: bool = False) -> Path:
+def prepare_output_folder(path: str | Path, force: bool = False, resume: bool = False) -> Path:
     """Make ``path`` ready for a run and return it: created, writable, without old outputs.
 
     With ``force``, scslab's own files are removed, the manifest first (so the folder stops
-    being a run folder before anything in it changes); other files are left alone.
+    being a run folder before anything in it changes), then an earlier run's checkpoints
+    unless ``resume`` (the run continues from them); other files are left alone.
     """
-    p = check_output_folder(path, force)
+    p = check_output_folder(path, force or resume)
     try:
         p.mkdir(parents=True, exist_ok=True)
         for name in (MANIFEST, *sorted(x.name for x in p.iterdir() if x.name != MANIFEST)):
             if _own(name) and (p / name).is_file():
                 (p / name).unlink()
+        if not resume and (p / CHECKPOINTS).is_dir():
+            remove_checkpoints(p)
     except OSError as exc:
         raise _refuse(f"unusable output folder: {os_problem(exc)}", p) from None
     return p
+
+
+def remove_checkpoints(path: Path) -> None:
+    """Remove the checkpoints in the run folder ``path``.
+
+    Their state goes first, so that a removal cut short leaves nothing to resume from.
+    """
+    folder = path / CHECKPOINTS
+    state = folder / CHECKPOINT_STATE
+    if state.is_file():
+        state.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def file_digest(path: Path) -> dict[str, Any]:

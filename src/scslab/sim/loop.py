@@ -510,17 +510,26 @@ class Simulation:
 
     # ------------------------------------------------------------------ run
     def run(self, on_day: Callable[[int], None] | None = None,
-            on_ledger: Callable[[int, Engine], None] | None = None) -> Daily:
-        """Simulate every day, phase by phase (:data:`PHASES`).
+            on_ledger: Callable[[int, Engine], None] | None = None,
+            daily: Daily | None = None, first: int = 0) -> Daily:
+        """Simulate every day from ``first`` on, phase by phase (:data:`PHASES`).
+
+        All state a day leaves for the next lives on this object and in ``daily``, never in
+        this method's locals, so a pickle of both after a day resumes the run
+        (:mod:`scslab.sim.checkpoint`).
 
         Args:
-            on_day: called with the 0-based day index after each day (progress bars).
+            on_day: called with the 0-based day index after each day (progress bars,
+                checkpoints).
             on_ledger: called every 32 days and at the end with (regime index, engine), to
                 drain ledger lines (streamed to disk by the run writer).
+            daily: the aggregates to fill (default :meth:`empty_daily`; a checkpoint's when
+                resuming).
+            first: the 0-based index of the first day to simulate (a checkpoint's when resuming).
         """
-        daily = self.empty_daily()
-        checks = 0
-        for k in range(self.n_days):
+        daily = self.empty_daily() if daily is None else daily
+        checks = sum(s.checks for s in self.schedulers) if first else 0
+        for k in range(first, self.n_days):
             day = self.start + k
             self.at_timeline(day)
             occ = self.conduct(day)

@@ -7,6 +7,7 @@ memory does not grow with the ledger. ``manifest.json`` is written last.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -67,11 +68,13 @@ class LedgerWriter:
     encoding error surfaces at the next batch or on exit.
     """
 
-    def __init__(self, path: Path, sim: Simulation) -> None:
+    def __init__(self, path: Path, sim: Simulation,
+                 spool: Callable[[pa.Table], None] | None = None) -> None:
         # Readers filter lines by day and subject; subjects are mostly distinct within a page.
         self.stream = ParquetStream(path, LEDGER_SCHEMA, plain=("subject",),
                                     stats=("day", "date", "subject"))
         self.sim = sim
+        self.spool = spool  # also handed every batch (the checkpoints' copy of the ledger)
         self._items: dict[int, tuple[np.ndarray, list[str]]] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ledger")
         self._pending: Future | None = None
@@ -84,6 +87,24 @@ class LedgerWriter:
         if self._pending is not None:
             pending, self._pending = self._pending, None
             pending.result()
+
+    def flush(self) -> None:
+        """Wait until every batch handed over so far is written (to the file and the spool)."""
+        self._wait()
+
+    def replay(self, batches: Iterable[pa.Table]) -> None:
+        """Write batches a killed run wrote before its checkpoint, in their order (resuming).
+
+        They are written exactly as they were first, so the file gets the same bytes.
+        """
+        self._wait()
+        for table in batches:
+            self.stream.write_table(table)
+
+    def _write(self, table: pa.Table) -> None:
+        self.stream.write_table(table)
+        if self.spool is not None:
+            self.spool(table)
 
     def _item_names(self, r: int, engine: Engine) -> tuple[np.ndarray, list[str]]:
         """Per rule code, the offset of its kind of item in one name list (-1: no item)."""
@@ -121,7 +142,7 @@ class LedgerWriter:
             "item": _dictionary(item, items),
         }
         self._wait()
-        self._pending = self._pool.submit(self.stream.write, batch)
+        self._pending = self._pool.submit(self._write, pa.table(batch, schema=LEDGER_SCHEMA))
 
     def __exit__(self, *exc) -> None:
         try:

@@ -16,10 +16,13 @@ import pyarrow as pa
 
 from scslab.dates import iso
 from scslab.errors import InputError
-from scslab.limits import PARTITIONS
+from scslab.inputfile import shown_path
+from scslab.limits import CHECKPOINT_EVERY, PARTITIONS
 from scslab.regime.engine import Engine
 from scslab.regime.tables import band_index
-from scslab.runfolder_write import check_output_folder, prepare_output_folder
+from scslab.runfolder import read_run
+from scslab.runfolder_write import MANIFEST, check_output_folder, prepare_output_folder
+from scslab.sim.checkpoint import DEFAULT_EVERY, Checkpoints, Resumed, identity, load
 from scslab.sim.loop import Daily, Simulation
 from scslab.sim.output import (
     LedgerWriter,
@@ -156,6 +159,8 @@ def run_scenario(
     force: bool = False,
     sets: Mapping[str, Any] | None = None,
     partitions: int = 1,
+    checkpoint_every: int = DEFAULT_EVERY,
+    resume: bool = False,
 ) -> RunResult:
     """Run a scenario; if ``out`` is given, write the run folder there.
 
@@ -171,33 +176,96 @@ def run_scenario(
         sets: dotted scenario keys and their values (see :func:`~scslab.sim.resolve.resolve`).
         partitions: process the persons in this many contiguous partitions; the results and
             the run folder's files are the same for every value.
+        checkpoint_every: with ``out``, write a checkpoint into it every this many simulated
+            days (0: never; :mod:`scslab.sim.checkpoint`).
+        resume: continue the killed run whose folder is ``out`` from its last checkpoint (from
+            day 0 if it has none); the files are the same as an uninterrupted run's. The plan
+            must be the killed run's; its partitions are kept.
     """
-    problem = PARTITIONS.problem(partitions)
-    if problem:
-        raise InputError(f"option --partitions: {problem}")
+    for option, limit, value in (("--partitions", PARTITIONS, partitions),
+                                 ("--checkpoint-every", CHECKPOINT_EVERY, checkpoint_every)):
+        problem = limit.problem(value)
+        if problem:
+            raise InputError(f"option {option}: {problem}")
+    if resume and out is None:
+        raise InputError("option --resume: needs the run folder to continue")
     if isinstance(scenario, Resolved):
         if persons is not None or days is not None or seed is not None or sets:
             raise ValueError("a resolved plan already holds its overrides")
         plan = scenario
     else:
         plan = resolve(scenario, persons=persons, days=days, seed=seed, sets=sets)
-    if out is not None:
-        check_output_folder(out, force)  # before the society is built: refuse early
     t0 = time.perf_counter()
-    sim = Simulation(plan, keep_ledger=out is not None, partitions=partitions).init()
     if out is None:
+        sim = Simulation(plan, keep_ledger=False, partitions=partitions).init()
         daily = sim.run(on_day=on_day)
         return RunResult(sim, daily, None, time.perf_counter() - t0)
-    out = prepare_output_folder(out, force)
-    files = sim.keep_files()  # records with source and truth, gate answers (sim.subjectfile)
+    # Refused early, before the society is built.
+    folder = check_output_folder(out, force or resume)
+    if resume:
+        _refuse_complete(folder)
+    ckpt = Checkpoints(folder, checkpoint_every)
+    try:
+        if folder.is_dir():  # never beside a run still writing it
+            ckpt.lock()
+        state = load(folder, identity(plan)) if resume and folder.is_dir() else None
+        prepare_output_folder(folder, force, resume=resume)
+        if not ckpt.locked:
+            ckpt.lock()
+        return _write(plan, folder, ckpt, state, on_day, partitions, t0)
+    finally:
+        ckpt.release()
+
+
+def _refuse_complete(folder: Path) -> None:
+    """Refuse to resume a folder that is a complete run folder already."""
+    if not (folder / MANIFEST).is_file():
+        return
+    try:
+        read_run(folder)
+    except InputError:
+        return  # not complete: resumed (its manifest is removed first)
+    raise InputError("option --resume: the folder is a complete run folder; nothing to resume",
+                     file=shown_path(folder))
+
+
+def _write(plan: Resolved, out: Path, ckpt: Checkpoints, state: Resumed | None,
+           on_day: Callable[[int], None] | None, partitions: int, t0: float) -> RunResult:
+    """Run (or continue, from ``state``) the plan, writing its folder ``out``; manifest last."""
+    if state is None:
+        sim = Simulation(plan, keep_ledger=True, partitions=partitions).init()
+        sim.keep_files()  # records with source and truth, gate answers (sim.subjectfile)
+        daily, first = sim.empty_daily(), 0
+    else:
+        sim, daily, first = state.sim, state.daily, state.first
+    files = sim.files
+    assert files is not None
+    ckpt.start(state)
+
+    def after(k: int) -> None:
+        if on_day is not None:
+            on_day(k)
+        if ckpt.due(k, sim.n_days):
+            ids.result()  # the ID thread fills the society's caches: never pickle it mid-way
+            ledger.flush()
+            ckpt.save(k + 1, sim, daily)
+
     # The synthetic IDs depend on the society alone: made on the second core while the days run
     # (the kernels and the sort release the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ids") as pool:
         ids = pool.submit(id_chars, sim.society)
-        with LedgerWriter(out / "ledger.parquet", sim) as ledger, files.writing(out):
-            daily = sim.run(on_day=on_day, on_ledger=ledger)
+        spool = ckpt.spool if ckpt.every else None
+        with LedgerWriter(out / "ledger.parquet", sim, spool=spool) as ledger:
+            if state is not None:
+                ledger.replay(ckpt.replay(state.segments))
+            daily = sim.run(on_day=after, on_ledger=ledger, daily=daily, first=first)
+            # Records and gate answers are kept in the simulation until the end, so a
+            # checkpoint holds them and a resumed run writes the same bytes.
+            with files.writing(out):
+                pass
             # The other tables are written while the last ledger lines encode.
             write_tables(sim, daily, out, ids.result())
+    ckpt.finish()
     write_run_manifest(sim, out)
     return RunResult(sim, daily, out, time.perf_counter() - t0)
 
