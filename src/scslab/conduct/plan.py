@@ -16,6 +16,7 @@ from scslab.conduct.rates import ActRates, RateParams
 from scslab.conduct.response import ResponsePlan
 from scslab.conduct.standing import RegimeStanding, regime_standing
 from scslab.errors import InputError
+from scslab.regime.load import regime_list
 from scslab.regime.schema import Rulebook
 
 DAYS_PER_YEAR = 365.25
@@ -82,19 +83,10 @@ def _points(rulebooks: list[Rulebook], weights: list[tuple[int, float, int]],
 def _list_answers(b: Behaviour, rulebooks: list[Rulebook], ids: list[str],
                   source: str) -> tuple[ResponsePlan, ...]:
     """Each list answer with its regime, list and act checked."""
-    regimes = [rb.regime.id for rb in rulebooks]
     out: list[ResponsePlan] = []
     for j, la in enumerate(b.list_answers):
         key = f"behaviour.list_answers[{j}]"
-        if la.regime not in regimes:
-            raise InputError(f"unknown regime {la.regime!r}; the scenario runs {', '.join(regimes)}",
-                             file=source, key=f"{key}.regime")
-        r = regimes.index(la.regime)
-        lists = [lst.id for lst in rulebooks[r].lists]
-        if la.list not in lists:
-            raise InputError(f"regime {la.regime} has no list {la.list!r} "
-                             f"(lists: {', '.join(lists) or 'none'})", file=source, key=f"{key}.list")
-        li = lists.index(la.list)
+        r, li = regime_list(rulebooks, la.regime, la.list, source, key)
         removal = rulebooks[r].lists[li].removal_acts
         if la.act not in removal:
             raise InputError(f"{la.act!r} is not a removal act of {la.list} "

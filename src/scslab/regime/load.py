@@ -113,3 +113,22 @@ def builtin_text(name: str) -> str:
         raise InputError(f"unknown regime {_clip(repr(name))}; built-in regimes are "
                          f"{', '.join(builtin_regimes())}")
     return (resources.files(_LIBRARY) / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def regime_list(rulebooks: list[Rulebook] | tuple[Rulebook, ...], regime: str, list_id: str,
+                source: str, key: str) -> tuple[int, int]:
+    """Indices of ``regime`` among ``rulebooks`` and of its list ``list_id``.
+
+    A scenario names lists by regime id and list id; a wrong name is its error at ``key``
+    (``key.regime`` or ``key.list``).
+    """
+    regimes = [rb.regime.id for rb in rulebooks]
+    if regime not in regimes:
+        raise InputError(f"unknown regime {regime!r}; the scenario runs {', '.join(regimes)}",
+                         file=source, key=f"{key}.regime")
+    r = regimes.index(regime)
+    lists = [lst.id for lst in rulebooks[r].lists]
+    if list_id not in lists:
+        raise InputError(f"regime {regime} has no list {list_id!r} "
+                         f"(lists: {', '.join(lists) or 'none'})", file=source, key=f"{key}.list")
+    return r, lists.index(list_id)

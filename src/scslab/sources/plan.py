@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scslab.errors import InputError
+from scslab.regime.load import regime_list
 from scslab.regime.schema import Rulebook
 from scslab.sources.spec import DeletionDelay, SourceSpec
 
@@ -121,19 +122,10 @@ def _deletions(deletions: Sequence[DeletionDelay], rulebooks: Sequence[Rulebook]
                source: str) -> tuple[tuple[int, int, DeletionDelay], ...]:
     """Each deletion delay with its regime's and list's index; one per list."""
     out = []
-    regimes = [rb.regime.id for rb in rulebooks]
     seen: set[tuple[int, int]] = set()
     for j, d in enumerate(deletions):
         key = f"deletion_delays[{j}]"
-        if d.regime not in regimes:
-            raise InputError(f"unknown regime {d.regime!r}; the scenario runs {', '.join(regimes)}",
-                             file=source, key=f"{key}.regime")
-        r = regimes.index(d.regime)
-        lists = [lst.id for lst in rulebooks[r].lists]
-        if d.list_id not in lists:
-            raise InputError(f"regime {d.regime} has no list {d.list_id!r} "
-                             f"(lists: {', '.join(lists) or 'none'})", file=source, key=f"{key}.list")
-        li = lists.index(d.list_id)
+        r, li = regime_list(tuple(rulebooks), d.regime, d.list_id, source, key)
         if (r, li) in seen:
             raise InputError(f"list {d.list_id!r} of {d.regime} has two deletion delays",
                              file=source, key=key)
