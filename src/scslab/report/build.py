@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from scslab import io
@@ -126,26 +127,47 @@ def _score_samples(run: RunFolder, regime: str) -> dict[str, np.ndarray] | None:
     return out
 
 
+def _start(run: RunFolder) -> str | None:
+    """The run's first date (ISO), for dates on the plots' x-axes; None if the manifest lacks it."""
+    start = run.manifest.get("start_date")
+    return start if isinstance(start, str) else None
+
+
+def _who(run: RunFolder, regime: str) -> str:
+    """What a regime's counts count: persons, or persons and organisations."""
+    if not run.has(SUBJECTS):
+        return "subjects"
+    t = run.subject_columns(["kind", f"{regime}.score"])
+    if "kind" not in t.column_names or f"{regime}.score" not in t.column_names:
+        return "subjects"
+    scored = pc.is_valid(t.column(f"{regime}.score"))
+    if pc.sum(scored).as_py() in (0, None):
+        return "subjects"
+    org = pc.equal(t.column("kind").cast(pa.string()), "organisation")
+    return "persons + organisations" if pc.any(pc.and_(org, scored)).as_py() else "persons"
+
+
 def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
     section = RegimeSection(regime, regime_summary(run, regime))
+    who = _who(run, regime)
+    start = _start(run)
     bands = run.series("band", regime)
     if bands:
         section.plots.append(Plot(
             "Bands over time",
             f"Subjects in each band of regime {regime} at the end of each day, stacked; "
-            "bands in rulebook order, highest at the bottom.",
+            "bands in rulebook order, highest at the bottom; the legend lists them as stacked.",
             plots.stacked_area(bands, title=f"{regime}: subjects per band",
-                               ylabel="subjects per band (persons + organisations)"),
+                               ylabel=f"subjects per band ({who})", start=start),
         ))
     samples = _score_samples(run, regime)
     if samples is not None:
         section.plots.append(Plot(
             "Score distribution",
             f"Distribution of regime {regime} scores over all scored subjects at the start "
-            "(filled) and at the end of the run (line), from subjects.parquet.",
+            "and at the end of the run, from subjects.parquet.",
             plots.histograms(samples, title=f"{regime}: score distribution, start vs end",
-                             xlabel="score (points)",
-                             ylabel="subjects per bin (persons + organisations)"),
+                             xlabel="score (points)", ylabel=f"subjects per bin ({who})"),
         ))
     else:
         section.notes.append(f"Regime {regime} keeps no score: no score distribution.")
@@ -155,7 +177,7 @@ def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
             "List sizes over time",
             f"Subjects on each list of regime {regime} at the end of each day.",
             plots.lines(lists, title=f"{regime}: list sizes",
-                        ylabel="subjects on the list (persons + organisations)"),
+                        ylabel=f"subjects on the list ({who})", start=start),
         ))
     return section
 
@@ -193,7 +215,7 @@ def _acts(run: RunFolder) -> tuple[list[Plot], Table | None]:
             f"Acts recorded per day ({label})",
             f"Records per act and day for {label}." + (more if len(series) > TOP_ACTS else ""),
             plots.lines(shown, title=f"acts recorded per day: {label}",
-                        ylabel="records per day (acts)"),
+                        ylabel="records per day (acts)", start=_start(run)),
         ))
     occurred = run.total("occurred", "")
     if not occurred and not recorded_totals:
@@ -266,7 +288,7 @@ def _exposures(run: RunFolder) -> list[Plot]:
         "Shaming exposures per day",
         "People who saw a subject shamed, per channel and day.",
         plots.lines(series, title="shaming exposures per channel",
-                    ylabel="people exposed per day (persons)"),
+                    ylabel="people exposed per day (persons)", start=_start(run)),
     )]
 
 

@@ -74,8 +74,16 @@ def _legend(ax: Axes, n: int) -> None:
         )
 
 
-def _days(n_days: int) -> np.ndarray:
-    return np.arange(n_days, dtype=np.int64)
+def _days(n_days: int, start: str | None = None) -> np.ndarray:
+    """The x values: dates from ``start`` (ISO date), or day indices without one."""
+    if start is None:
+        return np.arange(n_days, dtype=np.int64)
+    return np.datetime64(start, "D") + np.arange(n_days)
+
+
+def _xlim(ax: Axes, x: np.ndarray) -> None:
+    if len(x) > 1:
+        ax.set_xlim(x[0], x[-1])
 
 
 def _finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, n_series: int) -> str:
@@ -88,9 +96,14 @@ def _finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, n_serie
 
 
 def stacked_area(
-    series: dict[str, np.ndarray], *, title: str, ylabel: str, xlabel: str = "day of run (days)"
+    series: dict[str, np.ndarray], *, title: str, ylabel: str, xlabel: str = "date",
+    start: str | None = None,
 ) -> str:
-    """Stacked areas of day series, in the given key order (first key at the bottom)."""
+    """Stacked areas of day series, in the given key order (first key at the bottom).
+
+    The legend lists the keys top to bottom as the stack shows them. ``start``: the first day's
+    ISO date, for dates on the x-axis (day indices without it).
+    """
     with matplotlib.rc_context(_RC):
         fig = _figure()
         ax = fig.add_subplot()
@@ -98,12 +111,18 @@ def stacked_area(
         n_days = len(next(iter(series.values()))) if series else 0
         # Bands are ordered high->low; a sequential colormap makes that order readable.
         colors = matplotlib.colormaps["viridis"](np.linspace(0.9, 0.1, max(len(labels), 1)))
+        x = _days(n_days, start)
         if labels:
-            ax.stackplot(
-                _days(n_days), *series.values(), labels=labels, colors=colors[: len(labels)]
-            )
-        ax.set_xlim(0, max(n_days - 1, 1))
-        return _finish(fig, ax, title, xlabel, ylabel, len(labels))
+            ax.stackplot(x, *series.values(), labels=labels, colors=colors[: len(labels)])
+        _xlim(ax, x)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel if start is not None or xlabel != "date" else "day of run (days)")
+        ax.set_ylabel(ylabel)
+        if labels:  # the stack's order, top first (matplotlib lists the bottom area first)
+            handles, names = ax.get_legend_handles_labels()
+            ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      ncols=1 + (len(labels) - 1) // _LEGEND_ROWS, frameon=False)
+        return _png_uri(fig)
 
 
 def lines(
@@ -111,20 +130,22 @@ def lines(
     *,
     title: str,
     ylabel: str,
-    xlabel: str = "day of run (days)",
+    xlabel: str = "date",
+    start: str | None = None,
 ) -> str:
-    """One line per key over days."""
+    """One line per key over days (dates from ``start``, an ISO date, when given)."""
     with matplotlib.rc_context(_RC):
         fig = _figure()
         ax = fig.add_subplot()
         for label, values in series.items():
             # The remainder bucket is not one act: draw it apart from the real ones.
             style: dict[str, Any] = {"color": "0.45", "linestyle": "--"} if label == OTHER else {}
-            ax.plot(_days(len(values)), values, label=label, linewidth=1.2, **style)
+            ax.plot(_days(len(values), start), values, label=label, linewidth=1.2, **style)
         n_days = max((len(v) for v in series.values()), default=0)
-        ax.set_xlim(0, max(n_days - 1, 1))
+        _xlim(ax, _days(n_days, start))
         ax.set_ylim(bottom=0)
-        return _finish(fig, ax, title, xlabel, ylabel, len(series))
+        shown = xlabel if start is not None or xlabel != "date" else "day of run (days)"
+        return _finish(fig, ax, title, shown, ylabel, len(series))
 
 
 def histograms(
@@ -133,7 +154,10 @@ def histograms(
     """Overlaid step histograms of integer samples on shared bins (at most 100 bins).
 
     Counting is done by :func:`numpy.histogram` (vectorised over 10^6 values); only the bin
-    counts reach matplotlib, so drawing cost does not grow with the sample size.
+    counts reach matplotlib, so drawing cost does not grow with the sample size. Every sample is
+    a step line (none filled); when one bin of a sample holds more than half of it (everyone
+    starts at the same score), the counts are drawn on a log scale, so the spike does not
+    flatten the other distributions.
     """
     nonempty = [v for v in samples.values() if v.size]
     lo = min((float(v.min()) for v in nonempty), default=0.0)
@@ -145,12 +169,18 @@ def histograms(
     with matplotlib.rc_context(_RC):
         fig = _figure()
         ax = fig.add_subplot()
-        for i, (label, values) in enumerate(samples.items()):
+        spike = False
+        for label, values in samples.items():
             counts, _ = np.histogram(values, bins=edges)
-            ax.stairs(counts, edges, label=label, fill=i == 0, alpha=0.45 if i == 0 else 1.0,
-                      linewidth=1.4)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of subjects
-        ax.set_ylim(bottom=0)
+            spike |= bool(counts.size) and counts.max() > 0.5 * max(counts.sum(), 1)
+            ax.stairs(counts, edges, label=label, linewidth=1.4)
+        if spike and len(samples) > 1:
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=0.8)
+            ylabel = f"{ylabel}, log scale"
+        else:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of subjects
+            ax.set_ylim(bottom=0)
         return _finish(fig, ax, title, xlabel, ylabel, len(samples))
 
 
