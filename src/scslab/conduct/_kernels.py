@@ -258,35 +258,6 @@ def next_days(p, neg, klass, group, pos_total, e, first, end, state, old, out, b
 
 
 @njit(cache=True, nogil=True)
-def restate(day, persons, new_class, state):
-    """Give persons their new class (the low 5 bits of ``state``).
-
-    Persons whose class changed but who did not act today hold a queued day drawn at the old
-    rate: they are returned, once each, with that day, to be redrawn (their next day is marked
-    :data:`REDRAW_DAY` meanwhile). ``day`` is relative to the run's start.
-
-    Returns:
-        (persons to redraw, their previously queued day).
-    """
-    others = np.empty(persons.shape[0], np.int64)
-    old = np.empty(persons.shape[0], np.int64)
-    k = 0
-    for i in range(persons.shape[0]):
-        s = persons[i]
-        c = new_class[i]
-        st = state[s]
-        if c != st & CLASS_MASK:
-            q = st >> SHIFT
-            if q != day and q != REDRAW_DAY:
-                others[k] = s
-                old[k] = q
-                q = REDRAW_DAY
-                k += 1
-            state[s] = (q << SHIFT) | c
-    return others[:k], old[:k]
-
-
-@njit(cache=True, nogil=True)
 def refresh(actors, klass_now, group, neg, state, propensity, neg_total):
     """Update the carried class and harmful rate of actors whose class changed today."""
     for i in range(actors.shape[0]):

@@ -79,48 +79,6 @@ class Perception:
         assert score is not None
         return score[p]
 
-    def classes(self, p: np.ndarray, current: np.ndarray, sees: np.ndarray,
-                denied: np.ndarray) -> np.ndarray:
-        """New classes of persons ``p`` (unique), whose classes are ``current``.
-
-        Args:
-            p: person rows.
-            current: their classes now (int8).
-            sees: they look at their true standing now (aware, and checking or continuous).
-            denied: they were denied a service today.
-        """
-        aware = (current & AWARE_BIT) > 0
-        sees = sees & aware
-        rank_now = current & 7
-        true = self.standing.rank(p)
-        listed = self.standing.listed(p)
-        # What anyone meets: a listing or a denial restricts; the restriction is seen to end
-        # once neither holds (until the next check, an aware person keeps their last view).
-        met = np.where(rank_now == RESTRICTED, np.where(true == RESTRICTED, RESTRICTED, CLEAR),
-                       rank_now)
-        met = np.where(listed | denied, RESTRICTED, met)
-        rank = np.where(sees, true, met)
-        offset = (current & OFFSET_BIT) > 0
-        if self.initial is not None:
-            offset = np.where(sees, self.lead_score(p) < self.initial, offset)
-        elif self.by_band:
-            offset = np.where(sees, self._fell(p, sees), offset)
-        return klass(rank, offset, aware)
-
-    def _fell(self, p: np.ndarray, sees: np.ndarray) -> np.ndarray:
-        """Update what persons ``p`` who ``sees`` saw of their band; whether they are below target."""
-        q = p[sees]
-        band = self.standing.band(q)
-        seen, target = self.seen[q], self.target[q]
-        fell = (seen != _UNSET) & (band < seen)
-        # A fall sets the target to the band fallen from (the higher one if already climbing).
-        target = np.where(fell, np.where(target == _UNSET, seen, np.maximum(target, seen)), target)
-        target = np.where((target != _UNSET) & (band >= target), _UNSET, target)
-        self.seen[q], self.target[q] = band, target
-        out = np.zeros(len(p), bool)
-        out[sees] = target != _UNSET
-        return out
-
 
 @njit(cache=True, nogil=True, inline="always")
 def _right(a, x):
@@ -140,7 +98,7 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
               initial, has_initial, by_band, seen, target, state):
     """Perception's rules, then the restate, in one pass over the day's entries (may repeat).
 
-    The rules are those of :meth:`Perception.classes`. With a non-empty ``score`` (one scored
+    The rules are the module docstring's. With a non-empty ``score`` (one scored
     regime, no restricting list) the true rank, lead score and band are read inline from it
     (``edges``/``ranks``: its rank steps, ``mins``: its ascending band bounds); otherwise from
     ``true``, ``listed``, ``lead`` and ``band``. The body is one loop on purpose: split into an
@@ -170,6 +128,8 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
         aware = cur & AWARE_BIT
         rank_now = cur & 7
         see = sees[i] and aware != 0
+        # What anyone meets: a listing or a denial restricts; the restriction is seen to end
+        # once neither holds (until the next check, an aware person keeps their last view).
         if see:
             rank = tr
         elif is_listed or met[i]:
@@ -184,6 +144,7 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
                 off = np.int32(OFFSET_BIT) if x < initial else np.int32(0)
             elif by_band:
                 sn, tg = np.int32(seen[q]), np.int32(target[q])
+                # A fall sets the target to the band fallen from (the higher one if climbing).
                 if sn != 255 and b < sn:
                     tg = sn if tg == 255 else max(tg, sn)
                 if tg != 255 and b >= tg:

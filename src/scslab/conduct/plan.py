@@ -14,7 +14,7 @@ import numpy as np
 from scslab.conduct.params import Behaviour
 from scslab.conduct.rates import ActRates, RateParams
 from scslab.conduct.response import ResponsePlan
-from scslab.conduct.standing import RegimeStanding, regime_standing
+from scslab.conduct.standing import RegimeStanding, lead_of, regime_standing
 from scslab.errors import InputError
 from scslab.regime.load import regime_list
 from scslab.regime.schema import Rulebook
@@ -134,8 +134,7 @@ def behaviour_plan(b: Behaviour, rulebooks: list[Rulebook], ids: list[str], kind
                         b.effort_response, b.perceived_detection, checks if b.aware_share else 0.0,
                         friends.reviews_per_day if friends is not None and b.aware_share else 0.0)
     standing = tuple(regime_standing(rulebooks[r], r, w, m) for r, w, m in weights)
-    scored = [s for s in standing if s.scored]
-    lead = max(scored, key=lambda s: s.weight) if scored else None
+    lead = lead_of(standing)
     initial = None
     if lead is not None:
         sc = rulebooks[lead.regime].score

@@ -28,7 +28,6 @@ from scslab.conduct._kernels import (
     occurrences,
     pack,
     refresh,
-    restate,
 )
 from scslab.conduct.rates import RateTables
 from scslab.rng import Keyed
@@ -147,7 +146,7 @@ class Scheduler:
             (actors, subject per occurrence, act index per occurrence, luck per occurrence:
             the uniform 32-bit word sources observe it with, and the persons who checked their
             score, and those who reviewed their ties: subject rows, sorted). The actors (rows
-            within the partition) must be passed back to :meth:`respond` after the day.
+            within the partition) must be passed back to :meth:`redraw` after the day.
         """
         if day in self.crossings:
             self._cross(day)
@@ -200,32 +199,16 @@ class Scheduler:
         entries[hit] = fresh
         return entries
 
-    def respond(self, day: int, actors: np.ndarray, persons: np.ndarray,
-                new_class: np.ndarray) -> None:
-        """After ``day``: ``persons`` take ``new_class``, and next act days are drawn.
-
-        Actors and persons whose class changed get their next act day drawn (memorylessness
-        makes redrawing exact).
-
-        Args:
-            day: the day just simulated (day number).
-            actors: persons who acted on ``day`` (from :meth:`occurrences`).
-            persons: rows within the partition whose class behaviour set (unique).
-            new_class: their classes (int8).
-        """
-        others = old = persons[:0]
-        if len(persons):
-            others, old = restate(day - self.start, persons, new_class, self.state)
-        self.redraw(day, actors, others, old, refresh_actors=len(persons) > 0)
-
     def redraw(self, day: int, actors: np.ndarray, others: np.ndarray, old: np.ndarray,
                refresh_actors: bool = True) -> None:
         """After ``day``, once classes are set: actors and ``others`` get their next act day.
 
         ``others``: persons whose class changed but who did not act today, with ``old``, their
-        queued day (as :func:`scslab.conduct._kernels.restate` returns them).
+        queued day (as :func:`scslab.conduct.perception.perceive` returns them). Memorylessness
+        makes redrawing exact. ``refresh_actors``: some classes changed today, so the actors'
+        carried classes and rates are read afresh.
         """
-        assert self._today is not None, "respond() must follow occurrences()"
+        assert self._today is not None, "redraw() must follow occurrences()"
         c, g, neg, nxt = self._today
         self._today = None
         if refresh_actors:

@@ -115,6 +115,15 @@ def regime_standing(rb: Rulebook, regime: int, weight: float, margin: int) -> Re
                           np.array([a in priv for a in asc], bool), lists)
 
 
+def lead_of(plans: tuple[RegimeStanding, ...]) -> RegimeStanding | None:
+    """The regime offsetting climbs back in: the heaviest scored one (ties: first in order).
+
+    One regime, so one byte per person keeps the band a person climbs back to.
+    """
+    scored = [p for p in plans if p.scored]
+    return max(scored, key=lambda p: p.weight) if scored else None
+
+
 class Standing:
     """Ranks of persons from the live files of the regimes they answer to.
 
@@ -126,10 +135,7 @@ class Standing:
     def __init__(self, plans: tuple[RegimeStanding, ...], engines: list[Engine]) -> None:
         self.plans = plans
         self.engines = engines
-        scored = [p for p in plans if p.scored]
-        # The band a person climbs back to when offsetting is that of the heaviest scored regime
-        # (ties: the first in canonical order), so one byte per person keeps it.
-        self.lead = max(scored, key=lambda p: p.weight) if scored else None
+        self.lead = lead_of(plans)
 
     def single_scored(self) -> RegimeStanding | None:
         """The one regime answered to, when it has a score and no restricting list (else None).

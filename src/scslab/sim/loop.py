@@ -445,7 +445,7 @@ class Simulation:
                                      self.plan.acts.behaviour.job_loss_ability)
         if not self.perceives:
             for sched, actors in zip(self.schedulers, occ.actors, strict=True):
-                sched.respond(day, actors, _EMPTY, np.zeros(0, np.int8))
+                sched.redraw(day, actors, _EMPTY, _EMPTY, refresh_actors=False)
             return
         # Persons may repeat: perception is idempotent for one day, and a later entry of a
         # person (a check after a file change) wins, so no sort or unique is needed.

@@ -200,7 +200,7 @@ def resolve(scenario: str | Path | Scenario, *, persons: int | None = None,
         err.attempt(lambda: _acts(sc, rulebooks, horizon.start))
     gates: GatesPlan | None = None
     if rulebooks is not None:
-        gates = err.attempt(lambda: _gates(sc, rulebooks, acts))
+        gates = err.attempt(lambda: _gates(sc))
     srcs: SourcesPlan | None = None
     if acts is not None and society is not None and rulebooks is not None:
         books_, acts_, society_ = rulebooks, acts, society
@@ -445,7 +445,7 @@ def _services(name: str, source: str) -> ServiceTable:
         raise InputError(e.message, file=source, key="gates.services") from None
 
 
-def _gates(sc: Scenario, rulebooks: list[Rulebook], acts: Acts | None) -> GatesPlan | None:
+def _gates(sc: Scenario) -> GatesPlan | None:
     """The services table (None: gates off)."""
     cfg = sc.gates
     if not cfg.enabled:
