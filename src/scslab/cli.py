@@ -22,6 +22,7 @@ from rich.table import Table
 
 from scslab._version import __version__
 from scslab.cli_experiment import register as register_experiments
+from scslab.cli_study import register as register_studies
 from scslab.errors import InputError
 from scslab.limits import DAYS, PERSONS, SEED
 from scslab.text import safe_text
@@ -531,6 +532,7 @@ def _check(path: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------- experiments
 register_experiments(app)
+register_studies(app)
 
 
 # ----------------------------------------------------------------------------- main
