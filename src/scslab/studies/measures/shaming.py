@@ -52,7 +52,7 @@ class _Pilot:
     def on_day(self, n: int) -> None:
         on = np.asarray(self.sh.on[:n], bool)
         self.days += on
-        now = on.any(axis=1)
+        now: np.ndarray = np.asarray(on.any(axis=1), bool)
         self.ever |= now
         self.exited |= self.was & ~now
         self.was = now
