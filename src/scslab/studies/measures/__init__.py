@@ -9,8 +9,8 @@ A module defines ``Measure``, built on the initialised simulation before it runs
         def rows(self, metrics): ...            # -> [(metric, date or None, value), ...]
 
 ``metrics`` is the run's tidy table (:mod:`scslab.experiment.metrics`). A module may also
-define ``conclude(study, summary, paired) -> list[str]``, sentences the report adds to the
-conclusion, and ``extra_files(study, summary) -> {name: bytes}``, files the study folder gets.
+define ``conclude(res) -> list[str]``, sentences the report adds to the
+conclusion, and ``extra_files(res) -> {name: bytes}``, files the study folder gets.
 """
 
 from __future__ import annotations
