@@ -42,3 +42,17 @@ def test_shaming_scenario_produces_exposures_and_costs(tmp_path):
     exposures = {r["regime"] for r in daily if r["metric"] == "exposure" and r["value"] > 0}
     assert exposures == {"shenzhen-jaywalking", "court-ringback", "hebei-deadbeat-map"}
     assert sum(r["value"] for r in daily if r["metric"] == "ties_lost") > 0
+
+    # The report shows those costs: a chart over time and the totals per channel.
+    import re
+
+    from scslab.report import write_report
+
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "<h3>Costs of shaming over time</h3>" in html
+    table = re.search(r'<table id="shaming-table">(.*?)</table>', html, re.S)
+    assert table is not None and "<th>ties lost</th>" in table.group(1)
+    assert "<th>jobs lost</th>" in table.group(1)
+    ties = sum(r["value"] for r in daily if r["metric"] == "ties_lost")
+    cells = re.findall(r"<tr><th>[^<]*</th><td[^>]*>[^<]*</td><td[^>]*>([^<]*)</td>", table.group(1))
+    assert sum(float(c.replace(",", "")) for c in cells) == ties

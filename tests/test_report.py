@@ -27,7 +27,9 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 
 
 def _num(cell: str) -> float:
-    return float(cell.replace(",", ""))
+    if cell == "—":
+        return float("nan")
+    return float(cell.replace(",", "").removesuffix(" %"))
 
 
 def _summary_rows(html: str, regime: str) -> dict[str, list[float]]:
@@ -59,19 +61,21 @@ def test_has_sections_and_embedded_images(full: tuple[Path, dict[str, Any], str]
         "<h2 id=\"summary\">Summary</h2>",
         "Regime rongcheng</h2>",
         "Regime courts</h2>",
-        "<h3>Bands over time</h3>",
-        "<h3>Score distribution</h3>",
-        "<h3>List sizes over time</h3>",
+        "<h3>Bands over time (rongcheng)</h3>",
+        "<h3>Score distribution (rongcheng)</h3>",
+        "<h3>List sizes over time (rongcheng)</h3>",
         "<h2 id=\"acts\">Acts</h2>",
         "<h3>Occurred vs recorded</h3>",
         "<h2 id=\"gates\">Gates</h2>",
-        "<h2 id=\"exposures\">Shaming exposures</h2>",
+        "<h2 id=\"shaming\">Shaming: exposures and costs</h2>",
+        "<h3>Denial rates per service</h3>",
+        "<h3>Costs of shaming over time</h3>",
         "<h2 id=\"scenario\">Scenario</h2>",
     ]:
         assert heading in html
-    # bands, score, lists; recorded acts x2; gates; exposures
-    assert html.count('<img src="data:image/png;base64,') == 7
-    assert html.count("<figcaption>") == 7
+    # bands, score, lists; recorded acts x2; denial rates; exposures; costs
+    assert html.count('<img src="data:image/png;base64,') == 8
+    assert html.count("<figcaption>") == 8
     assert "Test &lt;town&gt;" in html  # autoescaped scenario name
     assert "Regime courts keeps no score" in html
     assert "private_school_family_spillover" in html and "family spillover" in html
@@ -127,6 +131,80 @@ def test_gate_table_matches_the_fixture(full: tuple[Path, dict[str, Any], str]) 
         assert cells["requests"] == expected["requests"][service]
         for regime, denied in expected["denied"].items():
             assert cells[f"denied ({regime})"] == denied[service]
+            rate = 100 * denied[service] / expected["requests"][service]
+            assert cells[f"denial rate ({regime})"] == pytest.approx(rate, abs=0.05)
+    assert "denied (any regime)" in header
+
+
+def test_gates_chart_is_one_compact_chart_of_denial_rates(
+    full: tuple[Path, dict[str, Any], str],
+) -> None:
+    """One figure for the gates, a dot per regime and service, its height one row per service."""
+    import base64
+    import struct
+
+    _, _, html = full
+    gates = html.split('<h2 id="gates">')[1].split("<h2 ")[0]
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', gates)
+    assert len(images) == 1
+    png = base64.b64decode(images[0])
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    assert width <= 800 and height <= 400, (width, height)
+    assert "denied share of requests" in gates or "Denial rates per service" in gates
+
+
+def test_denial_rate_chart_plots_percentages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scslab.report import plots
+
+    monkeypatch.setattr(plots, "_png_uri", lambda fig: fig)
+    fig: Any = plots.denial_rates(["flight", "train"], {"a": [10.0, 50.0], "b": [float("nan"), 5.0]},
+                                  title="t")
+    ax = fig.axes[0]
+    assert list(ax.lines[0].get_xdata()) == [10.0, 50.0]
+    assert "%" in ax.get_xlabel() and len(ax.lines) == 2
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["flight", "train"]
+
+
+def test_shaming_costs_are_reported(full: tuple[Path, dict[str, Any], str]) -> None:
+    _, expected, html = full
+    table = re.search(r'<table id="shaming-table">(.*?)</table>', html, re.S)
+    assert table is not None
+    header = re.findall(r"<th>([^<]*)</th>", table.group(1).split("</thead>")[0])
+    assert header == ["channel", "people exposed", "ties lost", "jobs lost"]
+    for channel in ("big_screen", "wechat"):
+        row = re.search(rf"<tr><th>{channel}</th>(.*?)</tr>", table.group(1))
+        assert row is not None
+        cells = [_num(c) for c in re.findall(r">([^<]*)</td>", row.group(1))]
+        assert cells[1:] == [expected["costs"][("ties_lost", channel)],
+                             expected["costs"][("jobs_lost", channel)]]
+
+
+def _headings(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", html, re.S)]
+
+
+def test_no_heading_appears_twice(full: tuple[Path, dict[str, Any], str], tmp_path: Path) -> None:
+    _, _, html = full
+    headings = _headings(html)
+    assert len(headings) > 10 and len(headings) == len(set(headings)), headings
+    build_run(tmp_path, regimes=("rongcheng", "courts", "hebei"), shared_records=True)
+    more = _headings(write_report(tmp_path).read_text(encoding="utf-8"))
+    assert len(more) == len(set(more)), more
+
+
+def test_every_report_says_the_society_is_synthetic(
+    full: tuple[Path, dict[str, Any], str], tmp_path: Path,
+) -> None:
+    from scslab.reprs import SYNTHETIC_NOTE
+
+    _, _, html = full
+    build_run(tmp_path, regimes=("courts",), gates=False, exposures=False, subjects=False)
+    bare = write_report(tmp_path).read_text(encoding="utf-8")
+    for text in (html, bare):
+        line = re.search(r'<p class="synthetic" id="synthetic">([^<]*)</p>', text)
+        assert line is not None and "Synthetic society" in line.group(1)
+        assert line.group(1) == SYNTHETIC_NOTE.replace("'", "&#39;")
+        assert text.index('id="synthetic"') < text.index('<table id="run">')  # seen first
 
 
 def test_byte_identical_on_two_calls(full: tuple[Path, dict[str, Any], str]) -> None:
@@ -149,7 +227,7 @@ def test_optional_sections_only_when_present(tmp_path: Path) -> None:
     build_run(tmp_path, gates=False, exposures=False)
     html = write_report(tmp_path).read_text(encoding="utf-8")
     assert "Gates</h2>" not in html and "gates-table" not in html
-    assert "Shaming exposures</h2>" not in html
+    assert "Shaming" not in html and "shaming-table" not in html
     assert "Acts</h2>" in html
 
 

@@ -107,9 +107,24 @@ def build_run(
                 put(regime, "denied", s, denied[s])
                 put(regime, "privileged", s, rng.integers(0, 2, N_DAYS))
             expected["denied"][regime] = {s: int(v.sum()) for s, v in denied.items()}
+        # As scslab.sim writes it: regime "" counts requests denied by at least one regime.
+        # Its own generator, so the numbers drawn after it stay as they were.
+        any_rng = np.random.default_rng(3)
+        any_denied = {s: any_rng.integers(0, 8, N_DAYS) for s in SERVICES}
+        for s in SERVICES:
+            put("", "denied", s, any_denied[s])
+            put("", "privileged", s, np.zeros(N_DAYS))
+        expected["denied"]["any regime"] = {s: int(v.sum()) for s, v in any_denied.items()}
     if exposures:
         for c in CHANNELS:
             put(regimes[0], "exposure", c, rng.integers(0, 1000, N_DAYS))
+        cost_rng = np.random.default_rng(2)
+        expected["costs"] = {}
+        for metric in ("ties_lost", "jobs_lost"):
+            for c in CHANNELS:
+                lost = cost_rng.integers(0, 4, N_DAYS)
+                put(regimes[0], metric, c, lost)
+                expected["costs"][(metric, c)] = int(lost.sum())
 
     daily = pa.table({
         "day": pa.array(rows["day"], pa.int32()),

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # for annotations only: commands import what they need when t
 app = typer.Typer(
     name="scslab",
     help="A laboratory for social credit regimes, run on synthetic societies only.",
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion [SHELL] (see main)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -541,6 +541,35 @@ def _say(line: str) -> None:
     sys.stderr.write(" ".join(safe_text(line).split()) + "\n")
 
 
+#: Shells typer writes completion scripts for.
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
+
+
+def _named_shell_completion(args: list[str]) -> int | None:
+    """``scslab --show-completion SHELL`` / ``--install-completion SHELL``; None for other args.
+
+    typer's own options (``add_completion``) detect the shell from the process tree and ignore
+    a shell named after them; that fails where no shell is found (CI, a script, ``env -i``).
+    A named shell is served here, without detection.
+    """
+    if len(args) != 2 or args[0] not in COMPLETION_OPTIONS or args[1].startswith("-"):
+        return None
+    shell = args[1].lower()
+    if shell not in SHELLS:
+        raise InputError(f"{args[0]}: unknown shell {args[1][:40]!r}; one of {', '.join(SHELLS)}")
+    from typer._completion_shared import get_completion_script, install
+
+    complete_var = "_SCSLAB_COMPLETE"
+    if args[0] == "--show-completion":
+        sys.stdout.write(get_completion_script(prog_name="scslab", complete_var=complete_var,
+                                               shell=shell) + "\n")
+    else:
+        shell, path = install(shell=shell, prog_name="scslab", complete_var=complete_var)
+        sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell.\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default: the command line) and return the exit code.
 
@@ -549,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     command = typer.main.get_command(app)
     try:
+        named = _named_shell_completion(sys.argv[1:] if argv is None else list(argv))
+        if named is not None:
+            return named
         code = command.main(args=argv, prog_name="scslab", standalone_mode=False)
     except InputError as e:
         _say(f"error: {e}")

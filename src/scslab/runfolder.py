@@ -54,6 +54,23 @@ class RunFolder:
     def __repr__(self) -> str:
         return f"RunFolder({str(self.path)!r}, days={self.n_days}, regimes={self.regimes!r})"
 
+    def _repr_html_(self) -> str:
+        """A short table for notebooks: which run, how long, which files it holds."""
+        from scslab.reprs import SYNTHETIC_NOTE, html_table, join_short
+
+        m = self.manifest
+        files = [n for n in (SUBJECTS, LEDGER, "report.html") if self.has(n)]
+        rows: list[tuple[str, object]] = [
+            ("path", str(self.path)),
+            ("scenario", m.get("scenario") or m.get("scenario_name") or "?"),
+            ("regimes", join_short(self.regimes)),
+            ("persons", f"{m['persons']:,}" if isinstance(m.get("persons"), int) else "?"),
+            ("days", f"{self.n_days:,}" + (f" from {m['start_date']}" if "start_date" in m else "")),
+            ("seed", m.get("seed", "?")),
+            ("files", join_short(["manifest.json", "daily.parquet", *files])),
+        ]
+        return html_table("RunFolder", rows, note=SYNTHETIC_NOTE)
+
     # -- files ---------------------------------------------------------------------------
 
     def has(self, name: str) -> bool:

@@ -591,6 +591,27 @@ class Rulebook(BaseModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        """A short table for notebooks: what the regime is, how big, where it comes from."""
+        from scslab.reprs import html_table, join_short
+
+        s = self.score
+        if s is None:
+            score = "none"
+        else:
+            bounds = "" if s.min is None and s.max is None else f", in {s.min}..{s.max}"
+            score = f"{s.kind}, from {s.initial}{bounds}"
+        return html_table(f"Rulebook {self.regime.id}", [
+            ("name", self.regime.name),
+            ("subjects", ", ".join(self.regime.subject_kinds)),
+            ("score", score),
+            ("bands", join_short(b.label for b in self.bands)),
+            ("acts", f"{len(self.acts)}: {join_short(self.act_ids(), 6)}"),
+            ("lists", join_short(x.id for x in self.lists)),
+            ("consequences", len(self.consequences)),
+            ("sources", join_short(src.key for src in self.sources)),
+        ])
+
 
 def _dupes(items: list[str]) -> list[str]:
     """The items given more than once, sorted."""

@@ -2,7 +2,7 @@
 
 Everything here is deterministic (stable key orders, no timestamps, fixed PNG metadata), so
 one run folder always gives the same bytes. Optional pieces (subjects, lists, gates,
-exposures) are skipped when the run folder does not have them.
+shaming) are skipped when the run folder does not have them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from scslab import io
 from scslab.report import plots
 from scslab.report.summary import RegimeSummary, fmt, recorded_scope, regime_summary
+from scslab.reprs import SYNTHETIC_NOTE
 from scslab.runfolder import SUBJECTS, RunFolder, read_run
 
 TEMPLATE = "report.html.j2"
@@ -154,7 +155,7 @@ def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
     bands = run.series("band", regime)
     if bands:
         section.plots.append(Plot(
-            "Bands over time",
+            f"Bands over time ({regime})",
             f"Subjects in each band of regime {regime} at the end of each day, stacked; "
             "bands in rulebook order, highest at the bottom; the legend lists them as stacked.",
             plots.stacked_area(bands, title=f"{regime}: subjects per band",
@@ -163,7 +164,7 @@ def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
     samples = _score_samples(run, regime)
     if samples is not None:
         section.plots.append(Plot(
-            "Score distribution",
+            f"Score distribution ({regime})",
             f"Distribution of regime {regime} scores over all scored subjects at the start "
             "and at the end of the run, from subjects.parquet.",
             plots.histograms(samples, title=f"{regime}: score distribution, start vs end",
@@ -174,7 +175,7 @@ def _regime_section(run: RunFolder, regime: str) -> RegimeSection:
     lists = run.series("list", regime)
     if lists:
         section.plots.append(Plot(
-            "List sizes over time",
+            f"List sizes over time ({regime})",
             f"Subjects on each list of regime {regime} at the end of each day.",
             plots.lines(lists, title=f"{regime}: list sizes",
                         ylabel=f"subjects on the list ({who})", start=start),
@@ -234,6 +235,27 @@ def _acts(run: RunFolder) -> tuple[list[Plot], Table | None]:
 # -- gates -----------------------------------------------------------------------------------
 
 
+#: Label of the denials and privileges that scslab files under regime "" (any regime's gate).
+ANY_REGIME = "any regime"
+
+
+def _rate(part: float, whole: float) -> float:
+    """``part`` as a percentage of ``whole``; NaN when ``whole`` is 0."""
+    return 100.0 * part / whole if whole > 0 else float("nan")
+
+
+def _pct(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.1f} %"
+
+
+def _gate_scopes(run: RunFolder) -> list[tuple[str, str]]:
+    """``(regime, label)`` of every scope with gate outcomes: each gating regime, then "" (any)."""
+    scopes = [(r, r) for r in run.regimes if run.has_metric("denied", r)]
+    if run.has_metric("denied", ""):
+        scopes.append(("", ANY_REGIME))
+    return scopes
+
+
 def _gates(run: RunFolder) -> tuple[list[Plot], Table | None, list[str]]:
     if not run.has_metric("request", None):
         return [], None, []
@@ -243,53 +265,99 @@ def _gates(run: RunFolder) -> tuple[list[Plot], Table | None, list[str]]:
         for regime in run.regimes:
             for k, v in run.total("request", regime).items():
                 requests[k] = requests.get(k, 0.0) + v
-    per_regime = {
-        r: (run.total("denied", r), run.total("privileged", r)) for r in run.regimes
-    }
+    scopes = _gate_scopes(run)
+    outcomes = {label: (run.total("denied", r), run.total("privileged", r)) for r, label in scopes}
     services = list(dict.fromkeys(
-        [*requests, *(k for d, p in per_regime.values() for k in (*d, *p))]
+        [*requests, *(k for d, p in outcomes.values() for k in (*d, *p))]
     ))
     header = ["service", "requests"]
-    groups: dict[str, list[float]] = {"requests": [requests.get(s, 0.0) for s in services]}
-    for r, (denied, privileged) in per_regime.items():
-        header += [f"denied ({r})", f"privileged ({r})"]
-        groups[f"denied ({r})"] = [denied.get(s, 0.0) for s in services]
-        groups[f"privileged ({r})"] = [privileged.get(s, 0.0) for s in services]
-    rows = [[s, *(fmt(groups[g][i]) for g in groups)] for i, s in enumerate(services)]
+    for label in outcomes:
+        header += [f"denied ({label})", f"denial rate ({label})", f"privileged ({label})"]
+    rows = []
+    for s in services:
+        asked = requests.get(s, 0.0)
+        row = [s, fmt(asked)]
+        for denied, privileged in outcomes.values():
+            d = denied.get(s, 0.0)
+            row += [fmt(d), _pct(_rate(d, asked)), fmt(privileged.get(s, 0.0))]
+        rows.append(row)
     notes = []
     if SPILLOVER_SERVICE in services:
         notes.append(
             f"Denials of a child's school place that count as family spillover appear as "
-            f"service {SPILLOVER_SERVICE}."
+            f"service {SPILLOVER_SERVICE}; it has no requests of its own, so no rate."
         )
+    asked_services = [s for s in services if requests.get(s, 0.0) > 0]
+    denied_any = any(sum(d.values()) > 0 for d, _ in outcomes.values())
+    if not outcomes:
+        notes.append("No regime in this run gates a service: every request was granted.")
+        return [], Table(header, rows), notes
+    if not denied_any:
+        notes.append("No request was denied in this run: no denial-rate chart.")
+        return [], Table(header, rows), notes
+    rates = {
+        label: [_rate(denied.get(s, 0.0), requests[s]) for s in asked_services]
+        for label, (denied, _) in outcomes.items()
+    }
     fig = Plot(
-        "Gate outcomes per service",
-        "Total gate requests over the run per service, and how many of them each regime "
-        "denied or privileged.",
-        plots.grouped_bars(services, groups, title="gate requests, denials and privileges",
-                           xlabel="total over the run (requests)"),
+        "Denial rates per service",
+        "Share of each service's requests over the run that each regime's gate denied "
+        f"(percent of requests); '{ANY_REGIME}' counts a request denied by at least one regime.",
+        plots.denial_rates(asked_services, rates, title="denied share of requests per service"),
     )
     return [fig], Table(header, rows), notes
 
 
-# -- exposures -------------------------------------------------------------------------------
+# -- shaming ---------------------------------------------------------------------------------
+
+#: The shaming metrics of ``daily.parquet``, per regime and channel, and their report labels.
+SHAMING = (("exposure", "people exposed"), ("ties_lost", "ties lost"), ("jobs_lost", "jobs lost"))
 
 
-def _exposures(run: RunFolder) -> list[Plot]:
-    if not run.has_metric("exposure", None):
-        return []
-    series: dict[str, np.ndarray] = {}
-    for scope in ["", *run.regimes]:
-        for channel, values in run.series("exposure", scope).items():
-            series[channel if not scope else f"{scope}: {channel}"] = values
-    if not series:
-        return []
-    return [Plot(
-        "Shaming exposures per day",
-        "People who saw a subject shamed, per channel and day.",
-        plots.lines(series, title="shaming exposures per channel",
-                    ylabel="people exposed per day (persons)", start=_start(run)),
-    )]
+def _shaming_series(run: RunFolder, metric: str) -> dict[str, np.ndarray]:
+    """``{channel: day series}``; a channel that two regimes share is named ``regime: channel``."""
+    found = [(scope, channel, values) for scope in ["", *run.regimes]
+             for channel, values in run.series(metric, scope).items()]
+    channels = [c for _, c, _ in found]
+    return {
+        c if channels.count(c) == 1 or not scope else f"{scope}: {c}": v
+        for scope, c, v in found
+    }
+
+
+def _shaming(run: RunFolder) -> tuple[list[Plot], Table | None]:
+    """Exposures per day, the cumulative costs (ties and jobs lost), and their totals."""
+    found = {m: _shaming_series(run, m) for m, _ in SHAMING if run.has_metric(m, None)}
+    if not any(found.values()):
+        return [], None
+    figs: list[Plot] = []
+    start = _start(run)
+    if found.get("exposure"):
+        figs.append(Plot(
+            "Shaming exposures per day",
+            "People who saw a subject shamed, per regime, channel and day.",
+            plots.lines(found["exposure"], title="shaming exposures per channel",
+                        ylabel="people exposed per day (persons)", start=start),
+        ))
+    costs = {
+        f"{label}: {name}": np.cumsum(values)
+        for metric, label in SHAMING[1:]
+        for name, values in found.get(metric, {}).items()
+    }
+    if costs:
+        figs.append(Plot(
+            "Costs of shaming over time",
+            "Cumulative social ties and jobs that shamed persons lost, per regime and channel.",
+            plots.lines(costs, title="costs of shaming, cumulative",
+                        ylabel="lost since day 0 (ties, jobs)", start=start),
+        ))
+    channels = list(dict.fromkeys(k for series in found.values() for k in series))
+    header = ["channel", *(label for m, label in SHAMING if m in found)]
+    rows = [
+        [c, *(fmt(float(np.nansum(found[m].get(c, 0.0)))) for m, _ in SHAMING if m in found)]
+        for c in channels
+    ]
+    return figs, Table(header, rows)
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -311,8 +379,10 @@ def render(run: RunFolder) -> str:
     """The report's HTML text for ``run``."""
     acts_plots, acts_table = _acts(run)
     gate_plots, gate_table, gate_notes = _gates(run)
+    shaming_plots, shaming_table = _shaming(run)
     context = {
         "title": f"scslab report: {_scenario_name(run)}",
+        "synthetic": SYNTHETIC_NOTE,
         "header": _header(run),
         "regimes": [_regime_section(run, r) for r in run.regimes],
         "acts_plots": acts_plots,
@@ -320,7 +390,8 @@ def render(run: RunFolder) -> str:
         "gate_plots": gate_plots,
         "gate_table": gate_table,
         "gate_notes": gate_notes,
-        "exposure_plots": _exposures(run),
+        "shaming_plots": shaming_plots,
+        "shaming_table": shaming_table,
         "last_day": max(run.n_days - 1, 0),
         "scenario_text": run.scenario_text,
     }

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -84,6 +85,10 @@ def _days(n_days: int, start: str | None = None) -> np.ndarray:
 def _xlim(ax: Axes, x: np.ndarray) -> None:
     if len(x) > 1:
         ax.set_xlim(x[0], x[-1])
+    if x.dtype.kind == "M":  # dates: few ticks, short labels, so they never overlap
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def _finish(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str, n_series: int) -> str:
@@ -184,35 +189,34 @@ def histograms(
         return _finish(fig, ax, title, xlabel, ylabel, len(samples))
 
 
-def grouped_bars(
-    categories: Sequence[str],
-    groups: Mapping[str, Sequence[float]],
+def denial_rates(
+    services: Sequence[str],
+    rates: Mapping[str, Sequence[float]],
     *,
     title: str,
-    xlabel: str,
+    xlabel: str = "denied (% of requests)",
 ) -> str:
-    """Horizontal grouped bars: one group per category, one bar per ``groups`` entry.
+    """One compact dot chart: a row per service, one marker per ``rates`` entry (a regime).
 
-    A log scale is used when the values span more than two orders of magnitude (requests
-    usually dwarf denials), so small bars stay visible.
+    Rates are percentages of the service's requests, so services of very different demand
+    share one linear axis; a service's markers sit on one line, so the chart grows by one
+    row per service, not per service and regime. NaN (no requests) draws no marker.
     """
-    n_cat, n_grp = len(categories), max(len(groups), 1)
-    height = 0.8 / n_grp
-    values = np.array([list(v) for v in groups.values()], dtype=np.float64).reshape(-1)
-    positive = values[values > 0]
-    log = positive.size > 0 and positive.max() / positive.min() > 100
+    n = len(services)
+    markers = "osD^vP*X"
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, max(2.4, 0.9 + 0.25 * n_cat * n_grp))
+        fig = _figure(8.0, min(1.1 + 0.24 * max(n, 1), 6.0))
         ax = fig.add_subplot()
-        y = np.arange(n_cat, dtype=np.float64)
-        for i, (label, vals) in enumerate(groups.items()):
-            ax.barh(y + (i - (n_grp - 1) / 2) * height, list(vals), height=height, label=label)
-        ax.set_yticks(y, list(categories))
-        ax.invert_yaxis()  # first category on top, as in the table
-        if log:
-            ax.set_xscale("log")
-        ax.set_title(title)
-        ax.set_xlabel(f"{xlabel}, log scale" if log else xlabel)
-        ax.set_ylabel("service")
-        _legend(ax, len(groups))
-        return _png_uri(fig)
+        y = np.arange(n, dtype=np.float64)
+        top = 0.0
+        for i, (label, vals) in enumerate(rates.items()):
+            v = np.asarray(list(vals), dtype=np.float64)
+            if np.isfinite(v).any():
+                top = max(top, float(np.nanmax(v)))
+            ax.plot(v, y, linestyle="none", marker=markers[i % len(markers)], markersize=5,
+                    label=label, alpha=0.85)
+        ax.set_yticks(y, list(services))
+        ax.set_ylim(n - 0.5, -0.5)  # first service on top, as in the table
+        ax.set_xlim(0, max(1.0, top * 1.08))
+        ax.grid(axis="y", alpha=0.15)
+        return _finish(fig, ax, title, xlabel, "", len(rates))

@@ -120,6 +120,22 @@ class Resolved:
                 f"{self.n_orgs:,} organisations, {h.days:,} days from {h.start_date}, seed {h.seed}; "
                 f"{len(self.acts.ids)} acts; gates {'off' if self.gates is None else 'on'}>")
 
+    def _repr_html_(self) -> str:
+        """A short table for notebooks: the resolved plan's size, dates, seed and regimes."""
+        from scslab.reprs import SYNTHETIC_NOTE, html_table, join_short
+
+        h = self.horizon
+        return html_table(f"Resolved scenario {self.scenario.scenario.name}", [
+            ("regimes", join_short(r.regime.id for r in self.rulebooks)),
+            ("persons", f"{h.persons:,}"),
+            ("organisations", f"{self.n_orgs:,}"),
+            ("days", f"{h.days:,} from {h.start_date}"),
+            ("seed", h.seed),
+            ("acts", join_short(self.acts.ids, 6)),
+            ("gates", "off" if self.gates is None else "on"),
+            ("source", self.source),
+        ], note=SYNTHETIC_NOTE)
+
 
 class _Errors:
     """Collects the errors of one resolve step; :meth:`raise_any` raises them as one."""

@@ -55,6 +55,26 @@ class RunResult:
                 f"{sim.n_days:,} days from {iso(sim.start)}, seed {sim.run_seed}; {recorded:,} records; "
                 f"{self.seconds:.1f} s; {where}>")
 
+    def _repr_html_(self) -> str:
+        """A short table for notebooks: the run's size, records and where it was written."""
+        from scslab.reprs import SYNTHETIC_NOTE, html_table, join_short
+
+        sim = self.sim
+        rows: list[tuple[str, object]] = [
+            ("regimes", join_short(e.rulebook.regime.id for e in sim.engines)),
+            ("persons", f"{sim.n_persons:,}"),
+            ("days", f"{sim.n_days:,} from {iso(sim.start)}"),
+            ("seed", sim.run_seed),
+            ("acts occurred", f"{int(self.daily.occurred.sum()):,}"),
+            ("acts recorded", f"{int(self.daily.recorded.sum()):,}"),
+        ]
+        for e in sim.engines:
+            if e.score is not None:
+                rows.append((f"mean score, {e.rulebook.regime.id}", f"{e.score_sum / e.n_subjects:,.1f}"))
+        rows += [("seconds", f"{self.seconds:.1f}"),
+                 ("folder", str(self.out) if self.out is not None else "none")]
+        return html_table(f"RunResult {sim.scenario.scenario.name}", rows, note=SYNTHETIC_NOTE)
+
     def summary(self) -> list[dict]:
         """Per regime: band counts at the start and end, acts recorded, mean score."""
         rows = []

@@ -136,6 +136,21 @@ class Scenario(BaseModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        """A short table for notebooks; ``to_toml()`` gives the whole scenario."""
+        from scslab.reprs import SYNTHETIC_NOTE, html_table, join_short
+
+        h = self.horizon
+        return html_table(f"Scenario {self.scenario.name}", [
+            ("regimes", join_short(self.regimes)),
+            ("persons", f"{h.persons:,}"),
+            ("days", f"{h.days:,} from {h.start_date}"),
+            ("seed", h.seed),
+            ("acts", join_short(self.acts, 6)),
+            ("gates", "on" if self.gates.enabled else "off"),
+            ("source", self.source),
+        ], note=SYNTHETIC_NOTE)
+
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
