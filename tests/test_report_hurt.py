@@ -59,3 +59,12 @@ def test_ever_listed_matches_the_ledger(run_dir: Path) -> None:
         strict=True))
     assert round(share) == len(listed)
     assert _by(h, "sex", "persons_affected") >= len(listed)
+
+
+def test_run_report_has_a_who_is_hurt_table_per_dimension(run_dir: Path) -> None:
+    from scslab.report.build import write_report
+
+    html = write_report(run_dir).read_text()
+    for dim in ("age-group", "income-quintile", "region", "sex"):
+        assert f'id="hurt-{dim}"' in html
+    assert "persons wrongly listed" in html

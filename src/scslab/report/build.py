@@ -375,6 +375,30 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _hurt(run: RunFolder) -> list[tuple[str, Table]]:
+    """Who is hurt: one table per dimension (age group, income quintile, region, sex)."""
+    from scslab.report.hurt import SHOWN, run_hurt
+
+    if not run.has("subjects.parquet"):
+        return []
+    h = run_hurt(run)
+    cells: dict[str, dict[str, dict[str, float]]] = {}
+    for d, g, m, v in zip(*(h.column(c).to_pylist() for c in ("dimension", "group", "metric", "value")),
+                          strict=True):
+        cells.setdefault(d, {}).setdefault(g, {})[m] = v
+    out = []
+    for dim, groups in cells.items():
+        rows = [[g, *(_fmt_hurt(vals.get(m)) for m, _ in SHOWN)] for g, vals in groups.items()]
+        out.append((dim.replace("_", " "), Table(["group", *(label for _, label in SHOWN)], rows)))
+    return out
+
+
+def _fmt_hurt(v: float | None) -> str:
+    if v is None or v != v:
+        return "–"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:.4g}"
+
+
 def render(run: RunFolder) -> str:
     """The report's HTML text for ``run``."""
     acts_plots, acts_table = _acts(run)
@@ -392,6 +416,7 @@ def render(run: RunFolder) -> str:
         "gate_notes": gate_notes,
         "shaming_plots": shaming_plots,
         "shaming_table": shaming_table,
+        "hurt": _hurt(run),
         "last_day": max(run.n_days - 1, 0),
         "scenario_text": run.scenario_text,
     }

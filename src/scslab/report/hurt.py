@@ -55,7 +55,11 @@ def restricting_lists(run: RunFolder) -> dict[str, set[str]] | None:
 
 
 def _read(run: RunFolder, name: str, columns: list[str], filters: Any = None) -> pa.Table | None:
+    """The columns of a folder file, or None when the file or one of the columns is absent."""
     if not run.has(name):
+        return None
+    present = set(pq.read_schema(run.path / name).names)
+    if not set(columns) <= present:
         return None
     return pq.read_table(run.path / name, columns=columns, filters=filters)
 
