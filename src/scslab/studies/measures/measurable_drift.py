@@ -110,4 +110,6 @@ def conclude(res: StudyResult) -> list[str]:
                        f"{fmt(-du[0] / dm[0])} fewer unmeasured ones: effort moved rather than grew.")
         elif du is not None and du[1] <= 0 <= du[2]:
             out.append(f"{how.capitalize()}, the unmeasured acts show no detectable crowding-out.")
+        elif du is not None and du[1] > 0:
+            out.append(f"{how.capitalize()}, the unmeasured acts rise rather than fall: no crowding-out.")
     return out
