@@ -4,7 +4,8 @@
 month by month). ``score_sd`` and ``share_band_<B>``: the persons' score spread and the share
 in each band of the study's regime at the run's end, and also on the first day of each month
 (dated rows). ``share_aware``: the share who know their score (checks the arm's lever took);
-``checks_per_aware_py``: score checks per aware person-year.
+``checks_per_aware_py``: score checks per aware person-year (the daily counts summed:
+the run's scalar of ``score_checks`` is its last day's).
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ import numpy as np
 import pyarrow as pa
 
 from scslab.experiment.report import fmt
+from scslab.studies.conclude import direction
 from scslab.studies.measures.common import (
     Row,
     acts_of_kind,
     band_shares,
+    daily_sum,
     engine,
     monthly_rate,
     occurred_per_1000py,
     person_years,
     score_sd,
-    total,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ class Measure:
             ("mean_score", None, float(np.mean(np.asarray(e.score[: sim.n_persons], np.float64)))),
             ("share_aware", None, aware),
             ("checks_per_aware_py", None,
-             total(metrics, ["score_checks"]) / aware_py if aware_py > 0 else 0.0),
+             float(daily_sum(metrics, ["score_checks"])[1].sum()) / aware_py if aware_py > 0 else 0.0),
         ]
         rows += [(f"share_band_{b}", None, v) for b, v in band_shares(sim, e).items()]
         rows += monthly_rate(sim, metrics, harmful, "harmful_acts_per_1000py")
@@ -81,9 +83,20 @@ def conclude(res: StudyResult) -> list[str]:
     v5 = res.value("visibility 0.5", "harmful_acts_per_1000py")[0]
     if v0 == v0 and v1 == v1 and v5 == v5 and v1 != v0:
         out.append(f"Half visibility gives {fmt(100 * (v0 - v5) / (v0 - v1))} % of that change.")
+    from scslab.studies.measures.measurable_drift import paired
+
     for arm in ("visibility 1, checks 12/yr", "visibility 1, checks 1/yr"):
-        c = res.value(arm, "harmful_acts_per_1000py")[0]
-        if c == c and v1 == v1:
-            out.append(f"With {arm.split(', ')[1]}, harmful acts are {fmt(c)} per 1,000 person-years "
-                       f"against {fmt(v1)} when every change is seen at once.")
+        if arm not in {a.name for a in res.study.arms}:
+            continue
+        parts = []
+        for metric in ("harmful_acts_per_1000py", "share_band_B"):
+            d = paired(res, arm, "visibility 1", metric)
+            if d is not None:
+                word = {"higher": "higher", "lower": "lower", "same": "not detectably different"}[
+                    direction(d[1], d[2])]
+                parts.append(f"{metric} is {word} (difference {fmt(d[0])}, 95 % interval "
+                             f"{fmt(d[1])} to {fmt(d[2])})")
+        if parts:
+            out.append(f"Against seeing every change at once, with {arm.split(', ')[1]} "
+                       + "; ".join(parts) + ".")
     return out
