@@ -2,12 +2,13 @@
 
 ``recorded_per_occurred``: records of the camera acts (the ``camera_acts`` option) that reached
 the regime, false ones included, over those acts that occurred (the run's ``recorded/ACT`` and
-``occurred/ACT``), for the whole run and month by month. ``recorded_per_occurred_<region>``:
-true records over acts, by the acting person's district, from the day's occurrences and
-records (the measure wraps the simulation's public ``observe`` step to see them; nothing it
-returns is changed). ``wrongful_records_per_million``: false records the regime applied per
-million person-years (``<regime>/wrongful_records``); ``false_records_per_million_<region>``
-the false camera records by the named person's district, per million person-years there.
+``occurred/ACT``), for the whole run and month by month; harmful and camera acts per 1,000
+person-years come month by month too. ``recorded_per_occurred_<region>``: true records over
+acts, by the acting person's district, from the day's occurrences and records (the measure
+wraps the simulation's public ``observe`` step to see them; nothing it returns is changed).
+``wrongful_records_per_million``: false records the regime applied per million person-years
+(``<regime>/wrongful_records``); ``false_records_per_million_<region>``: the false camera
+records by the named person's district, per million person-years there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scslab.experiment.report import fmt
 from scslab.studies.measures.common import (
     DAYS_PER_YEAR,
     Row,
+    acts_of_kind,
     daily_sum,
     monthly_rate,
     occurred_per_1000py,
@@ -119,6 +121,8 @@ class Measure:
                          1e6 * t.false[i] / per_region_py[i] if per_region_py[i] else float("nan")))
         rows += monthly_ratio(metrics, rec, occ, "recorded_per_occurred")
         rows += monthly_rate(sim, metrics, occ, "camera_acts_per_1000py")
+        harmful = [f"occurred/{a}" for a in acts_of_kind(sim, "harmful")]
+        rows += monthly_rate(sim, metrics, harmful, "harmful_acts_per_1000py")
         return rows
 
 
