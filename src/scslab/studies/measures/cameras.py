@@ -109,6 +109,8 @@ class Measure:
             ("recorded_per_occurred", None, total(metrics, rec) / n_occ if n_occ else float("nan")),
             ("harmful_acts_per_1000py", None, occurred_per_1000py(sim, metrics, "harmful")),
             ("camera_acts_per_1000py", None, 1000.0 * n_occ / py),
+            ("other_harmful_acts_per_1000py", None,
+             occurred_per_1000py(sim, metrics, "harmful") - 1000.0 * n_occ / py),
             ("wrongful_records_per_million", None, 1e6 * wrong / py),
         ]
         per_region_py = np.bincount(self.region, minlength=len(self.codes)) * sim.n_days / DAYS_PER_YEAR
@@ -141,6 +143,17 @@ def conclude(res: StudyResult) -> list[str]:
         ds, vs = m.column("date").to_pylist(), m.column("mean").to_pylist()
         out.append(f"In “{arm}”, {fmt(100 * vs[0])} % of camera acts were recorded in {ds[0]:%b %Y} "
                    f"and {fmt(100 * vs[-1])} % in {ds[-1]:%b %Y}.")
+    from scslab.studies.measures.measurable_drift import paired
+
+    ref = res.study.arms[0].name
+    for arm in (a.name for a in res.study.arms[1:]):
+        cam = paired(res, arm, ref, "camera_acts_per_1000py")
+        other = paired(res, arm, ref, "other_harmful_acts_per_1000py")
+        if cam is not None and other is not None:
+            out.append(f"In “{arm}” against “{ref}”, camera acts change by {fmt(cam[0])} "
+                       f"(95 % interval {fmt(cam[1])} to {fmt(cam[2])}) and the other harmful acts, "
+                       f"whose detection never changes, by {fmt(other[0])} ({fmt(other[1])} to "
+                       f"{fmt(other[2])}) per 1,000 person-years.")
     codes = [m.removeprefix("recorded_per_occurred_") for m in res.study.metrics
              if m.startswith("recorded_per_occurred_")]
     if len(codes) == 2:
