@@ -1,6 +1,6 @@
 """Fit the spc-national scenario's listing rates to the published stock series only (Optuna).
 
-    PYTHONPATH=src python tools/calibrate_spc_national.py [--persons 13900] [--trials 16] [--seeds 2] [--span 0.4]
+    PYTHONPATH=src python tools/calibrate_spc_national.py [--persons N] [--trials N] [--seeds N] [--span X]
 
 Four rates of the item-1 listing act (item 4 keeps the scenario's 1 : 3.2 split): before
 2014-03-10, 2014-03-10 .. 2015, 2016 .. 2017 and from 2018 (the scenario's [[timeline]] knots).
