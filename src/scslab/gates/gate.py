@@ -56,7 +56,7 @@ class RegimeGate:
         deny &= restr[:, None]
         priv = np.array([[x in s.privileged_by for s in services] for x in ids],
                         bool).reshape(-1, len(services)) & ct.is_privilege[:, None]
-        mark = np.array([[x == ch.id for ch in channels] for x in ids], bool).reshape(-1, len(channels))
+        mark = np.array([[x == ch.id for ch in channels] for x in ids], bool).reshape(len(ids), len(channels))
         # Shaming channels are marked by restrictions, honour channels by privileges.
         honour = np.array([ch.honour for ch in channels], bool)
         mark &= np.where(honour[None, :], ct.is_privilege[:, None], restr[:, None])
