@@ -6,7 +6,8 @@ a purchase buy?
 default in the following year: a person is a defaulter when a default-type act
 (``default_acts``, by default ``loan_default``) *occurred* in the next ``horizon_days`` days (a run shorter than ``score_day + horizon_days + 1`` days, as a
 ``--quick`` one, scores at its middle day and follows defaults to its end),
-whether or not any source recorded it. Lower scores should mean more risk, so the AUC is the
+whether or not any source recorded it. Only persons aged ``min_age`` (18, the acts' adult
+default) or more on the score day are ranked: Sesame scores children too, who never default. Lower scores should mean more risk, so the AUC is the
 chance that a defaulter scores below a non-defaulter, ties counting one half (:func:`auc`).
 ``auc_score_vs_late_or_default`` does the same with late payments counted as defaults.
 
@@ -109,6 +110,10 @@ class Measure:
         self.defaulted = np.zeros(n, bool)  # a default-type act occurred in the following year
         self.late = np.zeros(n, bool)  # ... or a late payment
         self.score12: np.ndarray | None = None
+        # Only those who can default are ranked: persons of the default acts' minimum age on the
+        # score day (Sesame scores children too, who never default here and score low).
+        age = np.asarray(sim.society.age[:n], np.float64) + self.score_day / 365.25
+        self.adult = age >= float(options.get("min_age", 18))
         inner = sim.observe
 
         def observe(k: int, occ: Any, daily: Any) -> Any:
@@ -146,34 +151,36 @@ class Measure:
         """The study's metrics of this run."""
         if self.score12 is None:
             raise ValueError(f"the run ends before day {self.score_day}: no score at month 12")
-        s = self.score12
+        ad = self.adult
+        s = self.score12[ad]
         spec = FactorSpec(self.main.rulebook)
         acts = list(self.main.act_ids)
         out: list[Row] = [
-            ("share_defaulting_next_year", None, float(self.defaulted.mean())),
+            ("share_defaulting_next_year", None, float(self.defaulted[ad].mean())),
             ("mean_score_month12", None, float(s.mean())),
             ("sd_score_month12", None, float(s.std())),
-            ("yuan_spent_per_person_year", None, float(self.spent.mean()) * 365.0 / self.window),
+            ("yuan_spent_per_person_year", None, float(self.spent[ad].mean()) * 365.0 / self.window),
         ]
-        a = auc(-s, self.defaulted)
+        a = auc(-s, self.defaulted[ad])
         if not math.isnan(a):
             out.append(("auc_score_vs_default", None, a))
-        a = auc(-s, self.late)
+        a = auc(-s, self.late[ad])
         if not math.isnan(a):
             out.append(("auc_score_vs_late_or_default", None, a))
         if self.spend_id in acts:
             i = acts.index(self.spend_id)
-            bought = factor_gain(spec, i, "value_sum", self.spent, 0.0)
-            total = float(self.spent.sum())
+            spent = self.spent[ad]
+            bought = factor_gain(spec, i, "value_sum", spent, 0.0)
+            total = float(spent.sum())
             out.append(("points_per_1000_yuan_spent", None,
                         1000.0 * float(bought.sum()) / total if total > 0 else 0.0))
             out.append(("points_from_spending", None, float(bought.mean())))
-            marg = factor_gain(spec, i, "value_sum", self.spent, 1000.0, base=self.spent)
+            marg = factor_gain(spec, i, "value_sum", spent, 1000.0, base=spent)
             out.append(("marginal_points_per_1000_yuan", None, float(marg.mean())))
         if self.repay_id in acts:
             j = acts.index(self.repay_id)
-            one = factor_gain(spec, j, "count", self.repaid.astype(np.float64), 1.0,
-                              base=self.repaid.astype(np.float64))
+            rep = self.repaid[ad].astype(np.float64)
+            one = factor_gain(spec, j, "count", rep, 1.0, base=rep)
             out.append(("points_per_on_time_repayment", None, float(one.mean())))
         return out
 
