@@ -90,7 +90,7 @@ def conclude(res: Any) -> list[str]:
     out = []
     for arm in res.study.arms:
         m, lo, hi = res.value(arm.name, "score_assortativity")
-        d, dlo, dhi = res.value(arm.name, "ties_dropped_per_1000py")
+        d, _, _ = res.value(arm.name, "ties_dropped_per_1000py")
         if math.isnan(m):
             continue
         out.append(f"In “{arm.name}” the scores of friends correlate at {m:.3f} (95 % interval "

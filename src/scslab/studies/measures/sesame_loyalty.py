@@ -1,14 +1,16 @@
-"""Sesame as a loyalty programme (seeds 002, 004): does the score predict default, and what does
-a purchase buy?
+"""Sesame as a loyalty programme (seeds 002, 004): does the score predict default?
+
+And what does a purchase buy?
 
 ``auc_score_vs_default``: the ROC AUC of the score at month 12 (the end of day ``score_day``,
 2020-01-01 in the sesame scenario, after that day's monthly update) as a predictor of a *true*
 default in the following year: a person is a defaulter when a default-type act
-(``default_acts``, by default ``loan_default``) *occurred* in the next ``horizon_days`` days (a run shorter than ``score_day + horizon_days + 1`` days, as a
-``--quick`` one, scores at its middle day and follows defaults to its end),
-whether or not any source recorded it. Only persons aged ``min_age`` (18, the acts' adult
-default) or more on the score day are ranked: Sesame scores children too, who never default. Lower scores should mean more risk, so the AUC is the
-chance that a defaulter scores below a non-defaulter, ties counting one half (:func:`auc`).
+(``default_acts``, by default ``loan_default``) *occurred* in the next ``horizon_days`` days,
+whether or not any source recorded it. A run shorter than ``score_day + horizon_days + 1`` days
+(a ``--quick`` one) scores at its middle day and follows defaults to its end. Only persons aged
+``min_age`` (18, the acts' adult default) or more on the score day are ranked: Sesame scores
+children too, who never default. Lower scores should mean more risk, so the AUC is the chance
+that a defaulter scores below a non-defaulter, ties counting one half (:func:`auc`).
 ``auc_score_vs_late_or_default`` does the same with late payments counted as defaults.
 
 ``points_per_1000_yuan_spent``: what purchases bought on the score at month 12. Each person's
@@ -70,8 +72,11 @@ def auc(risk: np.ndarray, positive: np.ndarray) -> float:
 
 def factor_gain(spec: FactorSpec, act: int, quantity: str, x: np.ndarray, dx: float,
                 base: np.ndarray | None = None) -> np.ndarray:
-    """Points the score gains when input ``quantity`` of rulebook act ``act`` goes from ``base``
-    (default 0) to ``x + dx``, each factor held in 0..1 and its other inputs taken at 0."""
+    """Points the score gains when an input of rulebook act ``act`` moves.
+
+    The input is of kind ``quantity`` and goes from ``base`` (default 0) to ``x + dx``; each
+    factor is held in 0..1 and its other inputs are taken at 0.
+    """
     x = np.asarray(x, np.float64)
     lo = np.zeros_like(x) if base is None else np.asarray(base, np.float64)
     out = np.zeros_like(x)
