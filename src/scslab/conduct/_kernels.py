@@ -266,3 +266,25 @@ def refresh(actors, klass_now, group, neg, state, propensity, neg_total):
         if c != klass_now[i]:
             klass_now[i] = c
             neg[i] = propensity[p] * neg_total[group[i], c]
+
+
+@njit(cache=True, nogil=True)
+def newest_per_person(entries, mark, day):
+    """Mask of the day's entries to keep: each person's newest (last) entry only.
+
+    A stale entry (queued before a redraw) passes the day check when a later redraw of the
+    same person lands on its day again; without this the person would act twice that day.
+    ``mark`` (int16 per person of the partition, written) holds the last day a person was
+    kept; ``day`` is relative to the start.
+    """
+    n = entries.shape[0]
+    keep = np.empty(n, np.bool_)
+    d = np.int16(day)
+    for i in range(n - 1, -1, -1):
+        w = np.int64(entries[i] >> np.uint64(33))
+        if mark[w] == d:
+            keep[i] = False
+        else:
+            mark[w] = d
+            keep[i] = True
+    return keep

@@ -24,6 +24,7 @@ from scslab.conduct._kernels import (
     MAX_GROUPS,
     NONE_DAY,
     SHIFT,
+    newest_per_person,
     next_days,
     occurrences,
     pack,
@@ -87,6 +88,7 @@ class Scheduler:
         # Queue entries go stale only when a person is redrawn before their queued day;
         # until that first happens, every entry is valid and the check can be skipped.
         self._may_be_stale = False
+        self._kept_on: np.ndarray | None = None  # per person: last day an entry was kept (int16)
         self._today: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.checks = 0  # score checks so far (the day's are in the kernel's output)
         p = np.arange(n, dtype=np.int64)
@@ -160,6 +162,10 @@ class Scheduler:
         if self._may_be_stale:
             entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> SHIFT)
                               == day - self.start]
+            if len(chunks) > 1:  # a stale entry on a day its person was redrawn to again
+                if self._kept_on is None:
+                    self._kept_on = np.full(len(self.propensity), -1, np.int16)
+                entries = entries[newest_per_person(entries, self._kept_on, day - self.start)]
         if repack is not None:
             entries = self._repacked(entries, np.concatenate(repack))
         t, k = self.tables, self.acts_key
