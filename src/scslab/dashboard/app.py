@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
-from plotly import graph_objects as go
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.dash_table.DataTable import DataTable
 
 from scslab.dashboard import data
 from scslab.dashboard.folders import REPORT, Catalog, Study
@@ -44,6 +44,9 @@ main { padding: 10px 20px 40px 20px; }
 .card { border: 1px solid #ccd; border-radius: 6px; padding: 10px 14px; min-width: 260px; }
 .card .big { font-size: 28px; font-weight: bold; } .muted { color: #666; font-size: 13px; }
 .error { color: #a00; font-weight: bold; } .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+.chips { display: flex; gap: 8px; flex-wrap: wrap; margin-bottom: 6px; }
+.chip { border: 1px solid #dde; border-radius: 4px; padding: 3px 10px; }
+.card { max-width: 560px; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 """
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False}
@@ -75,39 +78,59 @@ def _fmt(v: object) -> str:
     return _t(v)
 
 
+Figure = dict[str, Any]
+_AXIS = {"gridcolor": "#e8e8ee", "zerolinecolor": "#d0d0d8", "automargin": True}
+
+
+def _plot(traces: list[dict[str, Any]], title: str, *, ytitle: str = "", height: int = 320,
+          dates: bool = True, **layout: Any) -> Figure:
+    """A plotly figure as plain data, zoomable with plotly's box brush; dates on the x-axis.
+
+    Plain data, not ``plotly.graph_objects``: plotly.js draws it either way, and the Python-side
+    validation of graph objects costs seconds per page.
+    """
+    lay: dict[str, Any] = {
+        "title": {"text": _t(title), "font": {"size": 15}}, "height": height,
+        "margin": {"l": 55, "r": 20, "t": 40, "b": 40}, "dragmode": "zoom",
+        "hovermode": "x unified" if dates else "closest", "legend": {"font": {"size": 11}},
+        "plot_bgcolor": "white", "paper_bgcolor": "white",
+        "xaxis": {**_AXIS, **({"type": "date", "title": {"text": "date"}} if dates else {})},
+        "yaxis": {**_AXIS, "title": {"text": ytitle}}}
+    lay.update(layout)
+    return {"data": traces, "layout": lay}
+
+
+def _line(x: Sequence[Any], y: Any, name: str, **kw: Any) -> dict[str, Any]:
+    return {"type": "scatter", "mode": "lines", "x": list(x),
+            "y": [None if v != v else v for v in np.asarray(y, dtype=float).tolist()],
+            "name": _t(name), **kw}
+
+
 def _figure(title: str, x: Sequence[Any], series: dict[str, Any], *, stacked: bool = False,
-            ytitle: str = "", step: bool = False, height: int = 320) -> go.Figure:
-    """Lines over dates (one per series), zoomable with plotly's box brush."""
-    fig = go.Figure()
-    for name, y in series.items():
-        fig.add_trace(go.Scatter(x=list(x), y=list(np.asarray(y, dtype=float)), name=_t(name),
-                                 mode="lines", stackgroup="one" if stacked else None,
-                                 line={"shape": "hv"} if step else None))
-    fig.update_layout(title={"text": _t(title), "font": {"size": 15}}, height=height,
-                      margin={"l": 50, "r": 20, "t": 40, "b": 40}, dragmode="zoom",
-                      hovermode="x unified", legend={"font": {"size": 11}},
-                      yaxis_title=ytitle, template="plotly_white")
-    fig.update_xaxes(type="date", title_text="date")
-    return fig
+            ytitle: str = "", height: int = 320) -> Figure:
+    """Lines over dates, one per series (stacked areas with ``stacked``)."""
+    return _plot([_line(x, y, name, **({"stackgroup": "one"} if stacked else {}))
+                  for name, y in series.items()], title, ytitle=ytitle, height=height)
 
 
-def _graph(fig: go.Figure, gid: str | None = None) -> dcc.Graph:
-    kw = {"id": gid} if gid else {}
-    return dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="plot", **kw)
+def _graph(fig: Figure, gid: str | None = None) -> html.Div:
+    """A plot (in a div that carries the id the tests and links use)."""
+    graph = dcc.Graph(figure=fig, config=cast(Any, GRAPH_CONFIG), className="plot")
+    return html.Div(graph, id=gid) if gid else html.Div(graph)
 
 
 def _table(rows: list[dict[str, Any]], tid: str, page_size: int = 15,
-           highlight: str | None = None) -> dash_table.DataTable:
+           highlight: str | None = None) -> DataTable:
     """A sortable, filterable, paged table (rows are formatted to text first)."""
     cols = list(rows[0]) if rows else ["(none)"]
-    shown = [{c: _fmt(r.get(c)) for c in cols} for r in rows]
+    shown: list[dict[Any, Any]] = [{c: _fmt(r.get(c)) for c in cols} for r in rows]
     cond: list[dict[str, Any]] = []
     if highlight:
         cond.append({"if": {"filter_query": f'{{{highlight}}} contains "unverified"'},
                      "backgroundColor": "#fde8e8"})
         cond.append({"if": {"filter_query": f'{{{highlight}}} contains "FALSE"'},
                      "backgroundColor": "#fde8e8"})
-    return dash_table.DataTable(
+    return DataTable(
         id=tid, columns=[{"name": c, "id": c} for c in cols], data=shown, page_size=page_size,
         sort_action="native", filter_action="native" if len(rows) > page_size else "none",
         style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal", "height": "auto",
@@ -117,6 +140,12 @@ def _table(rows: list[dict[str, Any]], tid: str, page_size: int = 15,
 
 def _facts(pairs: list[tuple[str, object]]) -> html.Table:
     return html.Table([html.Tr([html.Th(k), html.Td(_fmt(v))]) for k, v in pairs], className="facts")
+
+
+def _chips(pairs: list[tuple[str, object]]) -> html.Div:
+    """Facts as a row of small labelled values (an overview's headline numbers)."""
+    return html.Div([html.Div([html.Div(k, className="muted"), html.B(_fmt(v))], className="chip")
+                     for k, v in pairs if v not in (None, "")], className="chips")
 
 
 def _rows_of(t: pa.Table) -> list[dict[str, Any]]:
@@ -139,7 +168,7 @@ def page_overview(cat: Catalog, name: str) -> list[Any]:
     run = cat.runs[name]
     o = data.overview(run)
     x = data.dates(run)
-    out: list[Any] = [_run_picker(cat, name), html.H2(f"Run overview: {_t(name)}"), _facts([
+    out: list[Any] = [_run_picker(cat, name), html.H2(f"Run overview: {_t(name)}"), _chips([
         ("scenario", o["scenario"]), ("synthetic persons", o["persons"]),
         ("synthetic organisations", o["organisations"]), ("days", o["days"]),
         ("start date", o["start_date"]), ("seed", o["seed"]), ("regimes", ", ".join(o["regimes"])),
@@ -147,16 +176,12 @@ def page_overview(cat: Catalog, name: str) -> list[Any]:
         ("denials (all services)", o["denials"]), ("ledger lines", o["ledger_lines"])]),
         html.P("Drag on a plot to zoom into a period; double-click to zoom out.", className="muted")]
     plots: list[Any] = []
-    for rid in run.regimes:
-        if run.has_metric("band", rid):
-            plots.append(_graph(_figure(f"{rid}: subjects per band", x, run.series("band", rid),
-                                        stacked=True, ytitle="subjects"), f"bands-{rid}"))
-        if run.has_metric("list", rid):
-            plots.append(_graph(_figure(f"{rid}: subjects on each list", x, run.series("list", rid),
-                                        ytitle="subjects"), f"lists-{rid}"))
-        if run.has_metric("consequence", rid):
-            plots.append(_graph(_figure(f"{rid}: subjects under each consequence", x,
-                                        run.series("consequence", rid), ytitle="subjects")))
+    for metric, what, stacked in (("band", "subjects per band", True),
+                                  ("list", "subjects on each list", False)):
+        for rid in run.regimes:
+            if run.has_metric(metric, rid):
+                plots.append(_graph(_figure(f"{rid}: {what}", x, run.series(metric, rid),
+                                            stacked=stacked, ytitle="subjects"), f"{metric}s-{rid}"))
     if run.has_metric("occurred", ""):
         occ = sum(run.series("occurred", "").values())
         rec = sum(run.series("recorded", "").values()) if run.has_metric("recorded", "") else occ * 0
@@ -164,10 +189,11 @@ def page_overview(cat: Catalog, name: str) -> list[Any]:
                                     {"occurred": occ, "recorded": rec}, ytitle="acts"), "acts"))
         tot_o, tot_r = run.total("occurred", ""), run.total("recorded", "")
         acts = [a for a in tot_o if tot_o[a] or tot_r.get(a)]
-        bar = go.Figure([go.Bar(name="occurred", x=acts, y=[tot_o[a] for a in acts]),
-                         go.Bar(name="recorded", x=acts, y=[tot_r.get(a, 0) for a in acts])])
-        bar.update_layout(title="Acts over the run, by act", barmode="group", height=340,
-                          template="plotly_white", margin={"l": 50, "r": 20, "t": 40, "b": 110})
+        bar = _plot([{"type": "bar", "name": "occurred", "x": acts, "y": [tot_o[a] for a in acts]},
+                     {"type": "bar", "name": "recorded", "x": acts,
+                      "y": [tot_r.get(a, 0) for a in acts]}],
+                    "Acts over the run, by act", ytitle="acts", height=340, dates=False,
+                    barmode="group")
         plots.append(_graph(bar))
     if run.has_metric("denied", ""):
         den = {k: v for k, v in run.series("denied", "").items()}
@@ -185,6 +211,10 @@ def page_overview(cat: Catalog, name: str) -> list[Any]:
     else:
         plots.append(html.P("No wrongful counts: the scenario declares no sources or deletion "
                             "delays, so every record is true.", className="muted"))
+    for rid in run.regimes:
+        if run.has_metric("consequence", rid):
+            plots.append(_graph(_figure(f"{rid}: subjects under each consequence", x,
+                                        run.series("consequence", rid), ytitle="subjects")))
     return [*out, html.Div(plots, className="grid2")]
 
 
@@ -203,16 +233,16 @@ def page_hurt(cat: Catalog, name: str) -> list[Any]:
     for dim in dict.fromkeys(t.column("dimension").to_pylist()):
         part = t.filter(pc.equal(t.column("dimension"), dim))
         groups = [str(g) for g in part.column("group").to_pylist()]
-        fig = go.Figure([
-            go.Bar(name="restricted share [%]", x=groups,
-                   y=[100 * v for v in part.column("restricted_share").to_pylist()]),
-            go.Bar(name="denials per 1,000 persons", x=groups,
-                   y=part.column("denials_per_1000").to_pylist(), yaxis="y2")])
-        fig.update_layout(title=f"By {dim}", barmode="group", height=320, template="plotly_white",
-                          margin={"l": 50, "r": 50, "t": 40, "b": 40},
-                          yaxis={"title": "restricted [%]"},
-                          yaxis2={"title": "denials / 1,000", "overlaying": "y", "side": "right"},
-                          legend={"orientation": "h", "y": -0.2})
+        fig = _plot([
+            {"type": "bar", "name": "restricted share [%]", "x": groups, "offsetgroup": 1,
+             "y": [100 * v for v in part.column("restricted_share").to_pylist()]},
+            {"type": "bar", "name": "denials per 1,000 persons", "x": groups, "offsetgroup": 2,
+             "y": part.column("denials_per_1000").to_pylist(), "yaxis": "y2"}],
+            f"By {dim}", ytitle="restricted [%]", dates=False, barmode="group",
+            margin={"l": 55, "r": 55, "t": 40, "b": 40},
+            yaxis2={**_AXIS, "title": {"text": "denials / 1,000"}, "overlaying": "y",
+                    "side": "right", "showgrid": False},
+            legend={"orientation": "h", "y": -0.2})
         figs.append(_graph(fig, f"hurt-{dim.replace(' ', '-')}"))
     rows = [{"dimension": r["dimension"], "group": r["group"], "persons": r["persons"],
              "restricted [%]": 100 * r["restricted_share"], "persons denied": r["persons_denied"],
@@ -259,26 +289,22 @@ def page_citizen(cat: Catalog, name: str, subject: str) -> list[Any]:
     for st in data.standings(run, row, books):
         cards.append(html.Div([
             html.Div(_t(st.regime), className="muted"),
-            html.Div(["score ", html.Span("—" if st.score is None else str(st.score),
-                                          id=f"score-{st.regime}", className="big")]),
-            html.Div(["band ", html.B(_t(st.band) or "—", id=f"band-{st.regime}")]),
+            html.Div("no score: only its lists count") if st.score is None else html.Div(
+                ["score ", html.Span(str(st.score), id=f"score-{st.regime}", className="big"),
+                 " band ", html.Span(_t(st.band) or "—", id=f"band-{st.regime}", className="big")]),
             html.Div(f"lists: {_t(', '.join(st.lists)) or 'none'}"),
             html.Div(f"restrictions: {_t(', '.join(st.restrictions)) or 'none'}"),
             html.Div(f"privileges: {_t(', '.join(st.privileges)) or 'none'}"),
             html.Div([html.Div("What would change my band", className="muted"),
                       html.Ul([html.Li(_t(m)) for m in st.moves])])], className="card"))
-    out += [html.H3("Standing at the end of the run"), html.Div(cards, className="cards")]
     ledger = data.ledger_of(run, s)
     series = data.score_series(run, row, ledger)
     if series:
-        fig = go.Figure()
-        for rid, (xs, ys) in series.items():
-            fig.add_trace(go.Scatter(x=xs, y=ys, name=_t(rid), mode="lines+markers",
-                                     line={"shape": "hv"}))
-        fig.update_layout(title="Score over time", height=300, template="plotly_white",
-                          dragmode="zoom", margin={"l": 50, "r": 20, "t": 40, "b": 40})
-        fig.update_xaxes(type="date", title_text="date")
-        out.append(_graph(fig, "score-plot"))
+        fig = _plot([_line(xs, ys, rid, mode="lines+markers", line={"shape": "hv"})
+                     for rid, (xs, ys) in series.items()], "Score over time", ytitle="score",
+                    height=300)
+        cards.append(html.Div(_graph(fig, "score-plot"), style={"flex": "1", "minWidth": "420px"}))
+    out += [html.H3("Standing at the end of the run"), html.Div(cards, className="cards")]
     records = data.records_of(run, s)
     out.append(html.H3("Records"))
     if records is None:
@@ -331,6 +357,10 @@ def _act_effects(rb: Rulebook, a: Act) -> str:
     return "; ".join(x for x in eff if x) or "recorded"
 
 
+def _trigger(at_least: int | None, at_most: int | None) -> str:
+    return f">= {at_least}" if at_least is not None else f"<= {at_most}"
+
+
 def page_regime(cat: Catalog, regime: str) -> list[Any]:
     """Rules, bands, lists and consequences of a rulebook, each with its sources and flags."""
     from scslab.regime import builtin_regimes, describe_rulebook, load_rulebook
@@ -378,7 +408,8 @@ def page_regime(cat: Catalog, regime: str) -> list[Any]:
             for lst in rb.lists], "lists-table", highlight="verified")]
     if rb.triggers or rb.windows:
         out += [html.H3("Triggers and windows"), _table(
-            [{"id": t.id, "rule": f"score {'>= ' + str(t.score_at_least) if t.score_at_least is not None else '<= ' + str(t.score_at_most)} enters {t.enter_list}",
+            [{"id": t.id,
+              "rule": f"score {_trigger(t.score_at_least, t.score_at_most)} enters {t.enter_list}",
               "sources": ", ".join(t.sources), "verified": _mark(t)} for t in rb.triggers]
             + [{"id": w.id, "rule": f"more than {w.more_than} {w.act} in {w.days} days emits {w.emit}",
                 "sources": ", ".join(w.sources), "verified": _mark(w)} for w in rb.windows],
@@ -420,7 +451,7 @@ def _results_view(st: Study, prefix: str) -> list[Any]:
         figs = []
         for metric in dict.fromkeys(dated.column("metric").to_pylist()):
             part = dated.filter(pc.equal(dated.column("metric"), metric))
-            fig = go.Figure()
+            traces: list[dict[str, Any]] = []
             for arm in arms:
                 a = part.filter(pc.equal(part.column("arm"), arm)).sort_by("date")
                 if not a.num_rows:
@@ -429,15 +460,11 @@ def _results_view(st: Study, prefix: str) -> list[Any]:
                 lo = a.column("ci_low").to_pylist() if "ci_low" in a.column_names else []
                 hi = a.column("ci_high").to_pylist() if "ci_high" in a.column_names else []
                 if lo and hi:
-                    fig.add_trace(go.Scatter(x=x + x[::-1], y=hi + lo[::-1], fill="toself",
-                                             line={"width": 0}, opacity=0.2, showlegend=False,
-                                             hoverinfo="skip", name=f"{arm} interval"))
-                fig.add_trace(go.Scatter(x=x, y=a.column("mean").to_pylist(), name=_t(arm),
-                                         mode="lines"))
-            fig.update_layout(title=_t(metric), height=300, template="plotly_white",
-                              dragmode="zoom", margin={"l": 50, "r": 20, "t": 40, "b": 40})
-            fig.update_xaxes(type="date")
-            figs.append(_graph(fig))
+                    traces.append(_line(x + x[::-1], hi + lo[::-1], f"{arm}: 95 % interval",
+                                        fill="toself", line={"width": 0}, opacity=0.2,
+                                        showlegend=False, hoverinfo="skip"))
+                traces.append(_line(x, a.column("mean").to_pylist(), arm))
+            figs.append(_graph(_plot(traces, metric, height=300)))
         out.append(html.Div(figs, className="grid2"))
     return out
 
@@ -471,58 +498,8 @@ def page_compare(cat: Catalog, names: list[str], sweep: str) -> list[Any]:
         multi=True, className="dd", style={"minWidth": "480px"})], className="controls")
     out: list[Any] = [pick, html.H2("Compare runs")]
     if names:
-        facts = {n: data.overview(cat.runs[n]) for n in names}
-        keys = [("scenario", "scenario"), ("synthetic persons", "persons"), ("days", "days"),
-                ("seed", "seed"), ("start date", "start_date"), ("acts occurred", "acts_occurred"),
-                ("acts recorded", "acts_recorded"), ("denials", "denials")]
-        rows = [{"": label, **{n: facts[n][k] for n in names}} for label, k in keys]
-        for n in names:
-            run = cat.runs[n]
-            for rid in run.regimes:
-                if run.has_metric("mean_score", rid):
-                    v = run.series("mean_score", rid, fill=math.nan)
-                    lab = f"{rid}: mean score at the end"
-                    row = next((r for r in rows if r[""] == lab), None)
-                    if row is None:
-                        row = {"": lab}
-                        rows.append(row)
-                    row[n] = float(v[""][-1]) if "" in v and len(v[""]) else None
-        out.append(_table(rows, "compare-table", page_size=30))
-        figs = []
-        for metric, title, ytitle in (("mean_score", "Mean score", "points"),
-                                      ("list", "Subjects on lists", "subjects"),
-                                      ("consequence", "Subjects under consequences", "subjects")):
-            fig = go.Figure()
-            for n in names:
-                run = cat.runs[n]
-                x = data.dates(run)
-                for rid in run.regimes:
-                    if not run.has_metric(metric, rid):
-                        continue
-                    ser = run.series(metric, rid, fill=math.nan if metric == "mean_score" else 0.0)
-                    y = ser[""] if metric == "mean_score" and "" in ser else sum(ser.values())
-                    fig.add_trace(go.Scatter(x=x, y=list(np.asarray(y, float)), mode="lines",
-                                             name=_t(f"{n} / {rid}")))
-            if fig.data:
-                fig.update_layout(title=title, height=320, template="plotly_white", dragmode="zoom",
-                                  yaxis_title=ytitle, margin={"l": 50, "r": 20, "t": 40, "b": 40})
-                fig.update_xaxes(type="date", title_text="date")
-                figs.append(_graph(fig))
-        for metric, title in (("recorded", "Acts recorded per day"), ("denied", "Denials per day")):
-            fig = go.Figure()
-            for n in names:
-                run = cat.runs[n]
-                if run.has_metric(metric, ""):
-                    ser = run.series(metric, "")
-                    y = sum(v for k, v in ser.items() if not k.endswith("_family_spillover"))
-                    fig.add_trace(go.Scatter(x=data.dates(run), y=list(np.asarray(y, float)),
-                                             mode="lines", name=_t(n)))
-            if fig.data:
-                fig.update_layout(title=title, height=320, template="plotly_white", dragmode="zoom",
-                                  margin={"l": 50, "r": 20, "t": 40, "b": 40})
-                fig.update_xaxes(type="date", title_text="date")
-                figs.append(_graph(fig))
-        out.append(html.Div(figs, className="grid2", id="compare-plots"))
+        out += [_table(_compare_rows(cat, names), "compare-table", page_size=30),
+                html.Div(_compare_plots(cat, names), className="grid2", id="compare-plots")]
     if cat.sweeps:
         sweep = sweep if sweep in cat.sweeps else next(iter(cat.sweeps))
         out += [html.H2("Sweeps"), html.Div([html.Label("Sweep: "), dcc.Dropdown(
@@ -530,6 +507,48 @@ def page_compare(cat: Catalog, names: list[str], sweep: str) -> list[Any]:
             clearable=False, className="dd")], className="controls")]
         out += _results_view(cat.sweeps[sweep], "sweep")
     return out
+
+
+def _compare_rows(cat: Catalog, names: list[str]) -> list[dict[str, Any]]:
+    """One row per fact, one column per run."""
+    facts = {n: data.overview(cat.runs[n]) for n in names}
+    keys = [("scenario", "scenario"), ("synthetic persons", "persons"), ("days", "days"),
+            ("seed", "seed"), ("start date", "start_date"), ("acts occurred", "acts_occurred"),
+            ("acts recorded", "acts_recorded"), ("denials", "denials")]
+    rows = [{"": label, **{n: facts[n][k] for n in names}} for label, k in keys]
+    ends: dict[str, dict[str, Any]] = {}
+    for n in names:
+        run = cat.runs[n]
+        for rid in run.regimes:
+            v = run.series("mean_score", rid, fill=math.nan).get("") if run.has_metric(
+                "mean_score", rid) else None
+            if v is not None and len(v):
+                ends.setdefault(f"{rid}: mean score at the end", {})[n] = float(v[-1])
+    return rows + [{"": label, **vals} for label, vals in ends.items()]
+
+
+def _compare_plots(cat: Catalog, names: list[str]) -> list[Any]:
+    """Mean scores, list sizes, consequences, records and denials of each run over time."""
+    figs = []
+    for metric, title, ytitle in (("mean_score", "Mean score", "points"),
+                                  ("list", "Subjects on lists", "subjects"),
+                                  ("consequence", "Subjects under consequences", "subjects"),
+                                  ("recorded", "Acts recorded per day", "records"),
+                                  ("denied", "Denials per day", "requests denied")):
+        traces: list[dict[str, Any]] = []
+        for n in names:
+            run = cat.runs[n]
+            regimes = [""] if metric in ("recorded", "denied") else run.regimes
+            for rid in regimes:
+                if not run.has_metric(metric, rid):
+                    continue
+                ser = run.series(metric, rid, fill=math.nan if metric == "mean_score" else 0.0)
+                y = ser.get("") if metric == "mean_score" else sum(
+                    v for k, v in ser.items() if not k.endswith("_family_spillover"))
+                traces.append(_line(data.dates(run), y, f"{n} / {rid}" if rid else n))
+        if traces:
+            figs.append(_graph(_plot(traces, title, ytitle=ytitle)))
+    return figs
 
 
 # ------------------------------------------------------------------------------------ app
@@ -564,7 +583,7 @@ def render(cat: Catalog, path: str, q: dict[str, str]) -> list[Any]:
 def create_app(cat: Catalog) -> Dash:
     """The Dash app over ``cat`` (callbacks included); serve ``app.server`` or call ``app.run``."""
     app = Dash(__name__, title="scslab dashboard", suppress_callback_exceptions=True,
-               update_title=None)
+               update_title="")
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = html.Div([
         dcc.Location(id="url", refresh=False),
@@ -585,30 +604,37 @@ def register_callbacks(app: Dash, cat: Catalog) -> None:
     def _page(path: str | None, search: str | None) -> tuple[list[Any], list[Any]]:
         q = _q(search)
         run = q.get("run") if q.get("run") in cat.runs else (next(iter(cat.runs)) if cat.runs else "")
-        return render(cat, path or "/", q), _nav(path or "/", run)
+        return render(cat, path or "/", q), _nav(path or "/", run or "")
 
-    def _set(key: str, value: Any, search: str | None, drop: Sequence[str] = ()) -> str:
+    def _set(key: str, value: Any, search: str | None, drop: Sequence[str] = ()) -> Any:
+        """The query string with ``key`` set; no update where it says so already.
+
+        A control rendered from the URL must not write it back: that would render the page again.
+        """
         q = _q(search)
-        q[key] = ",".join(value) if isinstance(value, list) else value
+        text = ",".join(value) if isinstance(value, list) else value
+        if q.get(key) == text:
+            return no_update
+        q[key] = text
         for k in drop:
             q.pop(k, None)
         return _search(q)
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("run-pick", "value"),
                   State("url", "search"), prevent_initial_call=True)
-    def _run(value: str, search: str | None) -> str:
+    def _run(value: str, search: str | None) -> Any:
         return _set("run", value, search, drop=("subject",)) if value else no_update
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("subject-go", "n_clicks"),
                   Input("subject-input", "n_submit"), State("subject-input", "value"),
                   State("url", "search"), prevent_initial_call=True)
     def _subject(_clicks: int | None, _submit: int | None, value: str | None,
-                 search: str | None) -> str:
+                 search: str | None) -> Any:
         return _set("subject", (value or "").strip(), search)
 
     for pid, key in (("regime-pick", "regime"), ("study-pick", "study"), ("compare-pick", "runs"),
                      ("sweep-pick", "sweep")):
-        def _pick(value: Any, search: str | None, key: str = key) -> str:
+        def _pick(value: Any, search: str | None, key: str = key) -> Any:
             return _set(key, value, search) if value else no_update
 
         app.callback(Output("url", "search", allow_duplicate=True), Input(pid, "value"),

@@ -322,11 +322,12 @@ def _income_sigma(run: RunFolder) -> float:
 
 
 def hurt(run: RunFolder, books: dict[str, Rulebook]) -> pa.Table:
-    """Persons per group: ``dimension``, ``group``, ``persons``, ``restricted_share`` (at the end of
-    the run, under any regime), ``persons_denied`` and ``denials_per_1000`` (whole run).
+    """Who is hurt, from the run folder: per group of persons, restriction and denials.
 
-    Groups: age group, income quintile (of the society's own lognormal, as the simulation cuts
-    it), region and sex. A request denied by several regimes counts once.
+    Columns ``dimension``, ``group``, ``persons``, ``restricted_share`` (at the end of the run,
+    under any regime), ``persons_denied`` and ``denials_per_1000`` (whole run).
+    Groups: age group, income quintile (of the society's own lognormal, as the simulation
+    cuts it), region and sex. A request denied by several regimes counts once.
     """
     from scslab.conduct.cells import quintile
     from scslab.regime.explain import StatusCheck
