@@ -33,3 +33,17 @@ def write_study(path: Path) -> Path:
     (path / "manifest.json").write_text(json.dumps({"experiment": "study", "files": {}}),
                                         encoding="utf-8")
     return path
+
+
+def write_sweep(path: Path) -> Path:
+    """summary.parquet (as scslab sweep writes it: n, not replicates) and manifest.json."""
+    path.mkdir(parents=True)
+    t = pa.table({"arm": ["aware_share=0.2", "aware_share=0.8"], "metric": ["mean_score_end"] * 2,
+                  "date": pa.array([None, None], pa.date32()), "mean": [990.5, 995.25],
+                  "ci_low": [989.0, 994.0], "ci_high": [992.0, 996.5],
+                  "n": pa.array([3, 3], pa.int64())})
+    pq.write_table(t, path / "summary.parquet")
+    pq.write_table(t, path / "results.parquet")
+    (path / "manifest.json").write_text(json.dumps({"experiment": "sweep", "files": {}}),
+                                        encoding="utf-8")
+    return path

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard_fixtures import write_study
+from dashboard_fixtures import write_study, write_sweep
 from scslab.sim.run import run_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -45,6 +45,7 @@ def folders(tmp_path_factory):
     run_scenario("court-sources", persons=2000, days=60, seed=0, out=root / "court")
     run_scenario("rongcheng", persons=1000, days=30, seed=1, out=root / "rongcheng")
     write_study(root / "study")
+    write_sweep(root / "sweep")
     return root
 
 
@@ -146,6 +147,8 @@ def test_who_is_hurt_regime_studies_and_compare(page, server):
     expect(page.locator("#compare-table")).to_contain_text("court-sources")
     expect(page.locator("#compare-table")).to_contain_text("rongcheng")
     expect(page.locator("#compare-plots svg.main-svg").first).to_be_visible()
+    expect(page.locator("#sweep-results")).to_contain_text("aware_share=0.8")
+    expect(page.locator("#sweep-results")).to_contain_text("[994, 996]")
     page.screenshot(path=str(SHOTS / "compare.png"))
 
 
@@ -155,3 +158,30 @@ def test_navigation_keeps_the_synthetic_notice_on_every_page(page, server):
         page.click(f"nav >> text={label}")
         expect(page.locator("nav a.active")).to_have_text(label)
         expect(page.locator("#synthetic")).to_contain_text("none is real")
+
+
+def test_who_is_hurt_agrees_with_each_person_s_consequences(folders):
+    """The restricted share by sex is the share of persons whose final band and lists carry a
+    restriction, worked out person by person (StatusCheck, as scslab explain does)."""
+    from scslab.dashboard.data import hurt_table, rulebooks
+    from scslab.dates import to_day
+    from scslab.regime.explain import StatusCheck
+    from scslab.runfolder import read_run
+
+    run = read_run(folders / "court")
+    books, _ = rulebooks(run)
+    t = {(r["dimension"], r["group"]): r for r in hurt_table(run, books).to_pylist()}
+    checks = {rid: StatusCheck(rb) for rid, rb in books.items()}
+    rows = pq.read_table(folders / "court" / "subjects.parquet").to_pylist()
+    last = to_day(run.manifest["start_date"]) + run.n_days - 1
+
+    def restricted(r):
+        return any(checks[rid].status(last, r[f"{rid}.score"],
+                                      set(filter(None, (r[f"{rid}.lists"] or "").split(";"))))[1]
+                   for rid in checks)
+
+    for sex in ("female", "male"):
+        mine = [r for r in rows if r["kind"] == "person" and r["sex"] == sex]
+        hit = sum(restricted(r) for r in mine)
+        assert t[("sex", sex)]["persons"] == len(mine)
+        assert t[("sex", sex)]["restricted_share"] == pytest.approx(hit / len(mine))

@@ -49,6 +49,9 @@ main { padding: 10px 20px 40px 20px; }
 .card { max-width: 560px; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 """
+#: plotly's default colours, so that an arm's interval band has its line's colour.
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+          "#bcbd22", "#17becf")
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 
@@ -94,7 +97,8 @@ def _plot(traces: list[dict[str, Any]], title: str, *, ytitle: str = "", height:
         "margin": {"l": 55, "r": 20, "t": 40, "b": 40}, "dragmode": "zoom",
         "hovermode": "x unified" if dates else "closest", "legend": {"font": {"size": 11}},
         "plot_bgcolor": "white", "paper_bgcolor": "white",
-        "xaxis": {**_AXIS, **({"type": "date", "title": {"text": "date"}} if dates else {})},
+        "xaxis": {**_AXIS, **({"type": "date", "title": {"text": "date"}} if dates
+                              else {"type": "category"})},
         "yaxis": {**_AXIS, "title": {"text": ytitle}}}
     lay.update(layout)
     return {"data": traces, "layout": lay}
@@ -452,7 +456,8 @@ def _results_view(st: Study, prefix: str) -> list[Any]:
         for metric in dict.fromkeys(dated.column("metric").to_pylist()):
             part = dated.filter(pc.equal(dated.column("metric"), metric))
             traces: list[dict[str, Any]] = []
-            for arm in arms:
+            for k, arm in enumerate(arms):
+                color = COLORS[k % len(COLORS)]
                 a = part.filter(pc.equal(part.column("arm"), arm)).sort_by("date")
                 if not a.num_rows:
                     continue
@@ -461,9 +466,10 @@ def _results_view(st: Study, prefix: str) -> list[Any]:
                 hi = a.column("ci_high").to_pylist() if "ci_high" in a.column_names else []
                 if lo and hi:
                     traces.append(_line(x + x[::-1], hi + lo[::-1], f"{arm}: 95 % interval",
-                                        fill="toself", line={"width": 0}, opacity=0.2,
-                                        showlegend=False, hoverinfo="skip"))
-                traces.append(_line(x, a.column("mean").to_pylist(), arm))
+                                        fill="toself", line={"width": 0, "color": color},
+                                        fillcolor=color + "33", showlegend=False,
+                                        hoverinfo="skip"))
+                traces.append(_line(x, a.column("mean").to_pylist(), arm, line={"color": color}))
             figs.append(_graph(_plot(traces, metric, height=300)))
         out.append(html.Div(figs, className="grid2"))
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scslab.errors import InputError
 from scslab.regime.schema import Rulebook
@@ -321,7 +322,28 @@ def _income_sigma(run: RunFolder) -> float:
     return float(v) if isinstance(v, int | float) else default
 
 
+def _text(t: pa.Table, name: str) -> pa.Array:
+    """Column ``name`` as plain strings, "" for null or absent."""
+    if name not in t.column_names:
+        return pa.array([""] * t.num_rows, pa.string())
+    col = t.column(name).combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    return pc.fill_null(col.cast(pa.string()), "")
+
+
+_HURT: dict[str, pa.Table] = {}  # run path -> table: a sealed run folder does not change
+
+
 def hurt(run: RunFolder, books: dict[str, Rulebook]) -> pa.Table:
+    """:func:`hurt_table`, worked out once per run folder while the server runs."""
+    key = str(run.path.resolve())
+    if key not in _HURT:
+        _HURT[key] = hurt_table(run, books)
+    return _HURT[key]
+
+
+def hurt_table(run: RunFolder, books: dict[str, Rulebook]) -> pa.Table:
     """Who is hurt, from the run folder: per group of persons, restriction and denials.
 
     Columns ``dimension``, ``group``, ``persons``, ``restricted_share`` (at the end of the run,
@@ -345,19 +367,19 @@ def hurt(run: RunFolder, books: dict[str, Rulebook]) -> pa.Table:
         rb = books.get(rid)
         if rb is None or f"{rid}.lists" not in t.column_names:
             continue
+        # Consequences follow band and lists only: work them out once per distinct pair, for
+        # the first subject that has it (10^6 subjects have a few dozen pairs).
         check = StatusCheck(rb)
-        scores = (t.column(f"{rid}.score").to_pylist() if f"{rid}.score" in t.column_names
-                  else [None] * t.num_rows)
-        bands = (t.column(f"{rid}.band").to_pylist() if f"{rid}.band" in t.column_names
-                 else [""] * t.num_rows)
+        key = pc.binary_join_element_wise(_text(t, f"{rid}.band"), _text(t, f"{rid}.lists"), "\x1f")
+        codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+        scores = t.column(f"{rid}.score").to_pylist() if f"{rid}.score" in t.column_names else None
         lists = t.column(f"{rid}.lists").to_pylist()
-        memo: dict[tuple[str, str], bool] = {}  # consequences follow band and lists only
-        for j in range(t.num_rows):
-            key = (bands[j] or "", lists[j] or "")
-            if key not in memo:
-                ls = set(key[1].split(";")) if key[1] else set()
-                memo[key] = bool(check.status(last, scores[j], ls)[1])
-            restricted[j] |= memo[key]
+        uniq, first = np.unique(codes, return_index=True)
+        flags = np.zeros(len(uniq), bool)
+        for k, j in enumerate(first):
+            held = set(lists[j].split(";")) if lists[j] else set()
+            flags[k] = bool(check.status(last, None if scores is None else scores[j], held)[1])
+        restricted |= flags[np.searchsorted(uniq, codes)]
     denials = np.zeros(t.num_rows, np.int64)
     if run.has(GATES):
         d = query("SELECT subject, count(*) AS n FROM (SELECT DISTINCT subject, day, service FROM "
@@ -366,7 +388,7 @@ def hurt(run: RunFolder, books: dict[str, Rulebook]) -> pa.Table:
         ok = (subj >= 0) & (subj < t.num_rows)
         denials[subj[ok]] = d.column("n").to_numpy()[ok]
     age = np.asarray(t.column("age").to_numpy(zero_copy_only=False), np.float64)
-    ability = np.asarray(pa.compute.fill_null(t.column("ability_to_pay"), 1.0).to_numpy(), np.float64)
+    ability = np.asarray(pc.fill_null(t.column("ability_to_pay"), 1.0).to_numpy(), np.float64)
     dims: dict[str, tuple[list[str], np.ndarray]] = {
         "age group": (list(AGE_LABELS), np.searchsorted(np.array(AGE_EDGES), age, side="right") - 1),
         "income quintile": ([f"Q{k + 1}" for k in range(5)],
