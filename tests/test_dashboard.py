@@ -77,3 +77,14 @@ def test_results_of_a_study_keep_scalars_and_dated_rows(tmp_path):
     t = results(p / "results.parquet")
     assert arms_of(t) == ["cameras-low", "cameras-high"]
     assert t.filter(pq.read_table(p / "results.parquet").column("date").is_null()).num_rows == 2
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(tmp_path):
+    import socket
+
+    write_study(tmp_path / "s")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert_one_line_error(cli("dashboard", tmp_path, "--port", port), str(port))

@@ -24,7 +24,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (apt-get install chromium); CI runs these",
                 allow_module_level=True)
-pytest.importorskip("dash") if not os.environ.get("CI") else None
+if not os.environ.get("CI"):  # in CI a missing package is a failure, not a skip
+    pytest.importorskip("dash")
+    pytest.importorskip("playwright")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 # dash_table.DataTable warns that a future Dash moves it out of the builtins (docs/dashboard.md).

@@ -8,6 +8,7 @@ extra is not installed.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 from typing import Annotated
 
@@ -31,6 +32,18 @@ def _host(value: str) -> str:
     return value
 
 
+def _check_bind(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let go, so a taken port is one line (the server would exit 1)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:  # socket.gaierror included: a name that does not resolve
+        raise InputError(f"option --host/--port: cannot listen on {host}:{port}: "
+                         f"{exc.strerror or exc}") from None
+
+
 def dashboard(
     dirs: Annotated[list[str] | None, typer.Argument(
         help="run, study or sweep folders, or folders that hold them (default: the current folder)",
@@ -47,6 +60,7 @@ def dashboard(
 
     cat = discover(list(dirs or ["."]))
     _host(host)
+    _check_bind(host, port)
     try:
         from scslab.dashboard.app import serve
     except ImportError as exc:

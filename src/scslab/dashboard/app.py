@@ -661,5 +661,16 @@ def _serve_reports(app: Dash, cat: Catalog) -> None:
 
 
 def serve(cat: Catalog, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboard until interrupted (Flask's threaded server: for one local user)."""
-    create_app(cat).run(host=host, port=port, debug=False)
+    """Serve the dashboard until interrupted (werkzeug's threaded server: for one local user).
+
+    Raises:
+        OSError: the address cannot be bound (the port is taken, the address is not this
+            machine's); the CLI turns it into one line.
+    """
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, create_app(cat).server, threaded=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
