@@ -116,6 +116,7 @@ def test_search_finds_a_subject_and_shows_the_score_and_band_of_subjects_parquet
     expect(page.locator("#ledger-table")).to_contain_text("points")
     expect(page.locator("#records-table")).to_contain_text("default")
     expect(page.locator(".card").first).to_contain_text("What would change my band")
+    expect(page.locator("#history-table")).to_contain_text(row["rongcheng.band"])
     page.screenshot(path=str(SHOTS / "citizen-view.png"), full_page=False)
 
 

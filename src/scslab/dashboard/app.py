@@ -330,7 +330,18 @@ def page_citizen(cat: Catalog, name: str, subject: str) -> list[Any]:
         out.append(html.P("Gates were off in this run.", className="muted"))
     else:
         out.append(_table(_rows_of(gates), "gates-table"))
-    return out
+    return [*out, *_history(run, row, ledger, books)]
+
+
+def _history(run: Any, row: dict[str, Any], ledger: pa.Table, books: dict[str, Rulebook]) -> list[Any]:
+    """Band, lists and consequences at the start and after each day that changed them."""
+    rows = data.history(run, row, ledger, books)
+    if not rows:
+        return []
+    return [html.H3("Band, list and consequence history"),
+            html.P("At the start of the run and at the end of each day that changed them, as "
+                   "scslab explain RUN_DIR SUBJECT works them out.", className="muted"),
+            _table(rows, "history-table")]
 
 
 # ------------------------------------------------------------------------- regime explorer

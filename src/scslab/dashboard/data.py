@@ -194,6 +194,52 @@ def score_series(run: RunFolder, row: dict[str, Any], ledger: pa.Table) -> dict[
     return out
 
 
+def history(run: RunFolder, row: dict[str, Any], ledger: pa.Table,
+            books: dict[str, Rulebook]) -> list[dict[str, Any]]:
+    """Per regime: the band, lists and consequences at the start and after each changing day.
+
+    Replays the subject's ledger lines (score after each line, list entries and exits) through
+    the rulebook's :class:`~scslab.regime.explain.StatusCheck`, as ``scslab explain`` does.
+    """
+    from scslab.regime.explain import StatusCheck
+    from scslab.regime.rules import Rule
+
+    enter, leave = {Rule.LIST_ENTER.code}, {Rule.LIST_TERM_ENDED.code, Rule.LIST_DELETED.code}
+    epoch = _dt.date(1970, 1, 1)
+    first = start_day(run)
+    lines = ledger.to_pylist() if ledger.num_rows and "rule" in ledger.column_names else []
+    out: list[dict[str, Any]] = []
+    for rid in run.regimes:
+        rb = books.get(rid)
+        if rb is None or f"{rid}.lists" not in row:
+            continue
+        check = StatusCheck(rb)
+        score = row.get(f"{rid}.score_start")
+        lists: set[str] = set()
+        last: tuple[str, list[str], list[str]] | None = None
+        mine = [x for x in lines if x["regime"] == rid]
+        days = [first] + [x["date"] for i, x in enumerate(mine)
+                          if i + 1 == len(mine) or mine[i + 1]["date"] != x["date"]]
+        k = 0
+        for d in days:
+            while k < len(mine) and mine[k]["date"] <= d:
+                x = mine[k]
+                if x["score_after"] is not None and x["score_after"] != NO_SCORE:
+                    score = x["score_after"]
+                if x["list"] and x["rule"] in enter:
+                    lists.add(x["list"])
+                elif x["list"] and x["rule"] in leave:
+                    lists.discard(x["list"])
+                k += 1
+            now = check.status((d - epoch).days, score, set(lists))
+            if now != last:
+                out.append({"date": d, "regime": rid, "score": score, "band": now[0],
+                            "lists": ", ".join(sorted(lists)), "restrictions": ", ".join(now[1]),
+                            "privileges": ", ".join(now[2])})
+                last = now
+    return out
+
+
 @dataclass
 class Standing:
     """A subject's standing under one regime at the end of the run."""
