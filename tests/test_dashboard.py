@@ -88,3 +88,30 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path):
         s.listen()
         port = s.getsockname()[1]
         assert_one_line_error(cli("dashboard", tmp_path, "--port", port), str(port))
+
+
+def test_leaving_a_list_is_named_with_its_removal_acts():
+    from scslab.dashboard.data import band_moves
+
+    rb = load_rulebook("court-defaulters")
+    lid = rb.lists[0].id
+    moves = band_moves(rb, None, [lid])
+    assert moves[0].startswith(f"list {lid} ends with ")
+    assert moves[-1].startswith("this regime has no score bands")
+
+
+def test_a_listing_without_a_fixed_end_shows_as_text(tmp_path):
+    import types
+
+    import pyarrow as pa
+
+    from scslab.dashboard.data import ledger_of
+
+    t = pa.table({"day": pa.array([0, 1], pa.int32()), "date": pa.array([0, 1], pa.date32()),
+                  "subject": pa.array([3, 3], pa.int32()), "regime": ["r", "r"], "act": ["a", "a"],
+                  "delta": pa.array([0, 0], pa.int32()), "score_after": pa.array([1, 1], pa.int32()),
+                  "rule": ["list_enter", "points"], "list": ["L", None],
+                  "until": pa.array([2**31 - 1, None], pa.date32())})
+    pq.write_table(t, tmp_path / "ledger.parquet")
+    run = types.SimpleNamespace(path=tmp_path, has=lambda name: True)
+    assert ledger_of(run, 3).column("until").to_pylist() == ["no fixed end", None]

@@ -121,8 +121,14 @@ def subject_row(run: RunFolder, s: int) -> dict[str, Any]:
     return t.to_pylist()[0]
 
 
+_EXAMPLES: dict[str, list[tuple[str, str]]] = {}  # run path -> examples (a sealed run does not change)
+
+
 def examples(run: RunFolder, n: int = 6) -> list[tuple[str, str]]:
     """A few subjects worth a look: listed, lowest scores, highest: (id, why)."""
+    key = str(run.path.resolve())
+    if key in _EXAMPLES:
+        return _EXAMPLES[key]
     path = str(run.path / SUBJECTS)
     cols = set(_schema_names(run.path / SUBJECTS))
     out: list[tuple[str, str]] = []
@@ -136,7 +142,11 @@ def examples(run: RunFolder, n: int = 6) -> list[tuple[str, str]]:
                 t = query(f'SELECT id, "{rid}.score" AS s FROM read_parquet(?) WHERE "{rid}.score" IS '
                           f'NOT NULL ORDER BY "{rid}.score" {order}, subject LIMIT 1', [path])
                 out += [(r["id"], f"{why} {rid} score, {r['s']}") for r in t.to_pylist()]
-    return list(dict(out).items())[:n]  # one reason per subject, the first
+    first: dict[str, str] = {}
+    for sid, why in out:
+        first.setdefault(sid, why)  # one reason per subject, the first
+    _EXAMPLES[key] = list(first.items())[:n]
+    return _EXAMPLES[key]
 
 
 def _schema_names(path: Path) -> list[str]:
@@ -155,7 +165,11 @@ def ledger_of(run: RunFolder, s: int) -> pa.Table:
     """Every ledger line of subject ``s``: date, regime, act, delta, score after, rule, list, until."""
     if not run.has(LEDGER):
         return pa.table({"date": pa.array([], pa.date32())})
-    return _lines(run, LEDGER, "date, regime, act, delta, score_after, rule, list, until", s)
+    # A listing without a fixed term ends on the largest date32 (OPEN_END), which DuckDB reads as
+    # infinity and Python's dates cannot hold: shown as text.
+    until = ("CASE WHEN until IS NULL THEN NULL WHEN isfinite(until) THEN CAST(until AS VARCHAR) "
+             "ELSE 'no fixed end' END AS until")
+    return _lines(run, LEDGER, f"date, regime, act, delta, score_after, rule, list, {until}", s)
 
 
 def records_of(run: RunFolder, s: int) -> pa.Table | None:
@@ -291,23 +305,14 @@ def band_moves(rb: Rulebook, score: int | None, lists: list[str]) -> list[str]:
     Points are taken at face value: conditions (``requires``), expiry and the score's bounds are
     named where an act has them, not simulated.
     """
+    out = _list_exits(rb, lists)
     if rb.score is None or not rb.bands:
-        return ["this regime has no score bands: only its lists decide its consequences"]
+        return [*out, "this regime has no score bands: only its lists decide its consequences"]
     if rb.score.kind != "points":
-        return [f"the score is computed ({rb.score.kind}) at each update from the record, not "
+        return [*out, f"the score is computed ({rb.score.kind}) at each update from the record, not "
                 "moved by points per act: see the Regime explorer for its factors"]
     if score is None:
-        return []
-    out: list[str] = []
-    by_id = {lst.id: lst for lst in rb.lists}
-    for lid in lists:
-        lst = by_id.get(lid)
-        if lst is not None and lst.band:
-            how = [f"removal by {', '.join(lst.removal_acts)}" if lst.removal_acts else "",
-                   "early deletion on performance" if lst.early_removal_on_performance else "",
-                   f"the end of its term ({lst.term})" if lst.term else ""]
-            out.append(f"while on list {lid} the band is {lst.band} whatever the score; it ends with "
-                       + (" or ".join(h for h in how if h) or "deletion"))
+        return out
     i = _band_of(rb, score)
     bands = rb.bands
     ups = sorted((a for a in rb.acts if a.points > 0), key=lambda a: -a.points)
@@ -337,6 +342,25 @@ def band_moves(rb: Rulebook, score: int | None, lists: list[str]) -> list[str]:
     drops = [a for a in rb.acts if a.drop_to_band]
     if drops:
         out.append("at once: " + ", ".join(f"{a.id} drops the band to {a.drop_to_band}" for a in drops[:4]))
+    return out
+
+
+def _list_exits(rb: Rulebook, lists: list[str]) -> list[str]:
+    """For each list the subject is on: how it ends, and the band it fixes meanwhile."""
+    out = []
+    by_id = {lst.id: lst for lst in rb.lists}
+    for lid in lists:
+        lst = by_id.get(lid)
+        if lst is None:
+            continue
+        how = [f"an act that removes it ({', '.join(lst.removal_acts)})" if lst.removal_acts else "",
+               "early deletion on performance" if lst.early_removal_on_performance else "",
+               f"the end of its term ({lst.term})" if lst.term
+               else "the end of the entry's term, if it has one"]
+        delay = (f", taking effect {lst.removal_delay_working_days} working days later"
+                 if lst.removal_delay_working_days else "")
+        fixed = f"; while on it the band is {lst.band} whatever the score" if lst.band else ""
+        out.append(f"list {lid} ends with " + " or ".join(h for h in how if h) + delay + fixed)
     return out
 
 
