@@ -244,7 +244,7 @@ def page_hurt(cat: Catalog, name: str) -> list[Any]:
              "y": part.column("denials_per_1000").to_pylist(), "yaxis": "y2"}],
             f"By {dim}", ytitle="restricted [%]", dates=False, barmode="group",
             margin={"l": 55, "r": 55, "t": 40, "b": 40},
-            yaxis2={**_AXIS, "title": {"text": "denials / 1,000"}, "overlaying": "y",
+            yaxis2={**_AXIS, "title": {"text": "denials / 1,000"}, "overlaying": "y", "tickmode": "auto",
                     "side": "right", "showgrid": False},
             legend={"orientation": "h", "y": -0.2})
         figs.append(_graph(fig, f"hurt-{dim.replace(' ', '-')}"))
