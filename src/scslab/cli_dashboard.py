@@ -47,7 +47,7 @@ def _check_bind(host: str, port: int) -> None:
 def dashboard(
     dirs: Annotated[list[str] | None, typer.Argument(
         help="run, study or sweep folders, or folders that hold them (default: the current folder)",
-        metavar="[DIR]...")] = None,
+        metavar="DIR")] = None,
     host: Annotated[str, typer.Option(
         "--host", metavar="ADDRESS",
         help="address to listen on; only this machine by default (another address exposes the "
