@@ -151,7 +151,7 @@ def test_who_is_hurt_regime_studies_and_compare(page, server):
     expect(page.locator("#compare-table")).to_contain_text("rongcheng")
     expect(page.locator("#compare-plots svg.main-svg").first).to_be_visible()
     expect(page.locator("#sweep-results")).to_contain_text("aware_share=0.8")
-    expect(page.locator("#sweep-results")).to_contain_text("[994, 996]")
+    expect(page.locator("#sweep-results")).to_contain_text("[994, 996.5]")
     page.screenshot(path=str(SHOTS / "compare.png"))
 
 

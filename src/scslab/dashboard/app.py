@@ -41,12 +41,12 @@ main { padding: 10px 20px 40px 20px; }
 .controls .dd { min-width: 280px; }
 .facts td { padding: 2px 12px 2px 0; } .facts th { text-align: left; padding-right: 12px; }
 .cards { display: flex; gap: 16px; flex-wrap: wrap; }
-.card { border: 1px solid #ccd; border-radius: 6px; padding: 10px 14px; min-width: 260px; }
+.card { border: 1px solid #ccd; border-radius: 6px; padding: 10px 14px; min-width: 260px;
+        max-width: 560px; }
 .card .big { font-size: 28px; font-weight: bold; } .muted { color: #666; font-size: 13px; }
 .error { color: #a00; font-weight: bold; } .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 .chips { display: flex; gap: 8px; flex-wrap: wrap; margin-bottom: 6px; }
 .chip { border: 1px solid #dde; border-radius: 4px; padding: 3px 10px; }
-.card { max-width: 560px; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 """
 #: plotly's default colours, so that an arm's interval band has its line's colour.
@@ -73,9 +73,11 @@ def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        if math.isnan(v):
-            return "–"
-        return f"{v:,.0f}" if v == int(v) and abs(v) >= 1 else f"{v:.3g}"
+        if not math.isfinite(v):
+            return "–" if math.isnan(v) else ("∞" if v > 0 else "-∞")
+        if v == int(v):
+            return f"{int(v):,}"
+        return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.3g}"
     if isinstance(v, int):
         return f"{v:,}"
     return _t(v)
