@@ -75,6 +75,7 @@ def page(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
         pg.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)  # a shared CI machine can be slow to render
         yield pg
         browser.close()
 
@@ -100,6 +101,24 @@ def test_run_overview_renders_its_plots_with_dates(page, server):
     # the x-axis is a date axis: its ticks name months of the run's year
     expect(page.locator("#acts .xtick").first).to_contain_text("2020")
     page.screenshot(path=str(SHOTS / "run-overview.png"), full_page=False)
+
+
+def test_dragging_over_a_plot_zooms_into_a_period(page, server):
+    page.goto(f"{server}/?run=court")
+    drag = page.locator("#acts .nsewdrag").first
+    expect(drag).to_be_visible()
+    ticks = "els => els.map(e => e.textContent).join('|')"  # SVG text has no innerText
+    before = page.eval_on_selector_all("#acts .xtick", ticks)
+    box = drag.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
+    page.mouse.up()
+    page.wait_for_function(
+        "b => [...document.querySelectorAll('#acts .xtick')].map(e => e.textContent).join('|') !== b",
+        arg=before)
+    assert page.eval_on_selector_all("#acts .xtick", ticks) != before
 
 
 def test_search_finds_a_subject_and_shows_the_score_and_band_of_subjects_parquet(page, server, folders):
