@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scslab._version import __version__
+from scslab.cli_dashboard import register as register_dashboard
 from scslab.cli_experiment import register as register_experiments
 from scslab.cli_study import register as register_studies
 from scslab.errors import InputError
@@ -533,6 +534,7 @@ def _check(path: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------- experiments
 register_experiments(app)
 register_studies(app)
+register_dashboard(app)
 
 
 # ----------------------------------------------------------------------------- main
