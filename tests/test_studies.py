@@ -69,6 +69,7 @@ def test_study_toml_records_the_resolved_size(study_dir: Path) -> None:
     assert d["resolved"]["quick"] is True
     assert d["resolved"]["replicates"] == d["quick"]["replicates"] >= 3
     assert len(d["resolved"]["seeds"]) == d["resolved"]["replicates"]
+    assert d["conclusion"]  # the computed conclusion, which the dashboard shows
 
 
 def test_every_study_declares_cited_or_flagged_parameters() -> None:

@@ -21,8 +21,11 @@ SYNTHETIC = ("Every person in these runs is synthetic: scslab generates its soci
 
 
 def design_toml(res: StudyResult) -> str:
-    """The resolved design as TOML: the study file's values plus the size and seeds used."""
+    """The resolved design as TOML: the study's values, size, seeds and computed conclusion."""
+    from scslab.studies.conclude import conclusion
+
     data = res.study.model_dump(mode="json", exclude_none=True)
+    data["conclusion"] = " ".join(conclusion(res))  # computed from the results, as in the report
     data["resolved"] = {"quick": res.quick, "persons": res.size.persons, "days": res.size.days,
                         "replicates": res.size.replicates, "seeds": res.seeds,
                         "seconds": round(res.seconds, 3)}
