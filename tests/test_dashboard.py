@@ -115,3 +115,17 @@ def test_a_listing_without_a_fixed_end_shows_as_text(tmp_path):
     pq.write_table(t, tmp_path / "ledger.parquet")
     run = types.SimpleNamespace(path=tmp_path, has=lambda name: True)
     assert ledger_of(run, 3).column("until").to_pylist() == ["no fixed end", None]
+
+
+def test_a_real_study_folder_is_read_with_its_question_arms_and_conclusion(tmp_path):
+    from scslab.cli import main
+    from scslab.dashboard.data import arms_of, results
+    from scslab.dashboard.folders import read_folder
+
+    out = tmp_path / "study"
+    assert main(["study", "run", "offsetting", "--quick", "--replicates", "3", "--out", str(out)]) == 0
+    s = read_folder(out)
+    assert s is not None and not hasattr(s, "daily")
+    assert s.meta["question"].startswith("Does one score")
+    assert "harmful_acts_per_1000py" in s.meta["conclusion"]
+    assert arms_of(results(out / "results.parquet")) == ["separate ledgers", "one mixed score"]
