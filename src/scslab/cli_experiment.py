@@ -22,6 +22,7 @@ from scslab.text import safe_text
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from scslab.experiment.executor import Executor
     from scslab.experiment.spec import RunSpec
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -29,17 +30,24 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 class ProgressExecutor:
-    """A local executor that shows a progress bar of runs on stderr (on a terminal; gone when they end).
+    """An executor that shows a progress bar of runs on stderr (on a terminal; gone when they end).
 
     Args:
-        processes: runs at once, in local processes.
+        inner: the executor that runs them (local processes, or Ray).
     """
 
-    def __init__(self, processes: int) -> None:
-        from scslab.experiment.executor import LocalExecutor
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
 
-        self.inner = LocalExecutor(processes)
-        self.processes = processes
+    @property
+    def processes(self) -> int:
+        """Runs at once (the inner executor's)."""
+        return int(getattr(self.inner, "processes", 1))
+
+    @property
+    def runs_here(self) -> int:
+        """Runs at once in this machine's memory (the inner executor's)."""
+        return int(getattr(self.inner, "runs_here", self.processes))
 
     def map(self, fn: Callable[[RunSpec], pa.Table], specs: Sequence[RunSpec]) -> Iterator[pa.Table]:
         """``fn(spec)`` for each spec, in order, advancing the bar as each finishes."""
@@ -55,6 +63,17 @@ class ProgressExecutor:
                 bar.advance(task)
                 yield result
 
+
+def _executor(processes: int | None, ray_address: str | None) -> ProgressExecutor:
+    """Local processes, or Ray tasks with ``--ray-address`` (``local``: a local Ray cluster)."""
+    if ray_address is None:
+        from scslab.experiment.executor import LocalExecutor
+
+        return ProgressExecutor(LocalExecutor(processes or 1))
+    from scslab.experiment.ray_executor import RayExecutor
+
+    return ProgressExecutor(RayExecutor(ray_address, processes))
+
 Scenario = Annotated[str, typer.Argument(help="built-in scenario name or scenario TOML file",
                                          metavar="SCENARIO")]
 Out = Annotated[str, typer.Option("--out", metavar="DIR", help="experiment folder to write")]
@@ -66,8 +85,12 @@ Seed = Annotated[int | None, typer.Option(min=0, max=SEED.hi, metavar="SEED",
                                           help="first seed (default: the scenario's)")]
 Seeds = Annotated[int, typer.Option(min=1, max=10_000, metavar="N",
                                     help="replicate seeds per arm (seed, seed+1, ...)")]
-Processes = Annotated[int, typer.Option(min=1, max=256, metavar="P",
-                                        help="runs at once, in local processes")]
+Processes = Annotated[int | None, typer.Option(
+    min=1, max=256, metavar="P", help="runs at once, in local processes (default 1); with "
+    "--ray-address, runs at once on the cluster (default: its CPUs)")]
+RayAddress = Annotated[str | None, typer.Option(
+    "--ray-address", metavar="ADDRESS", help="run the runs as tasks on a Ray cluster: its address "
+    "(auto, ray://HOST:10001), or local for a new local cluster (needs scslab[ray])")]
 Force = Annotated[bool, typer.Option("--force", help="replace an earlier experiment folder")]
 Fixed = Annotated[list[str] | None, typer.Option(
     "--fix", metavar="PATH=VALUE", help="an override for every run (repeatable)")]
@@ -98,7 +121,8 @@ def sweep(
         "--set", metavar="PATH=V1,V2,...", help="one sweep axis: a dotted key and its values "
         "(TOML values; repeatable, the grid is every combination)")] = None,
     seeds: Seeds = 1,
-    processes: Processes = 1,
+    processes: Processes = None,
+    ray_address: RayAddress = None,
     persons: Persons = None,
     days: Days = None,
     seed: Seed = None,
@@ -115,7 +139,7 @@ def sweep(
     check_folder(out_dir, force)
     axes = parse_axes(sets or [])
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
+                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
     res = ex.sweep(axes, hurt=hurt)
     out.print(f"{len(res.arms)} arm(s) × {len(res.seeds)} seed(s): {res.results.num_rows:,} rows")
     _done(res.write(out_dir, force))
@@ -147,7 +171,8 @@ def sensitivity(
                                         help="Morris elementary effects or Sobol indices")] = "morris",
     samples: Annotated[int, typer.Option(min=2, max=100_000, metavar="N",
                                          help="Morris trajectories, or Sobol base samples")] = 8,
-    processes: Processes = 1,
+    processes: Processes = None,
+    ray_address: RayAddress = None,
     persons: Persons = None,
     days: Days = None,
     seed: Seed = None,
@@ -164,7 +189,7 @@ def sensitivity(
     check_method(method)
     ranges = parse_ranges(params)
     ex = Experiment(scenario, persons=persons, days=days, seeds=1, seed=seed, sets=_fixed(fixed),
-                    executor=ProgressExecutor(processes))
+                    executor=_executor(processes, ray_address))
     res = ex.sensitivity(ranges, method=method, samples=samples)
     out.print(f"{res.n_runs:,} runs; indices for {len(res.metrics):,} metrics")
     _done(res.write(out_dir, force))
@@ -179,7 +204,8 @@ def calibrate(
     trials: Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
                                         help="Optuna trials")] = 20,
     seeds: Seeds = 1,
-    processes: Processes = 1,
+    processes: Processes = None,
+    ray_address: RayAddress = None,
     persons: Persons = None,
     days: Days = None,
     seed: Seed = None,
@@ -196,7 +222,7 @@ def calibrate(
     ranges = parse_ranges(params)
     table = read_targets(targets)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
+                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
     res = ex.calibrate(table, ranges, trials=trials)
     out.print(f"best loss {res.best_loss:.4g} at {res.best_params}")
     _done(res.write(out_dir, force))
@@ -206,7 +232,8 @@ def hurt(
     scenario: Scenario,
     out_dir: Out,
     seeds: Seeds = 1,
-    processes: Processes = 1,
+    processes: Processes = None,
+    ray_address: RayAddress = None,
     persons: Persons = None,
     days: Days = None,
     seed: Seed = None,
@@ -220,7 +247,7 @@ def hurt(
 
     check_folder(out_dir, force)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=ProgressExecutor(processes))
+                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
     long, summary = ex.who_is_hurt()
     design = {"scenario": ex.scenario, "persons": persons, "days": days, "seeds": ex.seeds,
               "fixed": ex.fixed}

@@ -32,7 +32,8 @@ class Experiment:
         seed: the first seed (None: the scenario's).
         sets: overrides applied to every run (dotted keys, as ``--set``).
         processes: local processes (ignored when ``executor`` is given).
-        executor: where runs execute (:mod:`scslab.experiment.executor`).
+        executor: where runs execute (:mod:`scslab.experiment.executor`;
+            :class:`~scslab.experiment.ray_executor.RayExecutor` for a Ray cluster).
     """
 
     def __init__(self, scenario: str | Path, *, persons: int | None = None, days: int | None = None,
@@ -44,12 +45,18 @@ class Experiment:
         plan = self.base()
         self.seeds = seeds_from(seed if seed is not None else plan.horizon.seed, seeds)
         self.executor: Executor = executor or LocalExecutor(processes)
-        self._check_memory(plan, int(getattr(self.executor, "processes", 1)))
+        here = getattr(self.executor, "runs_here", None)
+        self._check_memory(plan, int(here if here is not None else getattr(self.executor, "processes", 1)))
 
     def _check_memory(self, plan: Any, at_once: int) -> None:
-        """Refuse a design whose runs at once would not fit in this machine's memory."""
+        """Refuse a design whose runs at once would not fit in this machine's memory.
+
+        ``at_once`` 0: the runs execute elsewhere (a remote Ray cluster); nothing to check here.
+        """
         from scslab.memory import check_memory
 
+        if at_once < 1:
+            return
         where = "--persons" if self.persons is not None else f"{self.scenario}: [horizon] persons"
         check_memory(plan.horizon.persons * at_once, len(plan.rulebooks), where)
 

@@ -2,9 +2,12 @@
 
 A :class:`~scslab.experiment.spec.RunSpec` is one run, small and picklable, and
 :func:`~scslab.experiment.spec.run_spec` executes it and returns its tidy metrics. An executor
-maps a function over specs and yields the results in the specs' order. Today there is
-:class:`LocalExecutor` (this process, or a pool of local processes); a cluster executor (Ray)
-only has to implement the same ``map``.
+maps a function over specs and yields the results in the specs' order. There is
+:class:`LocalExecutor` (this process, or a pool of local processes) and
+:class:`~scslab.experiment.ray_executor.RayExecutor` (tasks on a Ray cluster, in its own module so
+that Ray is imported only when used). An executor may also say how many runs it runs at once
+(``processes``) and how many of them in this machine's memory (``runs_here``; default
+``processes``), which calibration and the memory check read.
 """
 
 from __future__ import annotations

@@ -195,6 +195,28 @@ class Daily:
                 f"gates {'off' if self.gates is None else 'on'}>")
 
 
+class StartAges:
+    """Every subject's age on the start date as float64 (NaN for organisations), by subject row.
+
+    Indexed like the array it stands for (``ages[rows]``), but derived from the society's uint8
+    ages on demand, so no 8-byte array per subject lives all run.
+
+    Args:
+        society: the society whose persons' ages these are.
+    """
+
+    def __init__(self, society: Society) -> None:
+        self.society = society
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows)
+        age = self.society.age
+        person = rows < len(age)
+        out = np.full(rows.shape, np.nan)
+        out[person] = age[rows[person]]
+        return out
+
+
 class Simulation:
     """A prepared run: society, engines, conduct. Call :meth:`init`, then :meth:`run`.
 
@@ -301,12 +323,7 @@ class Simulation:
             self.truth = Wrongful(self.engines, acts.regime_map, self.n_days)
             if self.gates is not None:
                 self.gates.denial_watch = self.truth.denials
-        age0 = None
-        if acts.needs_age:
-            # Organisations have no age (NaN).
-            age0 = np.concatenate([self.society.age.astype(np.float64),
-                                   np.full(self.society.n_orgs, np.nan)])
-        self._age0 = age0
+        self._age0 = StartAges(self.society) if acts.needs_age else None
         return self
 
     def keep_files(self) -> SubjectFiles:

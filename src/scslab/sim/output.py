@@ -24,6 +24,7 @@ from scslab.regime.rules import RULE_CODES
 from scslab.runfolder_write import write_manifest
 from scslab.sim.loop import Daily, Simulation
 from scslab.society import Society, org_code_chars, resident_id_chars
+from scslab.society.ids import id_sequences
 
 LEDGER_SCHEMA = pa.schema([
     ("day", pa.int32()), ("date", pa.date32()), ("subject", pa.int32()),
@@ -249,90 +250,167 @@ def _fixed_strings(chars: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def _list_sets(e: Engine, n: int) -> pa.Array:
-    """Per row, the ids of the lists it is on, sorted and ``;``-joined.
+def _list_bits(e: Engine, lo: int, hi: int) -> np.ndarray:
+    """Per subject row ``lo .. hi - 1``, the lists it is on as bits (bit ``li``: list ``li``)."""
+    bits = np.zeros(hi - lo, np.int64)
+    k = min(max(e.n_subjects, lo), hi)  # rows lo .. k - 1 are the regime's
+    if k > lo:
+        rows = np.arange(lo, k)
+        for li in range(len(e.list_ids)):
+            bits[: k - lo] |= e.listed(li, rows).astype(np.int64) << li
+    return bits
 
-    Dictionary-encoded: each distinct set of lists is one bit pattern, so this is O(n) array
-    work whatever the lists.
+
+def list_patterns(e: Engine, n: int, chunk: int) -> np.ndarray:
+    """The distinct sets of lists (bit patterns, ascending) over all ``n`` subject rows."""
+    found = [np.unique(_list_bits(e, lo, min(lo + chunk, n))) for lo in range(0, n, chunk)]
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def _list_sets(e: Engine, lo: int, hi: int, patterns: np.ndarray) -> pa.Array:
+    """Per row ``lo .. hi - 1``, the ids of the lists it is on, sorted and ``;``-joined.
+
+    Dictionary-encoded over ``patterns`` (every distinct set of lists of the whole table, as
+    bits), so each chunk of the table has the same dictionary: O(n) array work whatever the lists.
     """
-    k = e.n_subjects
-    bits = np.zeros(n, np.int64)
-    everyone = np.arange(k)
-    for li in range(len(e.list_ids)):
-        bits[:k] |= e.listed(li, everyone).astype(np.int64) << li
-    patterns, codes = np.unique(bits, return_inverse=True)
+    codes = np.searchsorted(patterns, _list_bits(e, lo, hi))
     names = [";".join(sorted(lid for li, lid in enumerate(e.list_ids) if p >> li & 1))
              for p in patterns.tolist()]
-    return _dictionary(codes.reshape(-1), names)
+    return _dictionary(codes, names)
 
 
 def id_chars(soc: Society) -> np.ndarray:
-    """(18, n_subjects) ASCII codes of every subject's synthetic ID (persons, then organisations).
+    """(18, n_subjects) ASCII codes of every subject's synthetic ID (persons, then organisations)."""
+    return _id_chars(soc, 0, soc.n_subjects, id_sequences(soc))
 
-    They depend on the society alone, so the run writer computes them while the days run.
+
+def _id_chars(soc: Society, lo: int, hi: int, seq: np.ndarray) -> np.ndarray:
+    """(18, hi - lo) ASCII codes of the IDs of subject rows ``lo .. hi - 1``.
+
+    ``seq``: the persons' :func:`~scslab.society.ids.id_sequences`.
     """
-    chars = resident_id_chars(soc)
-    if soc.n_orgs:
-        chars = np.concatenate([chars, org_code_chars(soc)], axis=1)
-    return chars
+    n_p = soc.n_persons
+    parts = []
+    if lo < n_p:
+        parts.append(resident_id_chars(soc, np.arange(lo, min(hi, n_p)), seq=seq))
+    if hi > n_p:
+        parts.append(org_code_chars(soc, np.arange(max(lo, n_p), hi) - n_p))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
-def person_attributes(soc: Society) -> dict[str, pa.Array]:
-    """Sex, ability to pay, propensity and legal representative of every subject.
+def person_attributes(soc: Society, lo: int = 0, hi: int | None = None) -> dict[str, pa.Array]:
+    """Sex, ability to pay, propensity and legal representative of subject rows ``lo .. hi - 1``.
 
     The first three are null for organisations; the representative (a person row) is null for
     persons and for an organisation without one.
     """
-    n_o = soc.n_orgs
-    org = np.r_[np.zeros(soc.n_persons, bool), np.ones(n_o, bool)]
-    rep = np.concatenate([np.full(soc.n_persons, -1, np.int32), soc.org_legal_rep.astype(np.int32)])
+    n_p = soc.n_persons
+    hi = soc.n_subjects if hi is None else hi
+    p = slice(min(lo, n_p), min(hi, n_p))  # the persons' rows
+    o = slice(max(lo, n_p) - n_p, max(hi, n_p) - n_p)  # the organisations', from 0
+    n_per, n_o = p.stop - p.start, o.stop - o.start
+    org = np.r_[np.zeros(n_per, bool), np.ones(n_o, bool)]
+    rep = np.concatenate([np.full(n_per, -1, np.int32), soc.org_legal_rep[o].astype(np.int32)])
     return {
-        "sex": _dictionary(np.where(org, -1, np.pad(soc.sex.astype(np.int32), (0, n_o))),
+        "sex": _dictionary(np.where(org, -1, np.pad(soc.sex[p].astype(np.int32), (0, n_o))),
                            ["female", "male"]),
-        "ability_to_pay": pa.array(np.pad(soc.ability_to_pay.astype(np.float64), (0, n_o)),
+        "ability_to_pay": pa.array(np.pad(soc.ability_to_pay[p].astype(np.float64), (0, n_o)),
                                    mask=org),
-        "propensity": pa.array(np.pad(soc.propensity.astype(np.float64), (0, n_o)), mask=org),
+        "propensity": pa.array(np.pad(soc.propensity[p].astype(np.float64), (0, n_o)), mask=org),
         "legal_representative": pa.array(rep, mask=rep < 0),
     }
 
 
-def subjects_table(sim: Simulation, chars: np.ndarray | None = None) -> pa.Table:
-    """The final state of every subject; ``chars``: their :func:`id_chars` if already made."""
-    soc = sim.society
-    n_p, n = soc.n_persons, soc.n_subjects
-    if chars is None:
-        chars = id_chars(soc)
-    kind = np.where(np.arange(n) < n_p, 0, 1)
-    region = np.concatenate([soc.region, soc.org_region]).astype(np.int64)
-    cols: dict[str, pa.Array | np.ndarray] = {
-        "subject": np.arange(n, dtype=np.int32),
-        "id": _fixed_strings(chars),
-        "kind": _dictionary(kind, ["person", "organisation"]),
-        "age": pa.array(np.concatenate([soc.age.astype(np.int16), np.zeros(soc.n_orgs, np.int16)]),
-                        mask=kind == 1),
-        "region": _dictionary(region, list(soc.region_codes)),
-        "household": pa.array(np.concatenate([soc.household, np.zeros(soc.n_orgs, np.int32)]),
-                              mask=kind == 1),
-        **person_attributes(soc),
-    }
-    for e in sim.engines:
-        rid = e.rulebook.regime.id
-        k = e.n_subjects  # rows the regime covers; the rest are null
-        covered = np.arange(n) >= k
-        rule = e.rulebook.score
-        if e.score is not None and rule is not None:
-            cols[f"{rid}.score_start"] = pa.array(np.full(n, rule.initial, np.int32),
-                                                  mask=covered)
-            cols[f"{rid}.score"] = pa.array(np.pad(e.score, (0, n - k)), mask=covered)
-        else:
-            cols[f"{rid}.score_start"] = pa.nulls(n, pa.int32())
-            cols[f"{rid}.score"] = pa.nulls(n, pa.int32())
-        band = np.full(n, -1, np.int32)
-        band[:k] = e.band_index(np.arange(k))
-        band[:k][band[:k] == len(e.band_labels)] = -1
-        cols[f"{rid}.band"] = _dictionary(band, e.band_labels)
-        cols[f"{rid}.lists"] = _list_sets(e, n)
-    return pa.table(cols)
+#: Rows per chunk of ``subjects.parquet`` as it is written: Arrow's default row group (2^20
+#: rows), so the chunks are the row groups ``pq.write_table`` of the whole table makes and the
+#: file is the same, byte for byte, at the memory of one chunk.
+SUBJECT_CHUNK = 1 << 20
+
+
+class SubjectsTable:
+    """The final state of every subject, built a range of rows at a time.
+
+    Args:
+        sim: the finished simulation.
+        seq: the persons' ID sequences (:func:`~scslab.society.ids.id_sequences`), if made.
+    """
+
+    def __init__(self, sim: Simulation, seq: np.ndarray | None = None) -> None:
+        self.sim = sim
+        soc = sim.society
+        self.n = soc.n_subjects
+        self.seq = id_sequences(soc) if seq is None else seq
+        self.patterns = [list_patterns(e, self.n, SUBJECT_CHUNK) for e in sim.engines]
+
+    def chunks(self, size: int = SUBJECT_CHUNK) -> Iterable[pa.Table]:
+        """The table in chunks of ``size`` rows."""
+        for lo in range(0, self.n, size):
+            yield self.rows(lo, min(lo + size, self.n))
+
+    def rows(self, lo: int, hi: int) -> pa.Table:
+        """Subject rows ``lo .. hi - 1``."""
+        soc, n_p = self.sim.society, self.sim.society.n_persons
+        p = slice(min(lo, n_p), min(hi, n_p))
+        o = slice(max(lo, n_p) - n_p, max(hi, n_p) - n_p)
+        n_per, n_org = p.stop - p.start, o.stop - o.start
+        kind = np.r_[np.zeros(n_per, np.int64), np.ones(n_org, np.int64)]
+        org_region = soc.region[soc.org_legal_rep[o]] if n_org else np.zeros(0, np.uint16)
+        region = np.concatenate([soc.region[p], org_region]).astype(np.int64)
+        hs = soc.household_start  # household of a person: the last household starting at or before
+        household = np.searchsorted(hs, np.arange(p.start, p.stop), side="right").astype(np.int32) - 1
+        cols: dict[str, pa.Array | np.ndarray] = {
+            "subject": np.arange(lo, hi, dtype=np.int32),
+            "id": _fixed_strings(_id_chars(soc, lo, hi, self.seq)),
+            "kind": _dictionary(kind, ["person", "organisation"]),
+            "age": pa.array(np.concatenate([soc.age[p].astype(np.int16), np.zeros(n_org, np.int16)]),
+                            mask=kind == 1),
+            "region": _dictionary(region, list(soc.region_codes)),
+            "household": pa.array(np.concatenate([household, np.zeros(n_org, np.int32)]),
+                                  mask=kind == 1),
+            **person_attributes(soc, lo, hi),
+        }
+        for e, patterns in zip(self.sim.engines, self.patterns, strict=True):
+            rid = e.rulebook.regime.id
+            k = min(max(e.n_subjects, lo), hi)  # rows lo .. k - 1 are the regime's; the rest null
+            covered = np.arange(lo, hi) >= k
+            rule = e.rulebook.score
+            if e.score is not None and rule is not None:
+                cols[f"{rid}.score_start"] = pa.array(np.full(hi - lo, rule.initial, np.int32),
+                                                      mask=covered)
+                cols[f"{rid}.score"] = pa.array(np.pad(e.score[lo:k], (0, hi - k)), mask=covered)
+            else:
+                cols[f"{rid}.score_start"] = pa.nulls(hi - lo, pa.int32())
+                cols[f"{rid}.score"] = pa.nulls(hi - lo, pa.int32())
+            band = np.full(hi - lo, -1, np.int32)
+            band[: k - lo] = e.band_index(np.arange(lo, k))
+            band[: k - lo][band[: k - lo] == len(e.band_labels)] = -1
+            cols[f"{rid}.band"] = _dictionary(band, e.band_labels)
+            cols[f"{rid}.lists"] = _list_sets(e, lo, hi, patterns)
+        return pa.table(cols)
+
+
+def subjects_table(sim: Simulation, seq: np.ndarray | None = None) -> pa.Table:
+    """The final state of every subject; ``seq``: the persons' ID sequences if already made."""
+    return SubjectsTable(sim, seq).rows(0, sim.society.n_subjects)
+
+
+def write_subjects(path: Path, sim: Simulation, seq: np.ndarray | None = None) -> None:
+    """Write ``subjects.parquet`` a row group at a time (the bytes of the whole table's file)."""
+    table = SubjectsTable(sim, seq)
+    chunks = iter(table.chunks())
+    first = next(chunks, None)
+    if first is None:  # no subjects: the empty table, as pq.write_table writes it
+        write_parquet(path, table.rows(0, 0), plain=SUBJECT_PLAIN, stats=SUBJECT_STATS)
+        return
+    with ParquetStream(path, first.schema, plain=SUBJECT_PLAIN, stats=SUBJECT_STATS) as out:
+        out.write_table(first)
+        del first
+        for chunk in chunks:
+            out.write_table(chunk)
+
+
+SUBJECT_PLAIN = ("subject", "household")  # mostly distinct values: no dictionary pages
+SUBJECT_STATS = ("subject",)  # the column readers filter on
 
 
 def manifest(sim: Simulation, ledger_lines: int) -> dict:
@@ -369,17 +447,16 @@ def resolved_scenario(sim: Simulation) -> str:
     return sim.scenario.to_toml()
 
 
-def write_tables(sim: Simulation, daily: Daily, out: Path, chars: np.ndarray | None = None) -> None:
+def write_tables(sim: Simulation, daily: Daily, out: Path, seq: np.ndarray | None = None) -> None:
     """Write the scenario, daily and subjects files (the ledger streams separately).
 
-    ``chars``: the subjects' :func:`id_chars`, if already made.
+    ``seq``: the persons' ID sequences (:func:`~scslab.society.ids.id_sequences`), if made.
     """
     write_text(out / "scenario.toml", resolved_scenario(sim))
     # The two tables encode in parallel (pyarrow releases the GIL while writing).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-out") as pool:
         daily_done = pool.submit(write_parquet, out / "daily.parquet", daily_table(sim, daily))
-        write_parquet(out / "subjects.parquet", subjects_table(sim, chars),
-                      plain=("subject", "household"), stats=("subject",))
+        write_subjects(out / "subjects.parquet", sim, seq)
         daily_done.result()
 
 

@@ -27,13 +27,13 @@ from scslab.sim.loop import Daily, Simulation
 from scslab.sim.output import (
     LedgerWriter,
     daily_table,
-    id_chars,
     subjects_table,
     write_run_manifest,
     write_tables,
 )
 from scslab.sim.resolve import Resolved, resolve
 from scslab.sim.scenario import Scenario, load_scenario
+from scslab.society.ids import id_sequences
 
 
 @dataclass
@@ -270,10 +270,10 @@ def _write(plan: Resolved, out: Path, ckpt: Checkpoints, state: Resumed | None,
             ledger.flush()
             ckpt.save(k + 1, sim, daily)
 
-    # The synthetic IDs depend on the society alone: made on the second core while the days run
-    # (the kernels and the sort release the GIL).
+    # The synthetic IDs depend on the society alone: their sequences (the part that needs a sort
+    # of the persons) are made on the second core while the days run (the sort releases the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scslab-ids") as pool:
-        ids = pool.submit(id_chars, sim.society)
+        ids = pool.submit(id_sequences, sim.society)
         spool = ckpt.spool if ckpt.every else None
         with LedgerWriter(out / "ledger.parquet", sim, spool=spool) as ledger:
             if state is not None:

@@ -137,17 +137,18 @@ def _rows(rows: np.ndarray | None, n: int) -> np.ndarray:
     return out
 
 
-def _address_codes(soc: Society, year: np.ndarray) -> np.ndarray:
+def _address_codes(soc: Society, year: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Division code (int) in a person's ID: their region's code in force in their birth ``year``.
 
-    python-stdnum rejects an ID whose division code was not in use in the birth year
-    (see :mod:`scslab.society.divisions`).
+    ``rows``: the persons ``year`` belongs to (default all). python-stdnum rejects an ID whose
+    division code was not in use in the birth year (see :mod:`scslab.society.divisions`).
     """
     if not len(year):
         return np.zeros(0, np.int64)
     y0 = int(year.min())
     table = code_table(list(soc.region_codes), y0, int(year.max()))
-    return table[soc.region, year - y0].astype(np.int64)
+    region = soc.region if rows is None else soc.region[rows]
+    return table[region, year - y0].astype(np.int64)
 
 
 def resident_ids(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
@@ -158,27 +159,50 @@ def resident_ids(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
     return _as_str(resident_id_chars(soc, rows))
 
 
-def resident_id_chars(soc: Society, rows: np.ndarray | None = None) -> np.ndarray:
+def resident_id_chars(soc: Society, rows: np.ndarray | None = None,
+                      seq: np.ndarray | None = None) -> np.ndarray:
     """(18, n) ASCII codes of the synthetic resident ID numbers of person ``rows`` (default all).
 
     Layout (GB 11643-1999): 6-digit division code (the person's region's code in force in the birth
     year), birth date YYYYMMDD (``soc.birth_day``), 3-digit sequence, check character (ISO 7064
     MOD 11-2, 'X' for 10). The sequence is ``2 * rank + sex``: odd for men, even for women, where
     rank orders persons of the same division code, birth date and sex by row, so IDs are unique.
-    Derived on demand in O(n log n) for the whole society, whatever ``rows`` is.
+    The sequences are derived for the whole society (:func:`id_sequences`, O(n log n)) unless
+    ``seq`` gives them; the rest only for ``rows``.
 
     Raises:
         InputError: more than 500 persons share a division code, birth date and sex.
     """
     n = soc.n_persons
     rows = _rows(rows, n)
-    birth_all = soc.birth_day()
-    ymd_all = ymd_of_days(birth_all)
-    code_all = _address_codes(soc, ymd_all // 10_000)
-    seq_all = _sequences(code_all, birth_all, soc.sex)
+    if seq is None:
+        seq = id_sequences(soc)
+    birth = soc.birth_day(rows)
+    ymd = ymd_of_days(birth)
+    code = _address_codes(soc, ymd // 10_000, rows)
     out = np.empty((18, len(rows)), np.uint8)
-    _ric_kernel(code_all[rows], ymd_all[rows], seq_all[rows], _RIC_WEIGHTS, _RIC_CHECK, out)
+    _ric_kernel(code, ymd, seq[rows].astype(np.int64), _RIC_WEIGHTS, _RIC_CHECK, out)
     return out
+
+
+def id_sequences(soc: Society) -> np.ndarray:
+    """The 3-digit sequence of every person's resident ID (int16): 2 * rank + sex.
+
+    rank orders persons of the same division code, birth date and sex by row. Persons born on
+    one day share their age on the start date, so the persons are taken one age at a time: the
+    sort's temporaries are those of one age group, not of the society.
+
+    Raises:
+        InputError: more than 500 persons share a division code, birth date and sex.
+    """
+    age = soc.age
+    seq = np.empty(soc.n_persons, np.int16)
+    for a in np.flatnonzero(np.bincount(age, minlength=1)):
+        rows = np.flatnonzero(age == a)
+        birth = soc.birth_day(rows)
+        code = _address_codes(soc, ymd_of_days(birth) // 10_000, rows)
+        seq[rows] = _sequences(code, birth, soc.sex[rows])
+    return seq
 
 
 def _sequences(code: np.ndarray, birth: np.ndarray, sex: np.ndarray) -> np.ndarray:
