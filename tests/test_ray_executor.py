@@ -56,3 +56,13 @@ def test_cli_sweep_on_ray_writes_the_local_results(local_ray, local, tmp_path):
             "--persons", 500, "--days", 20, "--ray-address", "local", "--out", out)
     assert r.code == 0, r.stderr
     assert pq.read_table(out / "results.parquet").equals(local.results)
+
+
+def test_a_study_on_ray_gives_the_local_results(local_ray, tmp_path):
+    """Studies share the executor seam: replicates spread over a cluster, the same tables."""
+    from scslab.studies import run_study
+
+    here = run_study("offsetting", quick=True, replicates=3)
+    there = run_study("offsetting", quick=True, replicates=3, executor=RayExecutor())
+    assert there.results.equals(here.results)
+    assert there.runs.equals(here.runs)

@@ -64,7 +64,7 @@ class ProgressExecutor:
                 yield result
 
 
-def _executor(processes: int | None, ray_address: str | None) -> ProgressExecutor:
+def executor_for(processes: int | None, ray_address: str | None) -> ProgressExecutor:
     """Local processes, or Ray tasks with ``--ray-address`` (``local``: a local Ray cluster)."""
     if ray_address is None:
         from scslab.experiment.executor import LocalExecutor
@@ -139,7 +139,7 @@ def sweep(
     check_folder(out_dir, force)
     axes = parse_axes(sets or [])
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
+                    sets=_fixed(fixed), executor=executor_for(processes, ray_address))
     res = ex.sweep(axes, hurt=hurt)
     out.print(f"{len(res.arms)} arm(s) × {len(res.seeds)} seed(s): {res.results.num_rows:,} rows")
     _done(res.write(out_dir, force))
@@ -189,7 +189,7 @@ def sensitivity(
     check_method(method)
     ranges = parse_ranges(params)
     ex = Experiment(scenario, persons=persons, days=days, seeds=1, seed=seed, sets=_fixed(fixed),
-                    executor=_executor(processes, ray_address))
+                    executor=executor_for(processes, ray_address))
     res = ex.sensitivity(ranges, method=method, samples=samples)
     out.print(f"{res.n_runs:,} runs; indices for {len(res.metrics):,} metrics")
     _done(res.write(out_dir, force))
@@ -222,7 +222,7 @@ def calibrate(
     ranges = parse_ranges(params)
     table = read_targets(targets)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
+                    sets=_fixed(fixed), executor=executor_for(processes, ray_address))
     res = ex.calibrate(table, ranges, trials=trials)
     out.print(f"best loss {res.best_loss:.4g} at {res.best_params}")
     _done(res.write(out_dir, force))
@@ -247,7 +247,7 @@ def hurt(
 
     check_folder(out_dir, force)
     ex = Experiment(scenario, persons=persons, days=days, seeds=seeds, seed=seed,
-                    sets=_fixed(fixed), executor=_executor(processes, ray_address))
+                    sets=_fixed(fixed), executor=executor_for(processes, ray_address))
     long, summary = ex.who_is_hurt()
     design = {"scenario": ex.scenario, "persons": persons, "days": days, "seeds": ex.seeds,
               "fixed": ex.fixed}

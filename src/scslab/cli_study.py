@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from scslab.cli_experiment import Force, Processes, ProgressExecutor, out
+from scslab.cli_experiment import Force, Processes, RayAddress, executor_for, out
 from scslab.text import safe_text
 
 study_app = typer.Typer(help="The built-in studies of the seeds' questions: list them, run one.",
@@ -34,7 +34,8 @@ def run(
     quick: Annotated[bool, typer.Option("--quick", help="the study's small size (under a minute)")] = False,
     replicates: Annotated[int | None, typer.Option(min=1, max=200, metavar="R",
                                                    help="replicates per arm (default: the study's)")] = None,
-    processes: Processes = 1,
+    processes: Processes = None,
+    ray_address: RayAddress = None,
     force: Force = False,
 ) -> None:
     """Run a study; write results.parquet, runs.parquet, report.html and study.toml."""
@@ -44,7 +45,7 @@ def run(
 
     load_study(name)  # an unknown study or a bad file fails before the folder is looked at
     check_folder(out_dir, force)
-    res = run_study(name, quick=quick, replicates=replicates, executor=ProgressExecutor(processes))
+    res = run_study(name, quick=quick, replicates=replicates, executor=executor_for(processes, ray_address))
     out.print(f"{res.study.name}: {len(res.study.arms)} arm(s) × {res.size.replicates} replicate(s) "
               f"in {res.seconds:.1f} s")
     from scslab.studies.conclude import conclusion
