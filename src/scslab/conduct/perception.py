@@ -109,6 +109,15 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
     others = np.empty(p.shape[0], np.int64)
     old = np.empty(p.shape[0], np.int64)
     inline = score.shape[0] > 0
+    # Touch every entry's state (and score) first: these loads are independent, so their cache
+    # misses overlap; the pass below, whose steps depend on each other, then finds them cached.
+    touch = np.int64(0)
+    for i in range(p.shape[0]):
+        touch += state[p[i]]
+        if inline:
+            touch += score[p[i] + base]
+    if touch == np.iinfo(np.int64).min:  # never true; keeps the loop from being optimised away
+        return others[:0], old[:0]
     k = 0
     for i in range(p.shape[0]):
         s = p[i]
