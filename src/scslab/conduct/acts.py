@@ -130,8 +130,17 @@ _DIST = {"fixed": 0, "lognormal": 1, "integers": 2}
 @njit(cache=True, nogil=True)
 def _values(subj, act, luck, day, code, a, b, elasticity, ability, n_persons, k0, k1, sid):
     """Each record's value, keyed by (subject, day, luck): a pure function of the occurrence."""
-    out = np.ones(subj.shape[0])
-    for i in range(subj.shape[0]):
+    n = subj.shape[0]
+    out = np.ones(n)
+    # The persons' abilities are gathered first, in a loop of independent loads whose cache
+    # misses overlap: read inside the draw loop below, each miss waited behind the long chain
+    # of the draw (measured at 10^6 persons: 250 ns a value instead of 100).
+    scale = np.ones(n)
+    for i in range(n):
+        s = subj[i]
+        if s < n_persons:
+            scale[i] = ability[s]
+    for i in range(n):
         j = act[i]
         kind = code[j]
         if kind < 0:
@@ -145,7 +154,7 @@ def _values(subj, act, luck, day, code, a, b, elasticity, ability, n_persons, k0
             v = a[j] * math.exp(b[j] * z)
             if elasticity[j] != 0.0 and subj[i] < n_persons:
                 # The common elasticity 1 is a product: pow costs more than the rest of the draw.
-                v *= ability[subj[i]] if elasticity[j] == 1.0 else ability[subj[i]] ** elasticity[j]
+                v *= scale[i] if elasticity[j] == 1.0 else scale[i] ** elasticity[j]
             out[i] = v
         else:
             out[i] = a[j] + min(b[j] - a[j], math.floor(u01(x0) * (b[j] - a[j] + 1)))

@@ -20,6 +20,7 @@ from numba import njit
 from scslab.conduct._kernels import CLASS_MASK, REDRAW_DAY, SHIFT
 from scslab.conduct.rates import AWARE_BIT, OFFSET_BIT, klass
 from scslab.conduct.standing import CLEAR, NO_BAND, RESTRICTED, Standing
+from scslab.regime.rules import NEVER
 from scslab.rng import Keyed
 
 _UNSET = np.uint8(NO_BAND)
@@ -95,12 +96,13 @@ def _right(a, x):
 
 @njit(cache=True, nogil=True)
 def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, ranks, mins,  # noqa: C901
-              initial, has_initial, by_band, seen, target, state):
+              since, initial, has_initial, by_band, seen, target, state):
     """Perception's rules, then the restate, in one pass over the day's entries (may repeat).
 
     The rules are the module docstring's. With a non-empty ``score`` (one scored
-    regime, no restricting list) the true rank, lead score and band are read inline from it
-    (``edges``/``ranks``: its rank steps, ``mins``: its ascending band bounds); otherwise from
+    regime, at most one restricting list) the true rank, lead score and band are read inline
+    from it (``edges``/``ranks``: its rank steps, ``mins``: its ascending band bounds) and from
+    ``since``, the list's listing days (empty: no list; NEVER: not listed); otherwise from
     ``true``, ``listed``, ``lead`` and ``band``. The body is one loop on purpose: split into an
     inlined helper, numba ran it 7x slower.
 
@@ -109,14 +111,27 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
     others = np.empty(p.shape[0], np.int64)
     old = np.empty(p.shape[0], np.int64)
     inline = score.shape[0] > 0
+    on_list = since.shape[0] > 0
+    # Touch every entry's state (and score) first: these loads are independent, so their cache
+    # misses overlap; the pass below, whose steps depend on each other, then finds them cached.
+    touch = np.int64(0)
+    for i in range(p.shape[0]):
+        touch += state[p[i]]
+        if inline:
+            touch += score[p[i] + base]
+            if on_list:
+                touch += since[p[i] + base]
+    if touch == np.iinfo(np.int64).min:  # never true; keeps the loop from being optimised away
+        return others[:0], old[:0]
     k = 0
     for i in range(p.shape[0]):
         s = p[i]
         q = s + base
         if inline:
             x = np.int64(score[q])
-            tr = np.int32(ranks[_right(edges, x)])
-            is_listed = False
+            is_listed = on_list and since[q] != NEVER
+            # A restricting list's entry makes the true rank restricted (Standing.rank).
+            tr = np.int32(RESTRICTED) if is_listed else np.int32(ranks[_right(edges, x)])
             b = np.int32(max(_right(mins, x) - 1, 0)) if by_band else np.int32(0)
         else:
             x = np.int64(lead[i])
@@ -183,9 +198,9 @@ def perceive(perception: Perception, day: int, p: np.ndarray, base: int, sees: n
         assert score is not None
         edges, ranks = one.steps()
         return _perceive(day, p, base, sees, met, none8, np.zeros(0, bool), none64,
-                         np.zeros(0, np.uint8), score, edges, ranks, one.mins, initial,
-                         has_initial, perception.by_band, perception.seen, perception.target,
-                         state)
+                         np.zeros(0, np.uint8), score, edges, ranks, one.mins,
+                         st.listing_days(one), initial, has_initial, perception.by_band,
+                         perception.seen, perception.target, state)
     rows = p + base
     cur = state[p] & CLASS_MASK
     # The true rank matters only to those who look now, and to leave the restricted rank.
@@ -201,5 +216,6 @@ def perceive(perception: Perception, day: int, p: np.ndarray, base: int, sees: n
     if perception.by_band:
         band[look] = st.band(rows[look])
     return _perceive(day, p, base, sees, met, true, listed, lead, band, np.zeros(0, np.int32),
-                     none64, none8, none64, initial, has_initial, perception.by_band,
+                     none64, none8, none64, np.zeros(0, np.int32), initial, has_initial,
+                     perception.by_band,
                      perception.seen, perception.target, state)

@@ -138,14 +138,24 @@ class Standing:
         self.lead = lead_of(plans)
 
     def single_scored(self) -> RegimeStanding | None:
-        """The one regime answered to, when it has a score and no restricting list (else None).
+        """The one regime answered to, when it has a score and at most one restricting list.
 
-        Then a rank needs only that score, which a compiled kernel reads inline.
+        Then a rank needs only that score and that list's listing days, which a compiled kernel
+        reads inline (:meth:`listing_days`). None otherwise.
         """
-        if len(self.plans) == 1 and self.plans[0].scored and not self.plans[0].lists \
+        if len(self.plans) == 1 and self.plans[0].scored and len(self.plans[0].lists) <= 1 \
                 and self.engines[self.plans[0].regime].score is not None:
             return self.plans[0]
         return None
+
+    def listing_days(self, plan: RegimeStanding) -> np.ndarray:
+        """Listing day per subject on ``plan``'s one restricting list (NEVER: not listed).
+
+        Empty (int32) when the regime has no restricting list; the live array, not a copy.
+        """
+        if not plan.lists:
+            return np.zeros(0, np.int32)
+        return self.engines[plan.regime].state.list_since[plan.lists[0]]
 
     def listed(self, p: np.ndarray) -> np.ndarray:
         """Whether persons ``p`` are on a restricting list of a regime they answer to."""

@@ -471,9 +471,12 @@ class Simulation:
         hit = [d for d in denied if len(d)] if denied is not None else []
         dn = np.concatenate(hit) if hit else _EMPTY
         cont = self.perception.continuous
+        # One partition holding every subject (no organisations) takes the rows as they are.
+        whole = len(self.schedulers) == 1 and self.society.n_orgs == 0
         for i, (sched, actors) in enumerate(zip(self.schedulers, occ.actors, strict=True)):
             lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
-            t, d = (x[(x >= lo) & (x < hi)] - lo for x in (touched, dn))
+            t, d = (touched, dn) if whole else \
+                (x[(x >= lo) & (x < hi)] - lo for x in (touched, dn))
             chk = occ.checked[i]
             p = np.concatenate([t, d, chk]) if len(d) or len(chk) else t
             sees = np.full(len(p), cont)
