@@ -128,3 +128,13 @@ def test_conclusion_follows_the_results_not_the_claim() -> None:
         "value": [10.0, 10.0 + sign * 5, 11.0, 11.0 + sign * 6, 12.0, 12.0 + sign * 5.5]})
     res = StudyResult(s, "offsetting", True, s.quick, [1, 2, 3], runs, RESULTS.empty_table(), 0.0)
     assert claim_verdict(res) == "contradicted"
+
+
+def test_study_result_has_a_short_repr_and_an_escaped_html_view() -> None:
+    from scslab.studies import run_study
+
+    res = run_study("offsetting", quick=True, replicates=3)
+    assert len(repr(res)) < 200 and "offsetting" in repr(res)
+    h = res._repr_html_()
+    assert "Study offsetting" in h and "harmful_acts_per_1000py (one mixed score)" in h
+    assert "<script" not in h and len(h) < 5_000

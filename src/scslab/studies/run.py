@@ -89,6 +89,30 @@ class StudyResult:
     seconds: float
     extra: dict[str, bytes] = field(default_factory=dict)
 
+    def __repr__(self) -> str:  # the dataclass repr would print every table in full
+        return (f"<StudyResult {self.study.name}: {len(self.study.arms)} arms × "
+                f"{self.size.replicates} replicates, {self.size.persons:,} persons × "
+                f"{self.size.days:,} days, {'quick' if self.quick else 'full'}>")
+
+    def _repr_html_(self) -> str:
+        """A short table for notebooks: the question, design, claim's verdict and headline values."""
+        from scslab.reprs import SYNTHETIC_NOTE, html_table
+        from scslab.studies.conclude import claim_verdict
+
+        rows: list[tuple[str, object]] = [
+            ("question", self.study.question), ("seed", self.study.seed),
+            ("arms", ", ".join(a.name for a in self.study.arms)),
+            ("size", f"{self.size.persons:,} persons × {self.size.days:,} days × "
+                     f"{self.size.replicates} replicates ({'quick' if self.quick else 'full'})")]
+        verdict = claim_verdict(self)
+        if verdict is not None:
+            rows.append(("the seed's claim", verdict))
+        for m in self.study.metrics:
+            for a in self.study.arms:
+                mean, lo, hi = self.value(a.name, m)
+                rows.append((f"{m} ({a.name})", f"{mean:.4g} [{lo:.4g}, {hi:.4g}]"))
+        return html_table(f"Study {self.study.name}", rows, note=SYNTHETIC_NOTE)
+
     def scalars(self) -> pa.Table:
         """The summary's scalar rows (``date`` null)."""
         return self.results.filter(pc.is_null(self.results.column("date")))
