@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     """Check a rulebook, replay records through it, run it on a society and read the results."""
-    # 1. A rulebook written by hand (docs/rulebook-format.md) and a built-in one.
+    # 1. A rulebook written by hand (docs/reference/rulebook.md) and a built-in one.
     mine = scslab.load_rulebook(HERE / "my-village.toml")
     rongcheng = scslab.load_rulebook("rongcheng")
     print(mine)

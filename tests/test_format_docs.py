@@ -1,4 +1,4 @@
-"""docs/rulebook-format.md and docs/scenario-format.md: generated from the schema, and their
+"""docs/reference/rulebook.md and docs/reference/scenario.md: generated from the schema, and their
 worked examples and error messages are what scslab really does."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from scslab.regime.schema import Rulebook
 from scslab.sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-RULEBOOK_DOC = (ROOT / "docs" / "rulebook-format.md").read_text(encoding="utf-8")
-SCENARIO_DOC = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+RULEBOOK_DOC = (ROOT / "docs" / "reference" / "rulebook.md").read_text(encoding="utf-8")
+SCENARIO_DOC = (ROOT / "docs" / "reference" / "scenario.md").read_text(encoding="utf-8")
 EXAMPLE = (ROOT / "examples" / "my-village.toml").read_text(encoding="utf-8")
 SCENARIO = (ROOT / "examples" / "village.toml").read_text(encoding="utf-8")
 
@@ -63,10 +63,10 @@ def test_the_worked_examples_are_in_the_docs_and_pass_check(tmp_path):
 
 
 # (old text, new text, the error `scslab check my-village.toml` prints): each mistake, and its
-# message, must appear in docs/rulebook-format.md exactly as scslab gives it.
+# message, must appear in docs/reference/rulebook.md exactly as scslab gives it.
 MISTAKES = [
     ('[[sources]]\nkey = "notes"\ntitle = "The scslab rulebook format reference"\n'
-     'url = "docs/rulebook-format.md"\n', "",
+     'url = "docs/reference/rulebook.md"\n', "",
      "error: my-village.toml, key 'sources': required key is missing"),
     ('sources = ["notes"]         #', 'sources = ["note"]         #',
      "error: my-village.toml: regime.sources: unknown source key 'note'; known keys are notes"),
@@ -89,7 +89,7 @@ MISTAKES = [
     ('label = "A"\nmin = 1050', 'label = "A"\nmin = 900',
      "error: my-village.toml: bands must be listed from the highest 'min' to the lowest"),
     ('band = "C"', 'band = "D"', "error: my-village.toml: consequences[0].band: unknown band 'D'"),
-    ('url = "docs/rulebook-format.md"', 'url = "www.example.org"',
+    ('url = "docs/reference/rulebook.md"', 'url = "www.example.org"',
      "error: my-village.toml, key 'sources[0].url': String should match pattern "
      "'^(https?://|docs/)'; got 'www.example.org'"),
     ('label = "C"', "label = C",
@@ -116,7 +116,7 @@ def test_the_documented_replay_of_the_example_is_what_replay_prints():
     assert records.strip() in RULEBOOK_DOC
 
 
-# (old text, new text, the lines `scslab check village.toml` prints), as in docs/scenario-format.md.
+# (old text, new text, the lines `scslab check village.toml` prints), as in docs/reference/scenario.md.
 SCENARIO_MISTAKES = [
     ("[horizon]", "[society]",
      ["error: village.toml, key 'society.persons': set persons in [horizon], not in [society]"]),

@@ -1,4 +1,4 @@
-"""Regenerate the key tables of docs/rulebook-format.md and docs/scenario-format.md.
+"""Regenerate the key tables of docs/reference/rulebook.md and docs/reference/scenario.md.
 
 The tables are made from the pydantic models themselves (types, defaults, bounds and the
 fields' descriptions), so the reference cannot drift from what ``scslab check`` accepts. Only
@@ -297,7 +297,7 @@ def render(root: type[BaseModel]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-DOCS: dict[str, type[BaseModel]] = {"docs/rulebook-format.md": Rulebook, "docs/scenario-format.md": Scenario}
+DOCS: dict[str, type[BaseModel]] = {"docs/reference/rulebook.md": Rulebook, "docs/reference/scenario.md": Scenario}
 
 
 def _check_meanings() -> None:
