@@ -34,7 +34,7 @@ def test_the_references_match_the_schema():
     r = subprocess.run([sys.executable, "tools/gen_format_docs.py", "--check"], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, (
-        "docs/*-format.md are out of date with the schema; regenerate them with "
+        "docs/reference/*.md are out of date with the schema; regenerate them with "
         f"`python tools/gen_format_docs.py` and commit the result. {r.stdout}{r.stderr}")
 
 
