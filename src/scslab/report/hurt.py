@@ -25,12 +25,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scslab.errors import InputError
+from scslab.experiment.hurt import AGE_EDGES, AGE_LABELS, DAYS_PER_YEAR
 from scslab.regime.load import load_rulebook
 from scslab.runfolder import RunFolder
 
-AGE_EDGES = (0, 18, 30, 45, 60)
-AGE_LABELS = ("0-17", "18-29", "30-44", "45-59", "60+")
-DAYS_PER_YEAR = 365.25
 ENTER = ("list_enter", "list_renewed", "evaluation_list_enter", "amended_list")
 LEAVE = ("list_deleted",)
 #: The metrics shown per group, in order, with their labels.
@@ -42,16 +40,20 @@ SHOWN = (("persons", "persons"), ("share_ever_listed", "share ever on a restrict
          ("persons_affected", "persons affected"))
 
 
-def restricting_lists(run: RunFolder) -> dict[str, set[str]] | None:
-    """Regime id -> the ids of its lists that carry restrictions (None: a rulebook is unreadable)."""
-    out: dict[str, set[str]] = {}
-    for name in tomllib.loads(run.scenario_text).get("regimes", []):
-        try:
-            rb = load_rulebook(name)
-        except InputError:
-            return None
-        out[rb.regime.id] = {c.list for c in rb.consequences if c.list and c.restrictions}
-    return out
+def _rulebooks(run: RunFolder) -> list[Any] | None:
+    """The run's rulebooks, from its scenario (None: one of them is unreadable)."""
+    try:
+        return [load_rulebook(n) for n in tomllib.loads(run.scenario_text).get("regimes", [])]
+    except InputError:
+        return None
+
+
+def restricting_lists(books: list[Any] | None) -> dict[str, set[str]] | None:
+    """Regime id -> the ids of its lists that carry restrictions (None: rulebooks unreadable)."""
+    if books is None:
+        return None
+    return {rb.regime.id: {c.list for c in rb.consequences if c.list and c.restrictions}
+            for rb in books}
 
 
 def _read(run: RunFolder, name: str, columns: list[str], filters: Any = None) -> pa.Table | None:
@@ -98,18 +100,12 @@ def _list_days(run: RunFolder, n: int, lists: dict[str, set[str]] | None,
     return days, ever, wrong
 
 
-def _false_records(run: RunFolder, n: int) -> dict[str, np.ndarray] | None:
+def _false_records(run: RunFolder, n: int, books: list[Any] | None) -> dict[str, np.ndarray] | None:
     """Regime id -> per person the first day of a false record in that regime's acts."""
     t = _read(run, "records.parquet", ["day", "subject", "act"], [("true", "=", False)])
-    if t is None:
+    if t is None or books is None:
         return None
-    acts_of: dict[str, set[str]] = {}
-    for name in tomllib.loads(run.scenario_text).get("regimes", []):
-        try:
-            rb = load_rulebook(name)
-        except InputError:
-            return None
-        acts_of[rb.regime.id] = {a.id for a in rb.acts}
+    acts_of = {rb.regime.id: {a.id for a in rb.acts} for rb in books}
     never = np.iinfo(np.int64).max
     out = {r: np.full(n, never, np.int64) for r in acts_of}
     for d, s, a in zip(*(t.column(c).to_pylist() for c in ("day", "subject", "act")), strict=True):
@@ -127,8 +123,9 @@ def run_hurt(run: RunFolder) -> pa.Table:
     if persons is not None:
         subj = subj.filter(persons)
     n = subj.num_rows
-    lists = restricting_lists(run)
-    wrong_from = _false_records(run, n)
+    books = _rulebooks(run)
+    lists = restricting_lists(books)
+    wrong_from = _false_records(run, n, books)
     days, ever, wrong = _list_days(run, n, lists, wrong_from)
     denials = np.zeros(n, np.int64)
     g = _read(run, "gates.parquet", ["subject", "outcome"], [("outcome", "=", "denied")])

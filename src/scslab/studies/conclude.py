@@ -72,12 +72,14 @@ def _claim_difference(res: StudyResult) -> tuple[float, float, float] | None:
             if (c.arm, s) in by and (c.reference, s) in by]
     if len(vals) < 2:
         return None
-    from scslab.experiment.stats import t975
+    import numpy as np
 
-    mean = sum(vals) / len(vals)
-    sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
-    half = t975(len(vals) - 1) * sd / math.sqrt(len(vals))
-    return mean, mean - half, mean + half
+    from scslab.experiment.stats import interval
+
+    v = np.array(vals)
+    m, n = np.array([v.mean()]), np.array([len(v)])
+    lo, hi = interval(m, np.array([v.std(ddof=1)]), n)
+    return float(m[0]), float(lo[0]), float(hi[0])
 
 
 def conclusion(res: StudyResult) -> list[str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.compute as pc
 import tomli_w
 
-from scslab.experiment.report import HURT_SHOWN, interval_text, page, section, table_rows
+from scslab.experiment.report import hurt_sections, interval_text, page, section, table_rows
 
 if TYPE_CHECKING:
     from scslab.studies.run import StudyResult
@@ -109,27 +109,17 @@ def _results_table(res: StudyResult) -> dict[str, Any]:
     return section("Results", ["metric", *arms],
                    [[m, *(by.get((m, a), "–") for a in arms)] for m in head + rest],
                    text="Mean over replicates [95 % interval, Student t]. Headline metrics first; "
-                        "time series are in results.parquet by date.")
+                        "time series are in results.parquet by date. Who is hurt counts distinct "
+                        "persons and their days, not requests; wrongful list-days only where the "
+                        "scenario declares sources or deletion delays.")
 
 
 def _hurt(res: StudyResult) -> list[dict[str, Any]]:
-    arms = [a.name for a in res.study.arms]
-    sc = res.scalars()
+    """Who is hurt per dimension, a column per arm (the sweep report's sections)."""
     by = {(m, a): interval_text(x, lo, hi) for a, m, x, lo, hi in
-          table_rows(sc, ["arm", "metric", "mean", "ci_low", "ci_high"]) if m.startswith("hurt/")}
-    order: dict[str, list[str]] = {}
-    for m, _ in by:
-        _, dim, group, _metric = m.split("/", 3)
-        if group not in order.setdefault(dim, []):
-            order[dim].append(group)
-    out = []
-    for dim, groups in order.items():
-        rows = [[g, metric, *(by.get((f"hurt/{dim}/{g}/{metric}", a), "–") for a in arms)]
-                for g in groups for metric in HURT_SHOWN]
-        out.append(section(f"Who is hurt, by {dim.replace('_', ' ')}", ["group", "metric", *arms], rows,
-                           text="Distinct persons and their days, not requests; wrongful list-days "
-                                "only where the scenario declares sources or deletion delays."))
-    return out
+          table_rows(res.scalars(), ["arm", "metric", "mean", "ci_low", "ci_high"])
+          if m.startswith("hurt/")}
+    return hurt_sections(by, [a.name for a in res.study.arms])
 
 
 def study_report(res: StudyResult) -> str:
