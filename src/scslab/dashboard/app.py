@@ -352,18 +352,9 @@ def _mark(c: Cited) -> str:
 
 
 def _act_effects(rb: Rulebook, a: Act) -> str:
-    eff = []
-    if a.points:
-        eff.append(f"{a.points:+d}" + (" per unit of value" if a.per_value else ""))
-    if a.drop_to_band:
-        eff.append(f"drop to band {a.drop_to_band}")
-    if a.expires:
-        eff.append(f"expires after {a.expires}")
-    if a.requires is not None:
-        q = a.requires
-        eff += [f"only if score <= {q.max_score}" if q.max_score is not None else "",
-                f"only if score >= {q.min_score}" if q.min_score is not None else "",
-                f"at most once per {q.cooldown}" if q.cooldown is not None else ""]
+    from scslab.regime.describe import point_effects
+
+    eff = point_effects(a)  # the same words as `scslab regimes show`
     for lst in rb.lists:
         eff += [f"lists on {lst.id}" + (f" ({e.term})" if e.term else "")
                 for e in lst.entries if e.act == a.id]

@@ -86,14 +86,14 @@ def _band_lines(bands: list[Band]) -> list[str]:
 
 def _act_line(rb: Rulebook, a: Act) -> str:
     """One act: its id, category and effects."""
-    eff = _point_effects(a)
+    eff = point_effects(a)
     for lst in rb.lists:
         eff += _list_effects(lst, a)
     eff += describe_act(rb, a)  # factor inputs, evaluation deductions (computed scores)
     return f"  {a.id:<32} {a.category:<15} {'; '.join(eff) or 'recorded'}{_mark(a)}"
 
 
-def _point_effects(a: Act) -> list[str]:
+def point_effects(a: Act) -> list[str]:
     """What an act does to the score: points, drop to band, expiry and conditions."""
     eff = []
     if a.points:
