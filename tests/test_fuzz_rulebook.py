@@ -28,6 +28,8 @@ CASES = [
     ("nested arrays", ("x = " + "[" * 500 + "]" * 500 + "\n" + VALID).encode(), "nested too deeply"),
     ("nested tables", ("x = " + "{a = " * 500 + "1" + "}" * 500 + "\n" + VALID).encode(),
      "nested too deeply"),
+    # Deeper than any rulebook, yet shallow enough that no Python's parser overflows first.
+    ("nested 40 arrays", ("x = " + "[" * 40 + "]" * 40 + "\n" + VALID).encode(), "nested too deeply"),
     ("syntax", sub("points = -10", "points = -10 -").encode(), "invalid TOML"),
     ("initial int32+1", sub("initial = 100", f"initial = {2**31}").encode(), "score.initial"),
     ("initial int64+1", sub("initial = 100", f"initial = {2**63}").encode(), "score.initial"),
@@ -135,3 +137,19 @@ def test_any_value_on_any_line_gives_a_rulebook_or_one_line(tmp_path, line, valu
     r = cli("regimes", "show", p)
     if r.code != 0:
         assert_one_line_error(r, p)
+
+
+def test_deep_nesting_is_refused_whatever_the_recursion_limit():
+    # Newer Pythons parse 500 levels without a RecursionError; the limit must not rely on one.
+    import sys
+
+    from scslab.errors import InputError
+    from scslab.regime.load import parse_toml
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        with pytest.raises(InputError, match="nested too deeply"):
+            parse_toml("x = " + "[" * 500 + "]" * 500 + "\n", "deep.toml")
+    finally:
+        sys.setrecursionlimit(old)

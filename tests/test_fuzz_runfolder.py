@@ -57,6 +57,8 @@ CASES = [
      "not valid JSON"),
     ("manifest nested", lambda r: (r / "manifest.json").write_text("[" * 100_000 + "]" * 100_000),
      "manifest.json", "nested too deeply"),
+    ("manifest nested 40", lambda r: (r / "manifest.json").write_text(
+        '{"a": ' + "[" * 40 + "]" * 40 + "}"), "manifest.json", "nested too deeply"),
     ("manifest a list", lambda r: (r / "manifest.json").write_text("[]"), "manifest.json",
      "a JSON object"),
     ("manifest huge", lambda r: (r / "manifest.json").write_text(" " * (2 << 20) + "{}"),

@@ -54,6 +54,8 @@ CASES = [
     ("nested arrays", ("x = " + "[" * 500 + "]" * 500 + "\n" + VALID).encode(), "nested too deeply"),
     ("nested tables", (VALID + "[society]\nx = " + "{a = " * 500 + "1" + "}" * 500 + "\n").encode(),
      "nested too deeply"),
+    # Deeper than any scenario, yet shallow enough that no Python's parser overflows first.
+    ("nested 40 arrays", ("x = " + "[" * 40 + "]" * 40 + "\n" + VALID).encode(), "nested too deeply"),
     ("syntax", sub("days = 2", "days = = 2").encode(), "invalid TOML"),
     ("no scenario table", VALID.replace('[scenario]\nname = "tiny"\n', "").replace(
         'description = "A tiny scenario."\n', "").encode(), "scenario"),

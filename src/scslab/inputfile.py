@@ -18,6 +18,25 @@ from scslab.errors import InputError
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
+#: Deepest nesting of arrays and tables a rulebook, scenario or manifest may have. The deepest
+#: shipped file nests 7 levels; the limit is explicit because whether a parser overflows its
+#: recursion limit first differs between Python versions.
+MAX_NESTING = 32
+
+
+def nesting_depth(value: object) -> int:
+    """Depth of nested lists and dicts in a parsed TOML or JSON value (a scalar is 0)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:  # iterative: the value may be deeper than Python's recursion limit
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in v if isinstance(item, (list, dict)))
+    return deepest
+
+
 def os_problem(exc: OSError) -> str:
     """A short reason for an ``OSError`` (``File name too long``, ``Permission denied``)."""
     return exc.strerror or type(exc).__name__

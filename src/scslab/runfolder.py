@@ -227,6 +227,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise InputError(f"manifest is not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
     except RecursionError:
         raise InputError("manifest is not valid JSON: nested too deeply", file=path) from None
+    if inputfile.nesting_depth(manifest) > inputfile.MAX_NESTING:
+        raise InputError("manifest is not valid JSON: nested too deeply", file=path)
     if not isinstance(manifest, dict):
         raise InputError("manifest must be a JSON object", file=path)
     days = manifest.get("days")

@@ -28,13 +28,17 @@ def builtin_regimes() -> list[str]:
 def parse_toml(text: str, file: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error becomes an :class:`InputError` with the line."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise InputError(f"invalid TOML: {e}", file=file, line=int(m.group(1)) if m else None) from None
     except RecursionError:
         # tomllib parses nested arrays and inline tables recursively; no rulebook nests deeply.
         raise InputError("invalid TOML: arrays or tables nested too deeply", file=file) from None
+    if inputfile.nesting_depth(data) > inputfile.MAX_NESTING:
+        raise InputError(f"invalid TOML: arrays or tables nested too deeply (over "
+                         f"{inputfile.MAX_NESTING} levels)", file=file)
+    return data
 
 
 #: ``check`` prints at most this many errors of one file, then how many more there were.
