@@ -41,7 +41,39 @@ class Job:
 
 
 def run_job(job: Job) -> pa.Table:
-    """Run one arm at one seed; its metrics as ``metric``, ``date``, ``value`` rows."""
+    """Run one arm at one seed; its metrics as ``metric``, ``date``, ``value`` rows.
+
+    A measure whose run trips a declared rule (the backlash study's outcry) may ask for the
+    rule's consequence through ``follow_up()``: dated timeline events, such as the regime's end.
+    The arm is then run again at the same seed with those events added to its timeline, and the
+    rows come from that second run, whose measure is handed the first run's measure as
+    ``previous`` and its metrics as ``previous_metrics``. Keyed
+    randomness makes the two runs identical up to the first added date, so this is the run in
+    which the rule acted on the day it tripped.
+    """
+    study = load_study(job.study)
+    arm = study.arms[job.arm]
+    sim, measure, hurt, metrics = run_arm(study, arm, job, dict(arm.sets))
+    follow = getattr(measure, "follow_up", None)
+    events = follow() if follow is not None else None
+    if events:
+        sets = dict(arm.sets)
+        sets["timeline"] = [e.model_dump(exclude_defaults=True)
+                            for e in (sim.plan.scenario.timeline or [])] + list(events)
+        first, first_metrics = measure, metrics
+        sim, measure, hurt, metrics = run_arm(study, arm, job, sets)
+        measure.previous, measure.previous_metrics = first, first_metrics
+    rows = list(measure.rows(metrics))
+    h = hurt.table()
+    for d, g, m, v in zip(*(h.column(c).to_pylist() for c in ("dimension", "group", "metric", "value")),
+                          strict=True):
+        rows.append((f"hurt/{d}/{g}/{m}", None, v))
+    return pa.table({"metric": [r[0] for r in rows], "date": [r[1] for r in rows],
+                     "value": [float(r[2]) for r in rows]}, schema=RUN_ROWS)
+
+
+def run_arm(study: Study, arm: Any, job: Job, sets: dict[str, Any]) -> tuple[Any, Any, Any, pa.Table]:
+    """One simulation of ``arm`` at the job's seed and size: (sim, measure, hurt, metrics)."""
     from scslab.experiment.hurt import HurtTracker
     from scslab.experiment.metrics import run_metrics
     from scslab.sim.loop import Simulation
@@ -49,10 +81,8 @@ def run_job(job: Job) -> pa.Table:
     from scslab.sim.run import RunResult
     from scslab.studies.measures import measure_module
 
-    study = load_study(job.study)
-    arm = study.arms[job.arm]
     plan = resolve(arm.scenario or study.scenario, persons=job.size.persons, days=job.size.days,
-                   seed=job.seed, sets=dict(arm.sets))
+                   seed=job.seed, sets=sets)
     mod = measure_module(study.measures)
     keep = bool(getattr(mod.Measure, "keep_ledger", False))
     t0 = time.perf_counter()
@@ -66,13 +96,7 @@ def run_job(job: Job) -> pa.Table:
 
     daily = sim.run(on_day=on_day)
     metrics = run_metrics(RunResult(sim, daily, None, time.perf_counter() - t0).daily_table())
-    rows = list(measure.rows(metrics))
-    h = hurt.table()
-    for d, g, m, v in zip(*(h.column(c).to_pylist() for c in ("dimension", "group", "metric", "value")),
-                          strict=True):
-        rows.append((f"hurt/{d}/{g}/{m}", None, v))
-    return pa.table({"metric": [r[0] for r in rows], "date": [r[1] for r in rows],
-                     "value": [float(r[2]) for r in rows]}, schema=RUN_ROWS)
+    return sim, measure, hurt, metrics
 
 
 @dataclass
@@ -134,12 +158,16 @@ class StudyResult:
         return summarise(diff, ["arm", "metric"])
 
     def value(self, arm: str, metric: str) -> tuple[float, float, float]:
-        """``(mean, ci_low, ci_high)`` of a scalar metric in one arm (nan where absent)."""
+        """``(mean, ci_low, ci_high)`` of a scalar metric in one arm (nan where absent).
+
+        A bound is absent where only one replicate has the metric.
+        """
         sc = self.scalars()
         m = sc.filter(pc.and_(pc.equal(sc.column("arm"), arm), pc.equal(sc.column("metric"), metric)))
         if m.num_rows == 0:
             return (float("nan"),) * 3
-        return tuple(float(m.column(c)[0].as_py()) for c in ("mean", "ci_low", "ci_high"))  # type: ignore[return-value]
+        got = [m.column(c)[0].as_py() for c in ("mean", "ci_low", "ci_high")]
+        return tuple(float("nan") if v is None else float(v) for v in got)  # type: ignore[return-value]
 
     def write(self, out: str | Path, force: bool = False) -> Path:
         """Write ``results.parquet``, ``runs.parquet``, ``report.html`` and ``study.toml``."""

@@ -13,7 +13,22 @@ Every count is scaled from the sample to the county: ``scale = county_population
   residents; the metric is that day's distance from the start [days]. A run that never trips is
   censored at the horizon (``n_days``) and has ``outcry = 0``.
 * ``cd_person_days_until_outcry``: person-days spent graded C or D up to the outcry (or the
-  horizon), scaled: what the regime had imposed by the time the rule would have ended it.
+  horizon), scaled: what the regime had imposed by the time the rule ended it.
+
+When the rule trips, the rule acts: :meth:`Measure.follow_up` asks for the regime's ``end``
+``end_after_outcry_days`` after the tripping publication, and for people to stop answering to
+it from then (deterrence 0, striving and offsetting off, effort unshifted: a behaviour change on
+the timeline; the scenario answers to this one regime only). The study framework runs the arm
+again with these events (:func:`scslab.studies.run.run_job`), so the rows come from the run in
+which the regime was ended, and compare it with the first run, in which it went on:
+
+* ``cd_person_days_to_horizon``: C/D person-days to the horizon had the regime gone on (the
+  first run), scaled;
+* ``cd_person_days_imposed``: C/D person-days while the regime ran (to its end, else the
+  horizon), scaled;
+* ``harmful_after_end_per_1000py`` and ``harmful_after_end_per_1000py_had_it_gone_on``:
+  harmful acts from the end day to the horizon per 1,000 person-years, with the regime ended and
+  had it gone on (only runs in which it ended have them): the deterrence its end gave up.
 """
 
 from __future__ import annotations
@@ -76,6 +91,10 @@ class Measure:
         self.ever_count = np.zeros(sim.n_days, np.int64)
         self.now_count = np.zeros(sim.n_days, np.int64)
         self.batch_graded = float("nan")
+        self.end_lag = int(options.get("end_after_outcry_days", 0))
+        # The run in which the regime went on, and its metrics (set by run_job; see follow_up).
+        self.previous: Measure | None = None
+        self.previous_metrics: pa.Table | None = None
 
     def on_day(self, k: int) -> None:
         """Grades after day index ``k``."""
@@ -91,6 +110,47 @@ class Measure:
         """The regime's acts that take points away."""
         return [a.id for a in self.e.rulebook.acts if a.points < 0]
 
+    def outcry(self) -> int:
+        """Day index of the publication that trips the outcry rule, or NEVER."""
+        per100k = self.ever_count * self.scale / (self.scale * self.sim.n_persons) * 1e5
+        return outcry_day(per100k, self.start, self.lag, self.threshold,
+                          (self.batch_to - self.start).days)
+
+    def end_day(self) -> int:
+        """Day index from which the rule ends the regime, or NEVER (not within the horizon)."""
+        day = self.outcry()
+        if day == NEVER or day + self.end_lag >= self.sim.n_days:
+            return NEVER
+        return day + self.end_lag
+
+    def follow_up(self) -> list[dict[str, Any]] | None:
+        """Timeline events that end the regime where the rule tripped (None: it did not)."""
+        end = self.end_day()
+        if end == NEVER:
+            return None
+        date = (self.start + _dt.timedelta(days=end)).isoformat()
+        note = "the backlash study's declared outcry rule tripped (verified = false)"
+        flat = dict.fromkeys(("restricted", "near_restriction", "clear", "near_privilege",
+                              "privileged"), 1.0)
+        return [
+            {"date": date, "regime": self.e.rulebook.regime.id, "action": "end",
+             "verified": False, "note": note},
+            {"date": date, "verified": False, "note": "with the regime ended, nobody answers to it",
+             "behaviour": {"deterrence": dict.fromkeys(flat, 0.0), "striving": flat,
+                           "offset_strength": 0.0, "effort_response": 0.0}},
+        ]
+
+    def harmful_after(self, metrics: pa.Table, day: int) -> float:
+        """Harmful acts on day indices ``day`` .. horizon, per 1,000 person-years."""
+        acts = self.sim.plan.scenario.acts
+        names = pa.array([f"occurred/{a}" for a, v in acts.items() if v.kind == "harmful"],
+                         pa.string())
+        d = metrics.column("date")
+        sel = metrics.filter(pc.and_(pc.is_in(metrics.column("metric"), names), pc.greater_equal(
+            d, pa.scalar(self.start + _dt.timedelta(days=day)))))
+        person_years = self.sim.n_persons * (self.sim.n_days - day) / 365.0
+        return 1000.0 * float(pc.sum(sel.column("value")).as_py() or 0.0) / person_years
+
     def rows(self, metrics: pa.Table) -> list[Row]:
         """The study's metrics of this run, scaled to the county."""
         s, county = self.scale, self.scale * self.sim.n_persons
@@ -101,18 +161,26 @@ class Measure:
                                              pc.less_equal(d, pa.scalar(self.batch_to)))))
         deductions = float(pc.sum(sel.column("value")).as_py() or 0.0)
         per100k = self.ever_count * s / county * 1e5
-        day = outcry_day(per100k, self.start, self.lag, self.threshold, (self.batch_to - self.start).days)
+        day = self.outcry()
         crossed = day != NEVER
         until = day if crossed else self.sim.n_days
+        went_on = self.previous if self.previous is not None else self
+        end = self.end_day() if self.previous is not None else NEVER
+        imposed = self.now_count[:end].sum() if end != NEVER else self.now_count.sum()
         rows: list[Row] = [
             ("deductions_first_batch", None, s * deductions),
             ("graded_C_or_D_first_batch", None, s * self.batch_graded),
             ("days_to_outcry", None, float(until)),
             ("outcry", None, float(crossed)),
             ("cd_person_days_until_outcry", None, s * float(self.now_count[:until].sum())),
-            ("cd_person_days_to_horizon", None, s * float(self.now_count.sum())),
+            ("cd_person_days_to_horizon", None, s * float(went_on.now_count.sum())),
+            ("cd_person_days_imposed", None, s * float(imposed)),
             ("ever_C_or_D_per_100k", None, float(per100k[-1])),
         ]
+        if self.previous is not None and self.previous_metrics is not None and end != NEVER:
+            rows += [("harmful_after_end_per_1000py", None, self.harmful_after(metrics, end)),
+                     ("harmful_after_end_per_1000py_had_it_gone_on", None,
+                      self.harmful_after(self.previous_metrics, end))]
         for m in month_ends(self.start, self.sim.n_days):
             rows.append(("ever_C_or_D_per_100k", self.start + _dt.timedelta(days=m), float(per100k[m])))
         return rows
@@ -147,4 +215,14 @@ def conclude(res: Any) -> list[str]:
             what = f"trips the outcry rule in {100 * share:.0f} % of replicates"
         out.append(f"“{a.name}” {what}; days to outcry {fmt(days[0])} "
                    f"(95 % interval {fmt(days[1])} to {fmt(days[2])}, censored at the horizon).")
+        ended = res.value(a.name, "harmful_after_end_per_1000py")
+        went_on = res.value(a.name, "harmful_after_end_per_1000py_had_it_gone_on")
+        if ended[0] == ended[0] and went_on[0] == went_on[0]:
+            imposed = res.value(a.name, "cd_person_days_imposed")[0]
+            horizon = res.value(a.name, "cd_person_days_to_horizon")[0]
+            out.append(f"Where it tripped, ending “{a.name}” cut the C/D person-days imposed from "
+                       f"{fmt(horizon)} to {fmt(imposed)} (means over all replicates) and gave up its "
+                       f"deterrence: {fmt(ended[0])} harmful acts per 1,000 person-years after the "
+                       f"end ({fmt(ended[1])} to {fmt(ended[2])}) against {fmt(went_on[0])} had it "
+                       f"gone on ({fmt(went_on[1])} to {fmt(went_on[2])}).")
     return out
