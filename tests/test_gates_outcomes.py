@@ -186,3 +186,22 @@ def test_calibration_target_7_inspection_rate_by_class_at_1e5_persons():
         assert n > 10_000, (cls, n)  # every class is well filled
         se = math.sqrt(p * (1 - p) / n)
         assert abs(hit[key] / n - p) < 4 * se, (cls, hit[key] / n, p, se)
+
+
+def test_inspections_are_in_the_run_folder_and_each_firms_file(tmp_path):
+    import pyarrow.parquet as pq
+
+    from scslab.sim import run_scenario
+
+    out = tmp_path / "run"
+    run_scenario("customs", persons=5_000, days=40, seed=2, out=out)
+    rows = pq.read_table(out / "gates.parquet").to_pylist()
+    inspected = [r for r in rows if r["outcome"] == "inspected"]
+    assert inspected and all(r["regime"] == "" and r["service"] == "customs_clearance" for r in inspected)
+    daily = pq.read_table(out / "daily.parquet").to_pylist()
+    total = sum(r["value"] for r in daily if r["metric"] == "outcome")
+    assert total == len(inspected)
+    firm = inspected[0]["subject"]
+    r = cli("explain", out, firm)
+    assert r.code == 0, r.stderr
+    assert "customs_clearance: inspected" in r.stdout
