@@ -205,3 +205,8 @@ def test_inspections_are_in_the_run_folder_and_each_firms_file(tmp_path):
     r = cli("explain", out, firm)
     assert r.code == 0, r.stderr
     assert "customs_clearance: inspected" in r.stdout
+    # The report gives the inspection rate by class.
+    from scslab.report.build import write_report
+
+    html = write_report(out).read_text(encoding="utf-8")
+    assert "Outcomes by class" in html and "customs_intensified_inspection" in html

@@ -308,6 +308,22 @@ def _gates(run: RunFolder) -> tuple[list[Plot], Table | None, list[str]]:
     return [fig], Table(header, rows), notes
 
 
+def _outcomes(run: RunFolder) -> Table | None:
+    """Outcomes by class (customs inspections): allowed requests, outcomes and their rate.
+
+    None where no service of the run has an outcome (``Service.outcome``).
+    """
+    if not run.has_metric("outcome_requests", ""):
+        return None
+    asked, hit = run.total("outcome_requests", ""), run.total("outcome", "")
+    rows = []
+    for key, n in asked.items():
+        service, _, cls = key.partition(":")
+        x = hit.get(key, 0.0)
+        rows.append([service, cls, fmt(n), fmt(x), _pct(_rate(x, n))])
+    return Table(["service", "class (id held)", "allowed requests", "outcomes", "rate"], rows)
+
+
 # -- shaming ---------------------------------------------------------------------------------
 
 #: The shaming metrics of ``daily.parquet``, per regime and channel, and their report labels.
@@ -414,6 +430,7 @@ def render(run: RunFolder) -> str:
         "gate_plots": gate_plots,
         "gate_table": gate_table,
         "gate_notes": gate_notes,
+        "outcome_table": _outcomes(run),
         "shaming_plots": shaming_plots,
         "shaming_table": shaming_table,
         "hurt": _hurt(run),
