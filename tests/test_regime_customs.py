@@ -43,7 +43,7 @@ def test_order_251_classes(replay_rows, acts, band, lists, restrictions, privile
     assert state(replay_rows, ORDER_251, *acts) == (band, lists, restrictions, privileges)
 
 
-CERTIFIED = ["aeo_mutual_recognition", "customs_low_inspection_rate", "customs_priority_clearance",
+CERTIFIED = ["aeo_mutual_recognition", "customs_priority_clearance", "customs_reduced_inspection_rate",
              "customs_simplified_document_review"]
 
 

@@ -96,3 +96,60 @@ def test_honour_channels_have_no_costs_and_are_no_service_privilege():
         ServiceTable.model_validate(bad)
     with pytest.raises(ValidationError, match="must start with"):
         ServiceTable.model_validate({**base, "channels": [{**board, "id": "praised_board"}]})
+
+
+VILLAGE = """# Illustrative rates (assumptions), raised so that a small village fills the board.
+regimes = ["honour-board"]
+
+[scenario]
+name = "village"
+description = "A village honour board alone."
+
+[horizon]
+persons = 2_000
+days = 60
+start_date = "2022-01-01"
+seed = 4
+
+[acts]
+caring_for_elderly_relatives = { kind = "prosocial" }
+blood_donation = { kind = "prosocial" }
+village_cleanup = { kind = "prosocial" }
+helping_others = { kind = "prosocial" }
+cooperating_with_government = { kind = "prosocial" }
+family_quarrel = { kind = "harmful" }
+trampling_green_space = { kind = "harmful" }
+dumping_rubbish = { kind = "harmful" }
+illegal_building = { kind = "harmful" }
+
+[behaviour.rates]
+caring_for_elderly_relatives = "1/60"
+blood_donation = "1/365"
+village_cleanup = "1/60"
+helping_others = "1/60"
+cooperating_with_government = "1/365"
+family_quarrel = "1/365"
+trampling_green_space = "1/730"
+dumping_rubbish = "1/365"
+illegal_building = "1/20000"
+
+[gates]
+enabled = true
+"""
+
+
+def test_the_report_shows_honour_as_honour_not_as_shaming(tmp_path):
+    # Public honour is an exposure of the opposite sign: the run report plots it apart from
+    # shaming and charges it no costs.
+    from scslab.report.build import write_report
+    from scslab.sim import run_scenario
+
+    path = tmp_path / "village.toml"
+    path.write_text(VILLAGE, encoding="utf-8")
+    out = tmp_path / "run"
+    res = run_scenario(path, out=out)
+    sh = next(iter(res.sim.gates.shaming.values()))
+    assert [c.id for c in sh.channels] == ["honoured_notice_board"] and sh.exposure.sum() > 0
+    html = write_report(out).read_text(encoding="utf-8")
+    assert "Honour exposures per day" in html
+    assert "Shaming exposures per day" not in html and "Costs of shaming" not in html

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 FLOWS = frozenset({
     "occurred", "recorded", "request", "denied", "privileged", "exposure", "ties_lost",
     "jobs_lost", "source_records", "source_false", "wrongful_records", "wrongful_denied",
+    "outcome_requests", "outcome",
 })
 
 SCHEMA = pa.schema([("metric", pa.string()), ("date", pa.date32()), ("value", pa.float64())])

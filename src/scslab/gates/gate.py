@@ -15,6 +15,10 @@ them itself). So the tables come in three *modes* (:data:`PERSON`, :data:`ORG_OW
 
 Joint punishment (``[[joint_punishment]]`` in the services table) adds restrictions to a regime's
 list in the simulation: the memorandum's signatories apply the list in their own fields.
+
+A service's outcome classes (``Service.outcome``) compile the same way, into ``band x column`` and
+``list x column`` tables with one column per (service, class): :meth:`RegimeGate.classify` gives
+each request the precedence of the first class its subject holds.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from scslab.gates.services import ServiceTable
 from scslab.regime.consequences import ORG_OWN, PERSON, VIA_REP, ConsequenceTable
 from scslab.regime.engine import Engine
 
-__all__ = ["ORG_OWN", "PERSON", "VIA_REP", "RegimeGate"]
+__all__ = ["NO_CLASS", "ORG_OWN", "PERSON", "VIA_REP", "RegimeGate"]
+
+NO_CLASS = np.int64(1 << 30)
+""":meth:`RegimeGate.classify` of a request whose subject holds none of the service's classes."""
 
 
 class RegimeGate:
@@ -88,6 +95,18 @@ class RegimeGate:
         self.gates = self._band_gates or bool(self.lists) or bool(self.compound)
         self.shames = bool(self.band_mark.any() or self.mark_lists or self.mark_compound)
         self.joint = [j.list for j in joint]
+        # Outcome classes: one column per (service, class), in the services' order; a request of
+        # service s reads columns class_start[s] .. class_start[s + 1].
+        cols = [(i, c.held) for i, sv in enumerate(services) if sv.outcome for c in sv.outcome.classes]
+        n_cls = [len(sv.outcome.classes) if sv.outcome else 0 for sv in services]
+        self.class_start = np.concatenate([[0], np.cumsum(n_cls)]).astype(np.int64)
+        self.class_service = np.array([i for i, _ in cols], np.int64)
+        cls = np.array([[x == held for _, held in cols] for x in ids], bool).reshape(len(ids), len(cols))
+        self.band_cls = any_of(ct.band, cls)  # (mode, band, column)
+        self.cls_lists = [(li, c) for li in ct.used_lists
+                          if (c := any_of(ct.list[:, li], cls)).any()]
+        self.cls_compound = [(g, c) for g in ct.compound if (c := any_of(g.band, cls)).any()]
+        self.classes = bool(self.band_cls.any() or self.cls_lists or self.cls_compound)
 
     def _in_scope(self, s: np.ndarray) -> np.ndarray | None:
         """Mask of subjects the regime covers (None: all of them).
@@ -133,6 +152,32 @@ class RegimeGate:
             deny |= ok & d[mode, b, svc]
             priv |= ok & p[mode, b, svc]
         return deny, priv & ~deny
+
+    def classify(self, s: np.ndarray, svc: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        """Per request, the precedence of the first outcome class of ``svc[i]`` that ``s[i]`` holds.
+
+        0 is the service's first class; :data:`NO_CLASS` where the subject holds none of them
+        (or the regime does not cover it). O(len(s) x classes).
+        """
+        out = np.full(len(s), NO_CLASS, np.int64)
+        if not self.classes or not len(s):
+            return out
+        scope = self._in_scope(s)
+        idx = np.arange(len(s)) if scope is None else np.flatnonzero(scope)
+        s, svc, mode = s[idx], svc[idx], mode[idx]
+        e = self.engine
+        b = e.band_index(s)
+        held = self.band_cls[mode, b]  # (requests, columns), a copy
+        for li, c in self.cls_lists:
+            on = e.listed(li, s)
+            held[on] |= c[mode[on]]
+        for g, c in self.cls_compound:
+            ok = g.meets(e, s)
+            held[ok] |= c[mode[ok], b[ok]]
+        held &= self.class_service[None, :] == svc[:, None]  # only the request's own service
+        first = held.argmax(axis=1) - self.class_start[svc]
+        out[idx] = np.where(held.any(axis=1), first, NO_CLASS)
+        return out
 
     def listed(self, li: int, s: np.ndarray) -> np.ndarray:
         """Whether subjects ``s`` are on list ``li`` (False for subjects the regime does not cover)."""

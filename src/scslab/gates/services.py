@@ -6,6 +6,11 @@ Declarative, cited data (TOML checked by pydantic), shipped as ``scslab/gates/se
 A service's rate is ``rate_per_year * ability_to_pay ** income_elasticity`` requests per eligible
 requester per year, for requesters inside the age window; ``ability_to_pay`` has median 1, so
 ``rate_per_year`` is the rate of a median requester.
+
+A service may also have an :class:`Outcome`: something that befalls an allowed request with a
+probability set by the class of its requester, the first of the outcome's ``classes`` whose
+restriction or privilege id the requester holds (a customs declaration is inspected with the
+class's inspection rate).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ _PACKAGE = "scslab.gates"
 DEFAULT = "services"  # the built-in table: scslab/gates/services.toml
 
 Sector = Literal["transport", "hotels", "education", "real_estate", "employment", "finance",
-                 "procurement", "mobility", "travel_abroad"]
+                 "procurement", "mobility", "travel_abroad", "customs"]
 SECTORS: tuple[Sector, ...] = get_args(Sector)
 """Sectors of a service. The first seven are those the joint-punishment memorandum of 2016
 reaches (SPC-2017 Art. 8 and the 2015 consumption restrictions; see the court-defaulters
@@ -38,6 +43,54 @@ SHAMING_PREFIX = "shamed_"
 HONOUR_PREFIX = "honoured_"
 """Privilege ids starting with this prefix are honour markers: public praise, an exposure with the
 opposite sign to shaming (a red list on a notice-board), not a gate."""
+
+
+OUTCOME_BASE = "none"
+"""The class key of requesters who hold none of an outcome's classes."""
+
+
+class OutcomeClass(Cited):
+    """The requesters who hold one restriction or privilege id, and their outcome probability."""
+
+    held: Id = Field(description="restriction or privilege id whose holders form the class")
+    probability: float = Field(ge=0, le=1, description="probability that an allowed request of a "
+                                                       "holder has the outcome [1/request]")
+
+
+class Outcome(Cited):
+    """What may befall an allowed request, with a probability per class of requester.
+
+    A requester's class is the first entry of ``classes`` whose id it holds from its own status
+    (in any regime of the run); one holding none has ``probability``. A denied request has no
+    outcome. The draw is keyed by (requester, day, the requester's n-th request of the service
+    that day), so it never depends on partitioning.
+    """
+
+    name: Id = Field(description="what the outcome is, e.g. inspected")
+    probability: float = Field(ge=0, le=1, description="probability for a requester holding none "
+                                                       "of the classes [1/request]")
+    classes: list[OutcomeClass] = Field(min_length=1, description="in order of precedence: a "
+                                        "requester holding several ids is in the first class")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Outcome:
+        seen: set[str] = set()
+        for c in self.classes:
+            if c.held in seen:
+                raise ValueError(f"outcome {self.name}: class {c.held!r} is given twice")
+            if c.held == OUTCOME_BASE:
+                raise ValueError(f"outcome {self.name}: {OUTCOME_BASE!r} names the requesters "
+                                 "in no class (the outcome's own probability)")
+            seen.add(c.held)
+        return self
+
+    def keys(self) -> list[str]:
+        """Class keys in output order: the classes, then :data:`OUTCOME_BASE`."""
+        return [*(c.held for c in self.classes), OUTCOME_BASE]
+
+    def probabilities(self) -> list[float]:
+        """Probability per class key, in :meth:`keys` order [1/request]."""
+        return [*(c.probability for c in self.classes), self.probability]
 
 
 class Service(Cited):
@@ -57,6 +110,8 @@ class Service(Cited):
     max_age: int | None = Field(None, ge=0, le=120, description="oldest eligible requester [years]")
     denied_by: list[Id] = Field(default_factory=list, description="restriction ids that deny it")
     privileged_by: list[Id] = Field(default_factory=list, description="privilege ids that privilege it")
+    outcome: Outcome | None = Field(None, description="what may befall an allowed request, with a "
+                                                      "probability per class of requester")
 
     @model_validator(mode="after")
     def _check(self) -> Service:
@@ -72,6 +127,9 @@ class Service(Cited):
         for x in self.privileged_by:
             if x.startswith(HONOUR_PREFIX):
                 raise ValueError(f"{x!r} is an honour marker, not a privilege of a service")
+        for c in self.outcome.classes if self.outcome else ():
+            if c.held.startswith((SHAMING_PREFIX, HONOUR_PREFIX)):
+                raise ValueError(f"{c.held!r} is a shaming or honour marker, not a class of an outcome")
         return self
 
 
@@ -154,6 +212,12 @@ class ServiceTable(BaseModel):
             for k in item.sources:
                 if k not in keys:
                     raise ValueError(f"{where}: unknown source {k!r}")
+        for s in self.services:
+            cited = [s.outcome, *s.outcome.classes] if s.outcome else []
+            for item in cited:
+                for k in item.sources:
+                    if k not in keys:
+                        raise ValueError(f"services {s.id} outcome: unknown source {k!r}")
         return self
 
     def service_ids(self) -> list[str]:
@@ -166,6 +230,8 @@ class ServiceTable(BaseModel):
         for s in self.services:
             out.update(s.denied_by)
             out.update(s.privileged_by)
+            if s.outcome:
+                out.update(c.held for c in s.outcome.classes)
         return out
 
     def sectors_denied(self, restrictions: set[str]) -> set[str]:

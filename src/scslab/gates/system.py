@@ -21,7 +21,11 @@ Counts per day (``daily.parquet``): ``request`` by service (regime ""); ``denied
 ``privileged`` by service per gating regime and, under regime "", for the combined answer (denied
 if any regime denies, else privileged if any privileges); ``denied`` also has the key
 ``<service>_family_spillover`` for denials of a child's request that come from a guardian's status
-alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regime.
+alone; ``exposure``, ``ties_lost`` and ``jobs_lost`` by shaming channel per regime. For a
+service with an outcome (``Service.outcome``), regime "": ``outcome_requests`` (allowed requests)
+and ``outcome`` (those the outcome befell), keyed ``<service>:<class>`` with the class the held id
+of the requester's first class, or ``none``; their ratio per class is the outcome's rate (a
+customs declaration's inspection rate by the firm's credit class).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 
 from scslab.gates.config import GatesPlan
 from scslab.gates.demand import Demand, guardians
-from scslab.gates.gate import ORG_OWN, PERSON, VIA_REP, RegimeGate
+from scslab.gates.gate import NO_CLASS, ORG_OWN, PERSON, VIA_REP, RegimeGate
 from scslab.gates.services import ServiceTable
 from scslab.gates.shaming import Shaming, Ties
 from scslab.regime.engine import Engine
@@ -61,6 +65,10 @@ class Decisions:
     denied: np.ndarray  # (regimes, requests) bool
     privileged: np.ndarray  # (regimes, requests) bool, never where denied
     spillover: np.ndarray  # (regimes, requests) bool
+    # Per request, its outcome column (Gates.outcome_keys) or -1: no outcome (the service has
+    # none, or the request was denied); and whether the outcome befell it (set by Gates.step).
+    outcome_col: np.ndarray | None = None
+    outcome: np.ndarray | None = None
 
 
 def represented(org_legal_rep: np.ndarray, n_persons: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,8 +124,25 @@ class Gates:
         answered = np.zeros(S, bool)
         for g in self.regime_gates:
             answered |= g.answers_services
+        # Outcomes (Service.outcome): one column per (service, class key); a request of service
+        # s in class c (precedence, NO_CLASS clipped to the last: "none") is column
+        # outcome_start[s] + c.
+        outs = [(i, sv.id, sv.outcome) for i, sv in enumerate(table.services) if sv.outcome]
+        self.has_outcome = np.zeros(S, bool)
+        self.has_outcome[[i for i, _, _ in outs]] = True
+        answered |= self.has_outcome  # every requester's class matters, "none" included
+        self.outcome_keys = [f"{sid}:{key}" for _, sid, o in outs for key in o.keys()]
+        self.outcome_p = np.array([p for _, _, o in outs for p in o.probabilities()], np.float64)
+        n_keys = np.zeros(S, np.int64)
+        n_keys[[i for i, _, _ in outs]] = [len(o.keys()) for _, _, o in outs]
+        self.outcome_start = np.concatenate([[0], np.cumsum(n_keys)[:-1]]).astype(np.int64)
+        self.outcome_last = self.outcome_start + n_keys - 1  # the "none" column
+        self.outcome_streams = {i: streams.keyed(f"gates.{sid}.outcome") for i, sid, _ in outs}
+        self.outcome_requests = np.zeros((n_days, len(self.outcome_keys)), np.int64)
+        self.outcomes = np.zeros((n_days, len(self.outcome_keys)), np.int64)
         self.count_only = ~answered
         self.gating = [r for r, g in enumerate(self.regime_gates) if g.gates]
+        self.classing = [r for r, g in enumerate(self.regime_gates) if g.classes]
         children = [i for i, s in enumerate(table.services) if s.requesters == "children"]
         self.spill_col = np.full(S, -1, np.int64)
         self.spill_col[children] = S + np.arange(len(children))
@@ -253,10 +278,64 @@ class Gates:
             own_d[R] = own_d[:R].any(axis=0)
         pri &= ~den  # a denied request is never privileged
         ids = [self.regime_gates[r].id for r in self.gating] + [""]
-        return Decisions(ids, den, pri, fam_d & ~own_d)
+        dec = Decisions(ids, den, pri, fam_d & ~own_d)
+        if self.has_outcome.any():
+            dec.outcome_col = self.classify(svc, ri, subj, mode, may_priv, den[R])
+        return dec
+
+    def classify(self, svc: np.ndarray, ri: np.ndarray, subj: np.ndarray, mode: np.ndarray,
+                 may_priv: np.ndarray, denied: np.ndarray) -> np.ndarray:
+        """Outcome column of each request (-1: none), from its gate subjects ``pairs``.
+
+        A class counts from the requester's own status (a child's guardians'), as privileges
+        do, in any running regime; the first class in the service's order wins.
+        """
+        rank = np.full(len(svc), NO_CLASS, np.int64)
+        sel = self.has_outcome[svc[ri]] & may_priv
+        if sel.any():
+            ri, subj, mode = ri[sel], subj[sel], mode[sel]
+            psvc = svc[ri]
+            for r in self.classing:
+                if r not in self.inactive:
+                    np.minimum.at(rank, ri, self.regime_gates[r].classify(subj, psvc, mode))
+        col = np.minimum(self.outcome_start[svc] + rank, self.outcome_last[svc])
+        return np.where(self.has_outcome[svc] & ~denied, col, -1)
+
+    def draw_outcomes(self, k: int, svc: np.ndarray, req: np.ndarray, col: np.ndarray) -> np.ndarray:
+        """Whether each request's outcome befalls it on day ``k`` (False where ``col`` is -1).
+
+        The n-th request of a requester for a service on a day (n = 0, 1, ..., in the order the
+        day's requests were drawn) draws the uniform keyed (requester, k, n) in the service's
+        stream ``gates.<service>.outcome``: the same whoever draws it.
+        """
+        out = np.zeros(len(svc), bool)
+        has = np.flatnonzero(col >= 0)
+        if not len(has):
+            return out
+        # n: a request's rank among the same requester's requests of the same service that day.
+        order = has[np.lexsort((has, req[has], svc[has]))]
+        key = svc[order] * np.int64(self.n_subjects) + req[order]
+        new = np.ones(len(order), bool)
+        new[1:] = key[1:] != key[:-1]
+        first = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+        nth = np.arange(len(order)) - first
+        u = np.empty(len(order))
+        for i, stream in self.outcome_streams.items():
+            this = svc[order] == i
+            for n in np.unique(nth[this]).tolist():
+                at = this & (nth == n)
+                u[at] = stream.uniform(req[order][at], k, n)
+        out[order] = u < self.outcome_p[col[order]]
+        return out
 
     def _answer(self, k: int, day: int, svc: np.ndarray, req: np.ndarray) -> None:
         dec = self.decide(svc, req, day)
+        if dec.outcome_col is not None:
+            col = dec.outcome_col
+            dec.outcome = self.draw_outcomes(k, svc, req, col)
+            asked = col >= 0
+            self.outcome_requests[k] = np.bincount(col[asked], minlength=len(self.outcome_keys))
+            self.outcomes[k] = np.bincount(col[dec.outcome], minlength=len(self.outcome_keys))
         if self.answer_watch is not None:
             self.answer_watch(day, svc, req, dec)
         S = len(self.service_ids)
@@ -283,6 +362,9 @@ class Gates:
         for j, rid in enumerate(ids):
             out.append((rid, "denied", self.denied_keys, self.denied[:, j]))
             out.append((rid, "privileged", self.service_ids, self.privileged[:, j]))
+        if self.outcome_keys:
+            out += [("", "outcome_requests", self.outcome_keys, self.outcome_requests),
+                    ("", "outcome", self.outcome_keys, self.outcomes)]
         for r, sh in self.shaming.items():
             keys = [ch.id for ch in sh.channels]
             rid = self.regime_gates[r].id

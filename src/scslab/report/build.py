@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scslab import io
+from scslab.gates.services import HONOUR_PREFIX
 from scslab.report import plots
 from scslab.report.summary import RegimeSummary, fmt, recorded_scope, regime_summary
 from scslab.reprs import SYNTHETIC_NOTE
@@ -308,6 +309,22 @@ def _gates(run: RunFolder) -> tuple[list[Plot], Table | None, list[str]]:
     return [fig], Table(header, rows), notes
 
 
+def _outcomes(run: RunFolder) -> Table | None:
+    """Outcomes by class (customs inspections): allowed requests, outcomes and their rate.
+
+    None where no service of the run has an outcome (``Service.outcome``).
+    """
+    if not run.has_metric("outcome_requests", ""):
+        return None
+    asked, hit = run.total("outcome_requests", ""), run.total("outcome", "")
+    rows = []
+    for key, n in asked.items():
+        service, _, cls = key.partition(":")
+        x = hit.get(key, 0.0)
+        rows.append([service, cls, fmt(n), fmt(x), _pct(_rate(x, n))])
+    return Table(["service", "class (id held)", "allowed requests", "outcomes", "rate"], rows)
+
+
 # -- shaming ---------------------------------------------------------------------------------
 
 #: The shaming metrics of ``daily.parquet``, per regime and channel, and their report labels.
@@ -332,17 +349,31 @@ def _shaming(run: RunFolder) -> tuple[list[Plot], Table | None]:
         return [], None
     figs: list[Plot] = []
     start = _start(run)
-    if found.get("exposure"):
+    # Honour channels (a red list on a notice-board) are exposures of the opposite sign: public
+    # praise, plotted apart so that it is never read as shaming.
+    exposure = found.get("exposure", {})
+    shamed = {c: v for c, v in exposure.items() if HONOUR_PREFIX not in c}
+    honoured = {c: v for c, v in exposure.items() if HONOUR_PREFIX in c}
+    if shamed:
         figs.append(Plot(
             "Shaming exposures per day",
             "People who saw a subject shamed, per regime, channel and day.",
-            plots.lines(found["exposure"], title="shaming exposures per channel",
+            plots.lines(shamed, title="shaming exposures per channel",
+                        ylabel="people exposed per day (persons)", start=start),
+        ))
+    if honoured:
+        figs.append(Plot(
+            "Honour exposures per day",
+            "People who saw a subject honoured (public praise, the opposite sign to shaming; it "
+            "costs the subject nothing), per regime, channel and day.",
+            plots.lines(honoured, title="honour exposures per channel",
                         ylabel="people exposed per day (persons)", start=start),
         ))
     costs = {
         f"{label}: {name}": np.cumsum(values)
         for metric, label in SHAMING[1:]
         for name, values in found.get(metric, {}).items()
+        if HONOUR_PREFIX not in name  # honour costs nothing (gates.services.Channel)
     }
     if costs:
         figs.append(Plot(
@@ -414,6 +445,7 @@ def render(run: RunFolder) -> str:
         "gate_plots": gate_plots,
         "gate_table": gate_table,
         "gate_notes": gate_notes,
+        "outcome_table": _outcomes(run),
         "shaming_plots": shaming_plots,
         "shaming_table": shaming_table,
         "hurt": _hurt(run),

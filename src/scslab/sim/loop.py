@@ -336,7 +336,9 @@ class Simulation:
         files = SubjectFiles(self.start, self.act_ids, src.names if src.any else None,
                              ["", *(s.sector for s in src.specs)],
                              None if g is None else [g.regime_gates[r].id for r in g.gating],
-                             [] if g is None else list(g.service_ids))
+                             [] if g is None else list(g.service_ids),
+                             None if g is None else [None if sv.outcome is None else sv.outcome.name
+                                                     for sv in g.table.services])
         if g is not None:
             g.answer_watch = files.on_answers
         self.files = files

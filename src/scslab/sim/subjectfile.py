@@ -8,7 +8,9 @@ Two optional, sparse tables of the run folder (``docs/architecture.md``):
   the default source and is true, and the ledger's lines show them.
 * ``gates.parquet``, where gates are on: one row per request and gating regime that denied or
   privileged it (``day``, ``date``, ``subject``, ``service``, ``regime``, ``outcome``); allowed
-  requests are not kept.
+  requests are not kept. A service with an outcome (``Service.outcome``, a customs inspection)
+  adds a row, regime ``""``, for each request the outcome befell, named by the outcome
+  (``inspected``); runs without such a service write the same file as before.
 
 Rows are in canonical order (day, then subject; a subject's rows of a day in the order they
 were made), so the files are the same for every ``--partitions``. The cost is one row per record
@@ -60,11 +62,21 @@ class SubjectFiles:
     """
 
     def __init__(self, start: int, act_ids: list[str], sources: list[str] | None,
-                 sectors: list[str], regimes: list[str] | None, services: list[str]) -> None:
+                 sectors: list[str], regimes: list[str] | None, services: list[str],
+                 outcome_names: list[str | None] | None = None) -> None:
         self.start, self.act_ids = start, act_ids
         self.sources, self.sectors = sources or [], sectors
         self.keep_records, self.keep_gates = sources is not None, regimes is not None
         self.regimes, self.services = regimes or [], services
+        # Outcomes (the outcome's name per service, None: none): extra outcome values, and the
+        # regime "" for their rows; absent, the dictionaries are those of runs without outcomes.
+        named = [n for n in outcome_names or [] if n is not None]
+        self.outcomes = [*OUTCOMES, *dict.fromkeys(named)]
+        self.outcome_code = np.array([-1 if n is None else self.outcomes.index(n)
+                                      for n in outcome_names or []], np.int64)
+        self.outcome_regime = len(self.regimes)
+        if named:
+            self.regimes = [*self.regimes, ""]
         self.rec: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.gate: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.streams: dict[str, ParquetStream] = {}
@@ -129,6 +141,10 @@ class SubjectFiles:
                 idx = np.flatnonzero(m)
                 if len(idx):
                     parts.append((idx, np.full(len(idx), j, np.int64), np.full(len(idx), o, np.int64)))
+        if dec.outcome is not None and dec.outcome.any():
+            idx = np.flatnonzero(dec.outcome)
+            parts.append((idx, np.full(len(idx), self.outcome_regime, np.int64),
+                          self.outcome_code[svc[idx]]))
         if not parts:
             return
         idx, reg, out = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -157,7 +173,7 @@ class SubjectFiles:
             "day": pa.array((day - self.start).astype(np.int32)), "date": _dates(day),
             "subject": pa.array(subj.astype(np.int32)),
             "service": _dictionary(svc, self.services), "regime": _dictionary(reg, self.regimes),
-            "outcome": _dictionary(out, list(OUTCOMES)),
+            "outcome": _dictionary(out, self.outcomes),
         })
 
 
