@@ -102,3 +102,22 @@ def distinct(x: np.ndarray, mark: np.ndarray) -> np.ndarray:
     for i in range(k):
         mark[out[i]] = False
     return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def occurrence_rank(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Per entry of ``x`` (subject rows below ``n``), how many earlier entries share its row.
+
+    Returns (ranks (int32), the highest rank + 1). One pass with a transient counter per row:
+    the rank passes then select by rank instead of sorting the day's records once per pass.
+    """
+    count = np.zeros(n, np.int32)
+    rank = np.empty(x.shape[0], np.int32)
+    top = 0
+    for i in range(x.shape[0]):
+        r = count[x[i]]
+        rank[i] = r
+        count[x[i]] = r + 1
+        if r + 1 > top:
+            top = r + 1
+    return rank, top

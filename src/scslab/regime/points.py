@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from scslab.dates import add_months, add_working_days
+from scslab.regime._kernels import occurrence_rank
 from scslab.regime.calendar import Expire
 from scslab.regime.ledger import SYSTEM_ACT
 from scslab.regime.rules import NEVER, OPEN_END, Rule
@@ -84,19 +85,15 @@ class PointRules:
 
     def _apply_records(self, day: int, subj: np.ndarray, act: np.ndarray, value: np.ndarray,
                        age: np.ndarray) -> None:
-        # Pass k applies the k-th record (file order) of every subject that has one.
-        f = self.first(subj)
-        if f.all():
+        # Pass k applies the k-th record (file order) of every subject that has one. The ranks
+        # come from one O(records) pass, not a sort of the remaining records per pass.
+        rank, top = occurrence_rank(subj, self.state.n)
+        if top <= 1:
             self._apply_unique(day, subj, act, value, age)
             return
-        rest = np.arange(len(subj))
-        while True:
-            sel = rest[f]
+        for k in range(top):
+            sel = np.flatnonzero(rank == k)
             self._apply_unique(day, subj[sel], act[sel], value[sel], age[sel])
-            rest = rest[~f]
-            if not len(rest):
-                break
-            f = self.first(subj[rest])
 
     def _apply_unique(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray,
                       age: np.ndarray) -> None:
