@@ -288,3 +288,20 @@ def newest_per_person(entries, mark, day):
             mark[w] = d
             keep[i] = True
     return keep
+
+
+@njit(cache=True, nogil=True)
+def current(entries, state, day):
+    """The day's entries whose person is still queued for ``day`` (relative to the start).
+
+    An entry goes stale when its person is redrawn to another day; one pass, where numpy
+    would make five temporaries of the day's queue.
+    """
+    out = np.empty_like(entries)
+    k = 0
+    for i in range(entries.shape[0]):
+        e = entries[i]
+        if (state[np.int64(e >> np.uint64(33))] >> SHIFT) == day:
+            out[k] = e
+            k += 1
+    return out[:k]

@@ -24,6 +24,7 @@ from scslab.conduct._kernels import (
     MAX_GROUPS,
     NONE_DAY,
     SHIFT,
+    current,
     newest_per_person,
     next_days,
     occurrences,
@@ -160,8 +161,7 @@ class Scheduler:
             return e, e, e, np.zeros(0, np.uint32), e, e
         entries = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if self._may_be_stale:
-            entries = entries[(self.state[(entries >> np.uint64(33)).astype(np.int64)] >> SHIFT)
-                              == day - self.start]
+            entries = current(entries, self.state, day - self.start)
             if len(chunks) > 1:  # a stale entry on a day its person was redrawn to again
                 if self._kept_on is None:
                     self._kept_on = np.full(len(self.propensity), -1, np.int16)
