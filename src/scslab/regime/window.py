@@ -27,15 +27,30 @@ def fraction_bits(w: np.ndarray) -> int | None:
     Args:
         w: float64 weights.
     """
-    if not np.isfinite(w).all():
-        return None
-    frac = w[w != np.trunc(w)]
-    if not len(frac):
-        return 0
-    m, e = np.frexp(frac)  # frac = m 2^e, 0.5 <= |m| < 1
-    mant = np.abs(np.ldexp(m, 53)).astype(np.int64)  # the 53-bit significand, an integer
-    tz = np.frexp((mant & -mant).astype(np.float64))[1] - 1  # its trailing zero bits
-    return int((53 - e - tz).max())
+    k = _fraction_bits(np.asarray(w, np.float64))
+    return None if k < 0 else k
+
+
+@njit(cache=True, nogil=True)
+def _fraction_bits(w: np.ndarray) -> int:
+    """:func:`fraction_bits` in one compiled pass (-1: a weight is not finite).
+
+    numpy took ~8 passes over a day's weights, 2 ms a day for Sesame's purchases at 10^6.
+    """
+    k = 0
+    for x in w:
+        if not math.isfinite(x):
+            return -1
+        if x == math.trunc(x):
+            continue
+        m, e = math.frexp(x)  # x = m 2^e, 0.5 <= |m| < 1
+        mant = np.int64(abs(math.ldexp(m, 53)))  # the 53-bit significand, an integer
+        tz = 0  # its trailing zero bits
+        while mant & 1 == 0:
+            mant >>= 1
+            tz += 1
+        k = max(k, 53 - e - tz)
+    return k
 
 
 @njit(cache=True, nogil=True)
