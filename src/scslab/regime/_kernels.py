@@ -121,3 +121,31 @@ def occurrence_rank(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
         if r + 1 > top:
             top = r + 1
     return rank, top
+
+
+@njit(cache=True, nogil=True)
+def recount(s: np.ndarray, band: np.ndarray, on_since: np.ndarray, off_since: np.ndarray,
+            never: int, where: np.ndarray, now: np.ndarray) -> bool:
+    """Move subjects ``s`` (may repeat) to their band ``band`` in one compound group's counts.
+
+    A subject counts in the group while it is on the list whose listing days are ``on_since``
+    and not on that of ``off_since`` (empty: no such condition; ``never``: not listed), else
+    not at all (-1). ``where`` (int16, the group's band per subject) and ``now`` (its counts,
+    last slot: no band) are updated in place. Returns whether a count moved. A repeat finds
+    its subject already moved, so no distinct pass is needed.
+    """
+    moved = False
+    for i in range(s.shape[0]):
+        x = s[i]
+        ok = (on_since.shape[0] == 0 or on_since[x] != never) and \
+            (off_since.shape[0] == 0 or off_since[x] == never)
+        new = np.int16(band[i]) if ok else np.int16(-1)
+        old = where[x]
+        if new != old:
+            if old >= 0:
+                now[old] -= 1
+            if new >= 0:
+                now[new] += 1
+            where[x] = new
+            moved = True
+    return moved
