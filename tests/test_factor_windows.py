@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from scslab.dates import to_date, to_day
 from scslab.regime import Engine, load_rulebook
-from scslab.regime.factor import FactorModel, WindowSum, fraction_bits
+from scslab.regime.factor import FactorModel
+from scslab.regime.window import WindowSum, fraction_bits
 
 N = 6  # subjects; the streams leave some of them without records
 

@@ -288,3 +288,50 @@ def newest_per_person(entries, mark, day):
             mark[w] = d
             keep[i] = True
     return keep
+
+
+@njit(cache=True, nogil=True)
+def current(entries, state, day):
+    """The day's entries whose person is still queued for ``day`` (relative to the start).
+
+    An entry goes stale when its person is redrawn to another day; one pass, where numpy
+    would make five temporaries of the day's queue.
+    """
+    out = np.empty_like(entries)
+    k = 0
+    for i in range(entries.shape[0]):
+        e = entries[i]
+        if (state[np.int64(e >> np.uint64(33))] >> SHIFT) == day:
+            out[k] = e
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def split_looks(subj, act, luck, check_act, review_act):
+    """The day's occurrences parted in one pass, each part in occurrence order.
+
+    Returns (real subjects, acts, lucks; subjects of score checks; subjects of tie reviews).
+    Checks and reviews are not acts any regime records.
+    """
+    n = subj.shape[0]
+    rs = np.empty(n, subj.dtype)
+    ra = np.empty(n, act.dtype)
+    rl = np.empty(n, luck.dtype)
+    cs = np.empty(n, subj.dtype)
+    vs = np.empty(n, subj.dtype)
+    k = nc = nv = 0
+    for i in range(n):
+        a = act[i]
+        if a == check_act:
+            cs[nc] = subj[i]
+            nc += 1
+        elif a == review_act:
+            vs[nv] = subj[i]
+            nv += 1
+        else:
+            rs[k] = subj[i]
+            ra[k] = a
+            rl[k] = luck[i]
+            k += 1
+    return rs[:k], ra[:k], rl[:k], cs[:nc], vs[:nv]

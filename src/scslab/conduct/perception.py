@@ -24,6 +24,9 @@ from scslab.regime.rules import NEVER
 from scslab.rng import Keyed
 
 _UNSET = np.uint8(NO_BAND)
+# Persons per block of perception's visiting order: 2^6, 256 B of int32 state, so the visits run
+# nearly in person order (prefetched); measured at 10^6 persons, 2^6 beat 2^4, 2^5 and 2^10.
+_BLOCK = 6
 
 
 class Perception:
@@ -108,24 +111,36 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
 
     Returns (persons to redraw, their previously queued day).
     """
-    others = np.empty(p.shape[0], np.int64)
-    old = np.empty(p.shape[0], np.int64)
+    n = p.shape[0]
     inline = score.shape[0] > 0
     on_list = since.shape[0] > 0
-    # Touch every entry's state (and score) first: these loads are independent, so their cache
-    # misses overlap; the pass below, whose steps depend on each other, then finds them cached.
-    touch = np.int64(0)
-    for i in range(p.shape[0]):
-        touch += state[p[i]]
-        if inline:
-            touch += score[p[i] + base]
-            if on_list:
-                touch += since[p[i] + base]
-    if touch == np.iinfo(np.int64).min:  # never true; keeps the loop from being optimised away
-        return others[:0], old[:0]
-    k = 0
-    for i in range(p.shape[0]):
-        s = p[i]
+    # Visit the entries grouped by block of persons (a stable counting sort on p >> _BLOCK), so
+    # the per-person arrays are read in nearly ascending order, not at random: in file order the
+    # day's ~10^5 entries of a 10^6-person society missed cache and TLB on nearly every load.
+    # Each person's entries keep their order, and an entry's outcome depends only on its own
+    # person's earlier entries, so every outcome is as in file order; the persons to redraw are
+    # then listed in file order.
+    top = 0
+    for i in range(n):
+        top = max(top, p[i] >> _BLOCK)
+    start = np.zeros(top + 2, np.int64)
+    for i in range(n):
+        start[(p[i] >> _BLOCK) + 1] += 1
+    for blk in range(top + 1):
+        start[blk + 1] += start[blk]
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        blk = p[i] >> _BLOCK
+        order[start[blk]] = i
+        start[blk] += 1
+    # The entries' own fields, gathered in visiting order: independent loads whose misses
+    # overlap, where the loop below would wait on each one.
+    ps = p[order]
+    redraw = np.zeros(n, np.bool_)  # per visit
+    queued = np.empty(n, np.int64)
+    for j in range(n):
+        i = order[j]
+        s = ps[j]
         q = s + base
         if inline:
             x = np.int64(score[q])
@@ -171,11 +186,24 @@ def _perceive(day, p, base, sees, met, true, listed, lead, band, score, edges, r
         if c != cur:
             d = st >> SHIFT
             if d != day and d != REDRAW_DAY:
-                others[k] = s
-                old[k] = d
+                redraw[j] = True
+                queued[j] = d
                 d = np.int32(REDRAW_DAY)
-                k += 1
             state[s] = (d << SHIFT) | c
+    # Back to file order: a person redrawn is listed where the entry that redrew them stood.
+    at = np.full(n, -1, np.int64)
+    for j in range(n):
+        if redraw[j]:
+            at[order[j]] = j
+    others = np.empty(n, np.int64)
+    old = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        j = at[i]
+        if j >= 0:
+            others[k] = ps[j]
+            old[k] = queued[j]
+            k += 1
     return others[:k], old[:k]
 
 

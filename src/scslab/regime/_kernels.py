@@ -102,3 +102,50 @@ def distinct(x: np.ndarray, mark: np.ndarray) -> np.ndarray:
     for i in range(k):
         mark[out[i]] = False
     return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def occurrence_rank(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Per entry of ``x`` (subject rows below ``n``), how many earlier entries share its row.
+
+    Returns (ranks (int32), the highest rank + 1). One pass with a transient counter per row:
+    the rank passes then select by rank instead of sorting the day's records once per pass.
+    """
+    count = np.zeros(n, np.int32)
+    rank = np.empty(x.shape[0], np.int32)
+    top = 0
+    for i in range(x.shape[0]):
+        r = count[x[i]]
+        rank[i] = r
+        count[x[i]] = r + 1
+        if r + 1 > top:
+            top = r + 1
+    return rank, top
+
+
+@njit(cache=True, nogil=True)
+def recount(s: np.ndarray, band: np.ndarray, on_since: np.ndarray, off_since: np.ndarray,
+            never: int, where: np.ndarray, now: np.ndarray) -> bool:
+    """Move subjects ``s`` (may repeat) to their band ``band`` in one compound group's counts.
+
+    A subject counts in the group while it is on the list whose listing days are ``on_since``
+    and not on that of ``off_since`` (empty: no such condition; ``never``: not listed), else
+    not at all (-1). ``where`` (int16, the group's band per subject) and ``now`` (its counts,
+    last slot: no band) are updated in place. Returns whether a count moved. A repeat finds
+    its subject already moved, so no distinct pass is needed.
+    """
+    moved = False
+    for i in range(s.shape[0]):
+        x = s[i]
+        ok = (on_since.shape[0] == 0 or on_since[x] != never) and \
+            (off_since.shape[0] == 0 or off_since[x] == never)
+        new = np.int16(band[i]) if ok else np.int16(-1)
+        old = where[x]
+        if new != old:
+            if old >= 0:
+                now[old] -= 1
+            if new >= 0:
+                now[new] += 1
+            where[x] = new
+            moved = True
+    return moved

@@ -11,17 +11,16 @@ subjects; the friends' mean reads the live friend graph (:class:`Friends`) at ea
 
 Between update days the model only notes records (O(records) per day): running sums for inputs
 over all records, exponentially decayed sums for ``half_life_days``, and, per ``window`` input, a
-log of the records inside the window with a running sum per subject (:class:`WindowSum`). An update
-adds the records that arrived and subtracts those that left the window: it costs O(subjects +
-friendships + records entering and leaving), never a re-scan of the records still inside.
+log of the records inside the window with a running sum per subject
+(:class:`~scslab.regime.window.WindowSum`). An update adds the records that arrived and subtracts
+those that left the window: it costs O(subjects + friendships + records entering and leaving),
+never a re-scan of the records still inside.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +30,7 @@ from scslab.regime.ledger import SYSTEM_ACT
 from scslab.regime.rules import Rule
 from scslab.regime.schema import Rulebook
 from scslab.regime.state import RegimeState
+from scslab.regime.window import WindowSum
 from scslab.society.friends import Friends
 
 if TYPE_CHECKING:
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 
 DAYS_PER_YEAR = 365.25  # ages grow by elapsed days / DAYS_PER_YEAR [years]
 _EPS = 1e-9  # so that an exact .5 rounds up despite binary fractions
-#: A window's sums are kept incrementally while every partial sum is exact in float64: weights
-#: multiples of 2^-k whose absolute values sum to at most 2^(50-k) (2^53 less a margin for the
-#: rounding of that bound itself).
-_EXACT_BOUND = 2.0 ** 50
 
 
 @dataclass(frozen=True)
@@ -129,138 +125,6 @@ def factor_scores(spec: FactorSpec, quantities: list[np.ndarray],
     raw = np.floor(spec.low + (spec.high - spec.low) * mean + 0.5 + _EPS).astype(np.int64)
     held = np.clip(raw, spec.min, spec.max)
     return held, np.sign(raw - held)
-
-
-def fraction_bits(w: np.ndarray) -> int | None:
-    """Fewest fractional bits ``k`` that make every weight a multiple of 2^-k; None if one is not finite.
-
-    Args:
-        w: float64 weights.
-    """
-    if not np.isfinite(w).all():
-        return None
-    frac = w[w != np.trunc(w)]
-    if not len(frac):
-        return 0
-    m, e = np.frexp(frac)  # frac = m 2^e, 0.5 <= |m| < 1
-    mant = np.abs(np.ldexp(m, 53)).astype(np.int64)  # the 53-bit significand, an integer
-    tz = np.frexp((mant & -mant).astype(np.float64))[1] - 1  # its trailing zero bits
-    return int((53 - e - tz).max())
-
-
-class _Chunk(NamedTuple):
-    """The records of one day for one window."""
-
-    day: int
-    subjects: np.ndarray  # int32 where the subjects fit, else int64
-    weights: np.ndarray | None  # None: every weight is 1
-    bits: int | None  # fraction_bits of the weights
-    abs_sum: float  # sum of |weights|
-
-
-def _bincount(chunks: list[_Chunk], n: int) -> np.ndarray:
-    """Per-subject sums (float64) of the chunks' weights, folded in chunk order as np.bincount does."""
-    if not chunks:
-        return np.zeros(n)
-    s = np.concatenate([c.subjects for c in chunks])
-    if all(c.weights is None for c in chunks):
-        return np.bincount(s, minlength=n).astype(np.float64)
-    w = np.concatenate([np.ones(len(c.subjects)) if c.weights is None else c.weights
-                        for c in chunks])
-    return np.bincount(s, weights=w, minlength=n)
-
-
-class WindowSum:
-    """Per-subject sum of the weights of the records inside a sliding window, kept incrementally.
-
-    Records arrive day by day (:meth:`add`); :meth:`update` drops those on or before a cutoff day
-    for good and returns the sums over the rest. The result is bit for bit that of
-    ``np.bincount(subjects, weights, minlength=n)`` over the records after the cutoff, in arrival
-    order. While the partial sums are exact in float64 (weights multiples of 2^-k with small
-    enough absolute sums, as counts and whole amounts are), the sums are kept incrementally: an
-    update costs O(records entering and leaving + n). Otherwise (weights such as 0.1, whose
-    rounded sums depend on the order) an update re-sums the records inside, as np.bincount would.
-
-    Chunks are kept in arrival order, so when days never decrease the records leaving are a
-    prefix; a day earlier than one already added is still handled, with a filter over the chunks
-    (one per day added).
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self._chunks: deque[_Chunk] = deque()  # in the sums, arrival order
-        self._new: list[_Chunk] = []  # added since the last update
-        self._sum = np.zeros(n)
-        self._exact = True  # _sum is the exact sum of _chunks' weights
-        self._ordered = True  # days never decreased
-        self._last_day: int | None = None
-        self._index = np.int32 if n <= np.iinfo(np.int32).max else np.int64
-
-    def add(self, day: int, subjects: np.ndarray, weights: np.ndarray | None = None) -> None:
-        """Note one day's records: O(records).
-
-        Args:
-            day: the records' day.
-            subjects: subject row of each record (each below ``n``).
-            weights: weight of each record (float); None: 1 each.
-        """
-        if not len(subjects):
-            return
-        w = None if weights is None or (weights == 1.0).all() else np.array(weights, np.float64)
-        bits, abs_sum = (0, float(len(subjects))) if w is None else \
-            (fraction_bits(w), float(np.abs(w).sum()))
-        day = int(day)
-        if self._last_day is not None and day < self._last_day:
-            self._ordered = False
-        self._last_day = day if self._last_day is None else max(day, self._last_day)
-        self._new.append(_Chunk(day, np.array(subjects, self._index), w, bits, abs_sum))
-
-    def update(self, cutoff: int) -> np.ndarray:
-        """Drop the records with day <= ``cutoff`` for good; the sums over the rest (a new array).
-
-        Args:
-            cutoff: last day that no longer counts.
-        """
-        incremental = self._exact and self._summable()
-        leaving = self._drop(cutoff)
-        entering = [c for c in self._new if c.day > cutoff]  # the others left before counting
-        self._new = []
-        self._chunks.extend(entering)
-        if incremental:  # every partial sum is exact: adding and subtracting cannot drift
-            if leaving:
-                self._sum -= _bincount(leaving, self.n)
-            if entering:
-                self._sum += _bincount(entering, self.n)
-        else:
-            self._sum = _bincount(list(self._chunks), self.n)
-            self._exact = self._summable()
-        return self._sum.copy()
-
-    def _drop(self, cutoff: int) -> list[_Chunk]:
-        """Remove the summed chunks with day <= ``cutoff`` and return them."""
-        chunks = self._chunks
-        if self._ordered:
-            leaving = []
-            while chunks and chunks[0].day <= cutoff:
-                leaving.append(chunks.popleft())
-            return leaving
-        leaving = [c for c in chunks if c.day <= cutoff]
-        if leaving:
-            self._chunks = deque(c for c in chunks if c.day > cutoff)
-        return leaving
-
-    def _summable(self) -> bool:
-        """Whether every partial sum of the logged weights is exact in float64.
-
-        O(chunks): one per day in the window, not per record.
-        """
-        k = 0
-        for c in (*self._chunks, *self._new):
-            if c.bits is None:
-                return False
-            k = max(k, c.bits)
-        total = math.fsum(c.abs_sum for c in (*self._chunks, *self._new))
-        return total <= math.ldexp(_EXACT_BOUND, -k)
 
 
 class FactorModel:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from scslab.dates import add_months, add_working_days
+from scslab.regime._kernels import occurrence_rank
 from scslab.regime.calendar import Expire
 from scslab.regime.ledger import SYSTEM_ACT
 from scslab.regime.rules import NEVER, OPEN_END, Rule
@@ -41,6 +42,15 @@ class PointRules:
                              and all(lt.band < 0 for lt in t.lists)
                              and len(t.band_labels) == t.n_score_bands)
         self._points64 = t.points.astype(np.int64)
+        # Acts that only get a RECORDED line (no list, points or window rule reads them), when
+        # the regime has no triggers: None otherwise. A subject whose records of the day are
+        # all such acts needs no rank passes.
+        noted = ~self.points_like if state.score is not None else np.ones(len(t.points), bool)
+        for lt in t.lists:
+            noted &= ~lt.is_removal & ~lt.is_extension & (lt.entry_months == NOT_ENTRY)
+        for w in t.windows:
+            noted[w[1]] = False
+        self._noted = None if t.triggers or not noted.any() else noted
 
     # ------------------------------------------------------------------------- the day
     def step_day(self, day: int, subj: np.ndarray, act: np.ndarray, value: np.ndarray,
@@ -84,19 +94,29 @@ class PointRules:
 
     def _apply_records(self, day: int, subj: np.ndarray, act: np.ndarray, value: np.ndarray,
                        age: np.ndarray) -> None:
-        # Pass k applies the k-th record (file order) of every subject that has one.
-        f = self.first(subj)
-        if f.all():
+        if self._noted is not None:
+            # Subjects with only noted acts today get their lines in one go, in file order: the
+            # ledger is read in (day, subject, order made) order, so only a subject's own order
+            # counts, and those lines change nothing. The others take every record of theirs
+            # through the rank passes.
+            quiet = self._noted[act]
+            if not quiet.all():
+                quiet &= ~np.isin(subj, subj[~quiet])
+            if quiet.any():
+                self.state.note(day, subj[quiet], act[quiet], Rule.RECORDED)
+                if quiet.all():
+                    return
+                busy = ~quiet
+                subj, act, value, age = subj[busy], act[busy], value[busy], age[busy]
+        # Pass k applies the k-th record (file order) of every subject that has one. The ranks
+        # come from one O(records) pass, not a sort of the remaining records per pass.
+        rank, top = occurrence_rank(subj, self.state.n)
+        if top <= 1:
             self._apply_unique(day, subj, act, value, age)
             return
-        rest = np.arange(len(subj))
-        while True:
-            sel = rest[f]
+        for k in range(top):
+            sel = np.flatnonzero(rank == k)
             self._apply_unique(day, subj[sel], act[sel], value[sel], age[sel])
-            rest = rest[~f]
-            if not len(rest):
-                break
-            f = self.first(subj[rest])
 
     def _apply_unique(self, day: int, s: np.ndarray, a: np.ndarray, v: np.ndarray,
                       age: np.ndarray) -> None:

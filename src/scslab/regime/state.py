@@ -162,7 +162,9 @@ class RegimeState:
     def note(self, day: int, s: np.ndarray, act: Column, rule: Column,
              **fields: Unpack[LineFields]) -> None:
         """A ledger line that changes nothing (an act recorded, ignored or not applied)."""
-        self.ledger.add(day, s, act, 0, self.score_of(s), rule, **fields)
+        # A ledger that only counts lines needs no scores: a gather per record saved.
+        score = self.score_of(s) if self.ledger.keep else NO_SCORE
+        self.ledger.add(day, s, act, 0, score, rule, **fields)
 
     def set_scores(self, day: int, s: np.ndarray, new: np.ndarray, act: Column, rule: Column, *,
                    raw: np.ndarray | None = None, **fields: Unpack[LineFields]) -> np.ndarray:
